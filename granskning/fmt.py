@@ -1,0 +1,36 @@
+"""Swedish number formatting for everything a user reads ("25,0 %", "1 234,5")."""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+
+
+def tal(x: float | int, decimaler: int = 1, *, tusental: str = " ") -> str:
+    """Return ``x`` with decimal comma and a space as thousands separator: ``1 234,5``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if isinstance(x, int) and decimaler == 0:
+        s = f"{x:,d}"
+    else:
+        s = f"{x:,.{decimaler}f}"
+    s = s.replace(",", "\x00").replace(".", ",").replace("\x00", tusental)
+    return s.replace("-", "−") if s.startswith("-") else s
+
+
+def heltal(x: int) -> str:
+    """Return an integer with a space as thousands separator: ``2 000 000``."""
+    return tal(int(x), 0)
+
+
+def procent(andel: float, decimaler: int = 1) -> str:
+    """Return a proportion as Swedish percent: ``0.25 -> "25,0 %"``."""
+    if andel is None or (isinstance(andel, float) and math.isnan(andel)):
+        return "–"
+    return f"{tal(100 * andel, decimaler)} %"
+
+
+def procentenheter(andel: float, decimaler: int = 1) -> str:
+    """Return a difference of proportions in percentage points: ``"5,8 procentenheter"``."""
+    return f"{tal(100 * andel, decimaler)} procentenheter"
