@@ -1,0 +1,417 @@
+"""Stratified random sampling of case files: design, draw, record and verification.
+
+The draw itself (ranking by a keyed hash) lives in :mod:`granskning.draw`; the
+allocation of n over strata in :mod:`granskning.allocation`.  This module ties
+them to a frame, produces the sample with inclusion probabilities and design
+weights, and the record (urvalsprotokoll) from which anyone can re-derive it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning import __version__
+from granskning.draw import ALGORITHM, ALGORITHM_DESCRIPTION, rank
+from granskning.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from granskning.frame import Frame
+
+RECORD_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """Everything that determines a draw besides the frame itself."""
+
+    id_column: str
+    strata_column: str | None
+    seed: int | str
+    per_stratum: int | None = None
+    total: int | None = None
+    method: str = "lika"
+    minimum: int = 0
+    proportions: Mapping[str, float] | None = None
+    reserves: int = 0
+    filter: str | None = None
+    sheet: str | None = None
+    keep: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.per_stratum is None) == (self.total is None):
+            raise InputError("ange antingen --per-stratum eller --totalt (exakt ett av dem).")
+        for name, value in (("--per-stratum", self.per_stratum), ("--totalt", self.total)):
+            if value is not None and value < 1:
+                raise InputError(f"{name} måste vara minst 1 (fick {value}).")
+        if self.reserves < 0:
+            raise InputError(f"--reserv kan inte vara negativt (fick {self.reserves}).")
+        if self.minimum < 0:
+            raise InputError(f"--minimum kan inte vara negativt (fick {self.minimum}).")
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the design as a JSON-able dict (Swedish keys, stored in the record)."""
+        return {
+            "id_kolumn": self.id_column,
+            "strata_kolumn": self.strata_column,
+            "seed": self.seed,
+            "per_stratum": self.per_stratum,
+            "totalt": self.total,
+            "fordelning": self.method if self.total is not None else "fast per stratum",
+            "minimum": self.minimum,
+            "andelar": dict(self.proportions) if self.proportions else None,
+            "reserver": self.reserves,
+            "filter": self.filter,
+            "blad": self.sheet,
+            "kolumner": list(self.keep),
+        }
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Design:
+        """Return the design stored in a record by :meth:`to_record`."""
+        return cls(
+            id_column=rec["id_kolumn"],
+            strata_column=rec.get("strata_kolumn"),
+            seed=rec["seed"],
+            per_stratum=rec.get("per_stratum"),
+            total=rec.get("totalt"),
+            method=rec.get("fordelning") if rec.get("totalt") is not None else "lika",
+            minimum=rec.get("minimum") or 0,
+            proportions=rec.get("andelar"),
+            reserves=rec.get("reserver") or 0,
+            filter=rec.get("filter"),
+            sheet=rec.get("blad"),
+            keep=tuple(rec.get("kolumner") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A drawn sample: the cases, the reserves, the allocation and the record."""
+
+    cases: pd.DataFrame
+    reserves: pd.DataFrame
+    allocation: pd.DataFrame
+    record: dict[str, Any]
+    design: Design
+    excluded_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def n(self) -> int:
+        return len(self.cases)
+
+
+def parse_seed(text: str | int) -> int | str:
+    """Return the seed as an int when it is one, else as the stripped text."""
+    if isinstance(text, int):
+        return text
+    text = str(text).strip()
+    if not text:
+        raise InputError("seed får inte vara tomt.")
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def draw_sample(
+    frame: Frame,
+    design: Design,
+    *,
+    excluded_ids: Sequence[str] = (),
+    exclusion_source: Mapping[str, Any] | None = None,
+    command: Sequence[str] | None = None,
+    now: dt.datetime | None = None,
+) -> Sample:
+    """Return the stratified simple random sample of ``frame`` under ``design``."""
+    import pandas as pd
+
+    from granskning.allocation import allocate
+
+    data = frame.data
+    ids = data[design.id_column]
+    strata = data[design.strata_column] if design.strata_column else None
+    if strata is not None:
+        counts = strata.value_counts(sort=False)
+        population = {str(k): int(v) for k, v in sorted(counts.items())}
+    else:
+        population = {"": len(data)}
+    allocation = allocate(
+        population,
+        total=design.total,
+        per_stratum=design.per_stratum,
+        method=design.method,  # type: ignore[arg-type]
+        proportions=design.proportions,
+        minimum=design.minimum,
+    )
+    sizes = dict(zip(allocation["stratum"], allocation["n"].astype(int), strict=True))
+    limit = {s: n + design.reserves for s, n in sizes.items()}
+    ranked = rank(ids, strata, design.seed, limit=limit)
+    n_map = ranked["stratum"].map(sizes).astype("int64")
+    chosen = ranked[ranked["order"] <= n_map]
+    spare = ranked[ranked["order"] > n_map]
+
+    N_map = {s: population[s] for s in sizes}
+    keep_cols = [c for c in design.keep if c not in (design.id_column, design.strata_column)]
+
+    def build(part: pd.DataFrame, reserve: bool) -> pd.DataFrame:
+        out = pd.DataFrame(index=part.index)
+        out[design.id_column] = part["id"].to_numpy()
+        if design.strata_column:
+            out[design.strata_column] = part["stratum"].to_numpy()
+        if reserve:
+            out["Reservordning"] = (part["order"] - part["stratum"].map(sizes)).to_numpy()
+        out["Dragordning"] = part["order"].to_numpy()
+        if not reserve:
+            n_h = part["stratum"].map(sizes).astype(float)
+            N_h = part["stratum"].map(N_map).astype(float)
+            out["Inklusionssannolikhet"] = (n_h / N_h).to_numpy()
+            out["Vikt"] = (N_h / n_h).to_numpy()
+        for col in keep_cols:
+            out[col] = data.loc[part.index, col].to_numpy()
+        out.index = pd.RangeIndex(len(out))
+        return out
+
+    cases = build(chosen, reserve=False)
+    reserves = build(spare, reserve=True)
+    reserve_counts = spare["stratum"].value_counts()
+    allocation = allocation.copy()
+    allocation["reserver"] = allocation["stratum"].map(reserve_counts).fillna(0).astype(int)
+
+    record = make_record(
+        frame, design, allocation, excluded=len(excluded_ids),
+        exclusion_source=exclusion_source, command=command, now=now,
+    )
+    return Sample(cases, reserves, allocation, record, design, tuple(excluded_ids))
+
+
+def make_record(
+    frame: Frame,
+    design: Design,
+    allocation: pd.DataFrame,
+    *,
+    excluded: int,
+    exclusion_source: Mapping[str, Any] | None,
+    command: Sequence[str] | None,
+    now: dt.datetime | None,
+) -> dict[str, Any]:
+    """Return the urvalsprotokoll as a JSON-able dict."""
+    now = now or dt.datetime.now(dt.UTC).astimezone()
+    src = frame.source
+    strata = [
+        {
+            "stratum": str(r.stratum),
+            "N": int(r.N),
+            "n": int(r.n),
+            "reserver": int(r.reserver),
+            "tas_helt": bool(r.takes_all),
+        }
+        for r in allocation.itertuples(index=False)
+    ]
+    return {
+        "format": RECORD_FORMAT,
+        "verktyg": "granskning",
+        "version": __version__,
+        "algoritm": ALGORITHM,
+        "algoritm_beskrivning": ALGORITHM_DESCRIPTION,
+        "tidpunkt": now.isoformat(timespec="seconds"),
+        "ram": {
+            "fil": src.name,
+            "sha256": src.sha256,
+            "format": src.describe(),
+            "typ": src.kind,
+            "kodning": src.encoding,
+            "avgransare": src.separator,
+            "blad": src.sheet,
+        },
+        "rader_lasta": frame.rows_read,
+        "rader_efter_filter": frame.rows_kept,
+        "uteslutna": {"antal": excluded, **(dict(exclusion_source) if exclusion_source else {})},
+        "design": design.to_record(),
+        "strata": strata,
+        "N_totalt": int(allocation["N"].sum()),
+        "n_totalt": int(allocation["n"].sum()),
+        "kommando": shlex.join(command) if command is not None else shlex.join(["granskning", *sys.argv[1:]]),
+    }
+
+
+def read_exclusions(path: str | Path, id_column: str) -> tuple[list[str], dict[str, Any]]:
+    """Return the ids listed in an earlier sample workbook (sheet ``Urval``) or table.
+
+    An earlier granskning workbook is recognised by its ``Urvalsprotokoll``
+    sheet and read with the id column named in its record; any other CSV or
+    XLSX must have a column named like the current id column.
+    """
+    from granskning.frame import read_table_with_source
+
+    path = Path(path)
+    record = None
+    if path.suffix.lower() in {".xlsx", ".xlsm"} and path.exists():
+        record = _try_read_record(path)
+    if record is not None:
+        prev_id = record["design"]["id_kolumn"]
+        table, source = read_table_with_source(path, sheet="Urval", usecols=[prev_id])
+        ids = table[prev_id]
+    else:
+        table, source = read_table_with_source(path, usecols=[id_column])
+        ids = table[id_column]
+    ids = [s for s in ids.str.strip().tolist() if s]
+    return ids, {"fil": source.name, "sha256": source.sha256}
+
+
+def _try_read_record(path: Path) -> dict[str, Any] | None:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not a workbook we wrote; caller reads it as a table
+        return None
+    try:
+        if "Urvalsprotokoll" not in wb.sheetnames:
+            return None
+        for row in wb["Urvalsprotokoll"].iter_rows(values_only=True):
+            if row and row[0] == RECORD_JSON_LABEL and row[1]:
+                return json.loads(str(row[1]))
+        return None
+    finally:
+        wb.close()
+
+
+RECORD_JSON_LABEL = "Protokoll (JSON)"
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    """Return the record stored in a sample workbook written by :func:`write_workbook`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("filen finns inte.", file=path)
+    try:
+        record = _try_read_record(path)
+    except json.JSONDecodeError:
+        raise InputError(
+            "urvalsprotokollet i arbetsboken är skadat (JSON kan inte läsas).", file=path
+        ) from None
+    if record is None:
+        raise InputError(
+            'hittar inget urvalsprotokoll (bladet "Urvalsprotokoll" med raden '
+            f'"{RECORD_JSON_LABEL}"). Är det en arbetsbok skriven av granskning urval?',
+            file=path,
+        )
+    if record.get("format", 0) > RECORD_FORMAT:
+        raise InputError(
+            "urvalsprotokollet är skrivet av en nyare version av granskning; uppgradera verktyget.",
+            file=path,
+        )
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of re-deriving a draw from its frame and record."""
+
+    identical: bool
+    differences: tuple[str, ...]
+    frame_unchanged: bool
+    n: int
+    reserves: int
+
+
+def stored_sample(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return (record, cases, reserves, excluded ids) from a sample file (XLSX or JSON)."""
+    import pandas as pd
+
+    from granskning.frame import read_table
+
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            record = doc["urvalsprotokoll"]
+            cases = pd.DataFrame(doc["urval"]).astype(str)
+            reserves = pd.DataFrame(doc["reserver"]).astype(str)
+        except FileNotFoundError:
+            raise InputError("filen finns inte.", file=path) from None
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise InputError("filen är ingen urvalsfil från granskning urval (JSON).", file=path) from None
+        return record, cases, reserves, list(doc.get("uteslutna", []))
+    record = read_record(path)
+    cases = read_table(path, sheet="Urval")
+    reserves = read_table(path, sheet="Reserver")
+    excluded: list[str] = []
+    if record.get("uteslutna", {}).get("antal"):
+        excluded = read_table(path, sheet="Uteslutna").iloc[:, 0].tolist()
+    return record, cases, reserves, excluded
+
+
+def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
+    """Re-derive the draw recorded in ``sample_path`` from ``frame_path`` and compare."""
+    from granskning.frame import read_frame
+
+    record, cases, reserves, excluded = stored_sample(sample_path)
+    design = Design.from_record(record["design"])
+    frame = read_frame(
+        frame_path,
+        id_column=design.id_column,
+        strata_column=design.strata_column,
+        sheet=design.sheet,
+        keep=design.keep,
+        filter=design.filter,
+        exclude_ids=excluded or None,
+    )
+    redrawn = draw_sample(frame, design, excluded_ids=excluded, command=[])
+    diffs: list[str] = []
+    frame_unchanged = frame.source.sha256 == record["ram"]["sha256"]
+    if not frame_unchanged:
+        diffs.append(
+            "Ramfilens innehåll har ändrats sedan urvalet drogs (SHA-256 "
+            f"{record['ram']['sha256'][:12]}… i protokollet, {frame.source.sha256[:12]}… nu)."
+        )
+    for key, label in (("rader_lasta", "Rader lästa"), ("rader_efter_filter", "Rader efter filter")):
+        if record[key] != redrawn.record[key]:
+            diffs.append(f"{label}: {record[key]} i protokollet, {redrawn.record[key]} nu.")
+    old_strata = {s["stratum"]: s for s in record["strata"]}
+    new_strata = {s["stratum"]: s for s in redrawn.record["strata"]}
+    for name in sorted(set(old_strata) | set(new_strata)):
+        o, n = old_strata.get(name), new_strata.get(name)
+        if o is None or n is None:
+            diffs.append(f"Stratum {name}: finns bara {'nu' if o is None else 'i protokollet'}.")
+            continue
+        for key in ("N", "n", "reserver"):
+            if o[key] != n[key]:
+                diffs.append(f"Stratum {name}: {key} = {o[key]} i protokollet, {n[key]} nu.")
+    diffs += _compare_lists("Urval", cases, redrawn.cases, design)
+    diffs += _compare_lists("Reserver", reserves, redrawn.reserves, design)
+    identical = not [d for d in diffs if not d.startswith("Ramfilens innehåll")] and frame_unchanged
+    return Verification(identical, tuple(diffs), frame_unchanged, redrawn.n, len(redrawn.reserves))
+
+
+def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design: Design) -> list[str]:
+    from granskning.personnummer import scrub
+
+    idc = design.id_column
+    if idc not in stored.columns:
+        return [f'Bladet {sheet} saknar kolumnen "{idc}".']
+    old = [str(v).strip() for v in stored[idc]]
+    new = [str(v) for v in fresh[idc]]
+    if old == new:
+        return []
+    out: list[str] = []
+    missing = [v for v in new if v not in set(old)]
+    extra = [v for v in old if v not in set(new)]
+    for v in missing[:10]:
+        out.append(f"{sheet}: ärende {scrub(v)} dras nu men saknas i filen.")
+    for v in extra[:10]:
+        out.append(f"{sheet}: ärende {scrub(v)} finns i filen men dras inte nu.")
+    if len(missing) + len(extra) > 20:
+        out.append(f"{sheet}: … totalt {len(missing)} saknade och {len(extra)} extra ärenden.")
+    if not missing and not extra:
+        out.append(f"{sheet}: samma ärenden men i annan ordning.")
+    return out
