@@ -1,0 +1,248 @@
+"""Design-based estimates from a stratified simple random sample.
+
+The estimators are those of R's ``survey`` package for
+``svydesign(id=~1, strata=~h, fpc=~N_h, weights=~w)``:
+
+* a mean (and a proportion, the mean of a 0/1 variable) is the ratio
+  ``Σ w·y / Σ w``; a total is ``Σ w·y``;
+* the variance is the linearisation (Taylor) estimator with the finite
+  population correction ``1 − n_h/N_h`` in each stratum;
+* rows whose value is missing are *out of the domain*, not dropped from the
+  design: they stay in their stratum with a zero contribution, as
+  ``svymean(..., na.rm=TRUE)`` does.  This is how an indicator whose
+  denominator leaves out hindrance categories is estimated;
+* the design effect is the design variance divided by the variance of the
+  same estimator under simple random sampling *without* replacement of the
+  same number of units from the whole population, ``s²/n · (1 − n/N̂)`` with
+  ``s²`` the weighted population variance — R's ``deff=TRUE``
+  (``deff="replace"`` would drop the ``1 − n/N̂`` factor);
+* the interval is ``estimate ± z·SE`` with the normal quantile, as R's
+  ``confint()`` gives for these statistics; for a proportion it is clipped
+  to [0, 1].  ``df`` (rows − strata, R's ``degf``) is reported alongside.
+
+Weights default to ``N_h/n_h``; a weight column may be given instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from granskning.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+KINDS = ("medel", "total", "andel")
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A design-based estimate with its standard error, interval and design effect."""
+
+    kind: str
+    estimate: float
+    se: float
+    low: float
+    high: float
+    deff: float
+    df: int
+    n: int
+    population: float
+    strata: int
+    alpha: float
+    variable: str
+    value: str | None = None
+
+    def to_json_dict(self) -> dict:
+        def num(x: float) -> float | None:
+            return None if x is None or math.isnan(x) else float(x)
+
+        out = {
+            "typ": self.kind,
+            "variabel": self.variable,
+            "skattning": num(self.estimate),
+            "standardfel": num(self.se),
+            "ki": [num(self.low), num(self.high)],
+            "konfidensniva": 1 - self.alpha,
+            "designeffekt": num(self.deff),
+            "frihetsgrader": int(self.df),
+            "n": int(self.n),
+            "N": num(self.population),
+            "antal_strata": int(self.strata),
+        }
+        if self.value is not None:
+            out["varde"] = self.value
+        return out
+
+
+def _source_name(df: pd.DataFrame) -> str | None:
+    source = df.attrs.get("source")
+    return getattr(source, "name", None)
+
+
+def _row_number(df: pd.DataFrame, position: int) -> int:
+    """Return the Excel row of a record: the index from ``read_table``, else position + 2."""
+    if "source" in df.attrs:
+        return int(df.index[position])
+    return position + 2
+
+
+def _require_columns(df: pd.DataFrame, columns: list[str]) -> None:
+    for col in columns:
+        if col not in df.columns:
+            names = ", ".join(f'"{c}"' for c in df.columns[:30])
+            raise InputError(
+                f"kolumnen finns inte. Kolumner: {names}", file=_source_name(df), row=1, column=col
+            )
+
+
+def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) -> np.ndarray:
+    """Return a column as floats, reading Swedish text (``1 234,5``); blanks become NaN."""
+    import pandas as pd
+
+    s = df[column]
+    if pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float)
+    text = s.astype("string").str.strip()
+    text = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    text = text.str.replace("−", "-", regex=False).str.replace(",", ".", regex=False)
+    missing = text.isna() | (text == "")
+    values = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = values.isna() & ~missing
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{s.iloc[pos]!r} är inget tal.", file=_source_name(df), row=_row_number(df, pos), column=column
+        )
+    if not allow_missing and missing.any():
+        pos = int(np.flatnonzero(missing.to_numpy())[0])
+        raise InputError("värde saknas.", file=_source_name(df), row=_row_number(df, pos), column=column)
+    return values.to_numpy(dtype=float)
+
+
+def stratified_estimate(
+    df: pd.DataFrame,
+    *,
+    strata: str,
+    population: str,
+    variable: str,
+    kind: str = "medel",
+    value: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Return the design-based estimate of a mean, total or proportion.
+
+    ``population`` names a column holding each stratum's population size N_h
+    (the same on every row of a stratum).  For ``kind="andel"`` the estimate is
+    the share of rows whose ``variable`` equals ``value``; rows with an empty
+    value are outside the domain.
+    """
+    from scipy import stats
+
+    if kind not in KINDS:
+        raise InputError(f"okänd typ {kind!r}; välj bland: {', '.join(KINDS)}.")
+    if not 0 < alpha < 1:
+        raise InputError(f"konfidensnivån måste ligga mellan 0 och 1 (alpha = {alpha}).")
+    cols = [strata, population, variable] + ([weights] if weights else [])
+    _require_columns(df, cols)
+    if len(df) == 0:
+        raise InputError("tabellen innehåller inga rader.", file=_source_name(df))
+    source = _source_name(df)
+
+    h = df[strata].astype("string").str.strip().fillna("")
+    if (h == "").any():
+        pos = int(np.flatnonzero((h == "").to_numpy())[0])
+        raise InputError("stratum saknas (tomt värde).", file=source, row=_row_number(df, pos), column=strata)
+    codes, labels = h.factorize(sort=True)
+    n_strata = len(labels)
+    n_h = np.bincount(codes, minlength=n_strata).astype(float)
+
+    big_n = parse_numbers(df, population, allow_missing=False)
+    first = np.full(n_strata, len(codes))
+    np.minimum.at(first, codes, np.arange(len(codes)))  # first row of each stratum
+    N_h = big_n[first]
+    inconsistent = big_n != N_h[codes]
+    if inconsistent.any():
+        pos = int(np.flatnonzero(inconsistent)[0])
+        raise InputError(
+            f"populationsstorleken skiljer sig inom stratum {labels[codes[pos]]!r} "
+            f"({big_n[pos]:g} här, {N_h[codes[pos]]:g} på rad {_row_number(df, int(first[codes[pos]]))}).",
+            file=source, row=_row_number(df, pos), column=population,
+        )
+    too_small = N_h < n_h
+    if too_small.any():
+        k = int(np.flatnonzero(too_small)[0])
+        raise InputError(
+            f"stratum {labels[k]!r} har {int(n_h[k])} rader i urvalet men populationen är bara {N_h[k]:g}.",
+            file=source, row=_row_number(df, int(first[k])), column=population,
+        )
+
+    if weights:
+        w = parse_numbers(df, weights, allow_missing=False)
+        if (w <= 0).any():
+            pos = int(np.flatnonzero(w <= 0)[0])
+            raise InputError("vikten måste vara större än noll.", file=source, row=_row_number(df, pos), column=weights)
+    else:
+        w = (N_h / n_h)[codes]
+
+    if kind == "andel":
+        if value is None:
+            raise InputError("--typ andel kräver --varde (det värde vars andel ska skattas).")
+        text = df[variable].astype("string").str.strip().fillna("")
+        in_domain = (text != "").to_numpy()
+        y = (text == str(value).strip()).to_numpy(dtype=float)
+    else:
+        y = parse_numbers(df, variable)
+        in_domain = ~np.isnan(y)
+        y = np.where(in_domain, y, 0.0)
+
+    d = in_domain.astype(float)
+    n = int(in_domain.sum())
+    if n == 0:
+        raise InputError("inga rader med värde i variabeln.", file=source, column=variable)
+    wd = w * d
+    pop = float(wd.sum())
+    if kind == "total":
+        est = float((wd * y).sum())
+        z = wd * y
+    else:
+        est = float((wd * y).sum() / pop)
+        z = wd * (y - est) / pop
+
+    lonely = (n_h == 1) & (N_h > 1)
+    if lonely.any():
+        k = int(np.flatnonzero(lonely)[0])
+        raise InputError(
+            f"stratum {labels[k]!r} har bara en rad i urvalet; variansen kan inte skattas.",
+            file=source, row=_row_number(df, int(first[k])), column=strata,
+        )
+    z_sum = np.bincount(codes, weights=z, minlength=n_strata)
+    z_sq = np.bincount(codes, weights=z * z, minlength=n_strata)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ss = z_sq - z_sum**2 / n_h  # Σ (z − z̄_h)² per stratum
+        scale = np.where(n_h > 1, (1 - n_h / N_h) * n_h / (n_h - 1), 0.0)
+    variance = float(np.sum(scale * ss))
+    se = math.sqrt(max(variance, 0.0))
+
+    # Design effect against SRS without replacement of n units from N̂ (R: deff=TRUE).
+    mean_y = float((wd * y).sum() / pop)
+    s2 = float((wd * (y - mean_y) ** 2).sum() / pop) * n / (n - 1) if n > 1 else math.nan
+    v_srs = s2 / n * (pop - n) / pop
+    if kind == "total":
+        v_srs *= pop**2
+    deff = variance / v_srs if v_srs > 0 else math.nan
+
+    zq = float(stats.norm.ppf(1 - alpha / 2))
+    low, high = est - zq * se, est + zq * se
+    if kind == "andel":
+        low, high = max(0.0, low), min(1.0, high)
+    return Estimate(
+        kind=kind, estimate=est, se=se, low=low, high=high, deff=deff,
+        df=len(df) - n_strata, n=n, population=pop, strata=n_strata, alpha=alpha,
+        variable=variable, value=None if value is None else str(value),
+    )
