@@ -219,6 +219,11 @@ def _read_csv(
     if usecols is not None:
         _check_columns(path, header, usecols, hint)
         positions = sorted({header.index(c) for c in usecols})
+        if not _fields_consistent(data, sep, len(header)):
+            # pandas ignores surplus fields when reading selected columns; a row with
+            # more fields than the header (an unquoted separator) would shift silently.
+            # Parse every column once so such a row is reported with its line number.
+            positions = list(range(len(header)))
     else:
         positions = list(range(len(header)))
     try:
@@ -232,7 +237,7 @@ def _read_csv(
             skip_blank_lines=False,
             header=0,
             names=header,
-            usecols=positions,
+            usecols=positions if len(positions) < len(header) else None,
             engine="c",
             quotechar='"',
         )
@@ -243,7 +248,24 @@ def _read_csv(
     table.index = pd.RangeIndex(2, len(table) + 2, name="rad")
     table = _drop_blank_rows(table)
     table.columns = [header[p] for p in positions]
+    if usecols is not None and len(positions) == len(header) and len(usecols) < len(header):
+        table = table[list(dict.fromkeys(usecols))]
     return table, encoding, sep
+
+
+def _fields_consistent(data: bytes, sep: str, columns: int) -> bool:
+    """Return True when every line surely has exactly ``columns`` fields (a fast check).
+
+    Without quote characters, the file is consistent when the separators add up
+    to exactly (columns - 1) per non-blank line.  False means "check properly",
+    not "broken".
+    """
+    if b'"' in data:
+        return False
+    sep_b = sep.encode()
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    blank = data.count(b"\n\n") + data.count(b"\n\r\n")
+    return data.count(sep_b) == (columns - 1) * (lines - blank)
 
 
 def _parser_message(exc: Exception) -> str:
