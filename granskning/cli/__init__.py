@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "urval": ("granskning.cli.urval", "urval", "Dra ett stratifierat slumpmässigt urval ur en ärendeförteckning."),
     "checklista": ("granskning.cli.checklista", "checklista", "Validera och visa checklistor."),
     "skatta": ("granskning.cli.skatta", "skatta", "Skatta medelvärde, total eller andel ur ett stratifierat urval."),
+    "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status)."),
+    "tilldela": ("granskning.cli.tilldela", "tilldela", "Fördela urvalets ärenden mellan granskare."),
 }
 
 

@@ -1,0 +1,118 @@
+"""``granskning db``: create, migrate and inspect the answer database."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+DB_HELP = (
+    "Databas: en filväg, sqlite:///fil.db eller postgresql://användare@värd/databas "
+    "(standard: miljövariabeln GRANSKNING_DB, annars granskning.db i aktuell katalog)."
+)
+LABELS = {
+    "audits": "granskningar",
+    "cases": "ärenden",
+    "assignments": "tilldelningar",
+    "answers": "svar",
+    "answer_history": "historikrader",
+}
+db_option = click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+
+
+@click.group(name="db", options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
+def db() -> None:
+    """Skapa, migrera och visa databasen för svar och tilldelning."""
+
+
+@db.command(name="init", options_metavar="[FLAGGOR]")
+@db_option
+def init(url: str | None) -> None:
+    """Skapa tabellerna i en ny databas (gör inget om de redan finns)."""
+    from granskning.store import Store
+
+    with Store.open(url) as store:
+        before = store.schema_version()
+        steps = store.init()
+        if steps:
+            click.echo(
+                f"Databasen {store.display_url} är klar (schemaversion {steps[-1].version})."
+            )
+        else:
+            click.echo(
+                f"Databasen {store.display_url} är redan initierad (schemaversion {before})."
+            )
+
+
+@db.command(name="migrera", options_metavar="[FLAGGOR]")
+@db_option
+def migrera(url: str | None) -> None:
+    """Uppgradera databasens schema till den version verktyget använder."""
+    from granskning.store import Store
+
+    with Store.open(url) as store:
+        before = store.schema_version()
+        steps = store.migrate()
+        if not steps:
+            click.echo(f"Databasen har redan den senaste schemaversionen ({before}).")
+            return
+        for step in steps:
+            click.echo(f"Migrering {step.version}: {step.description}")
+        click.echo(f"Schemaversion {before} → {steps[-1].version}.")
+
+
+@db.command(name="status", options_metavar="[FLAGGOR]")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+def status(url: str | None, as_json: bool) -> None:
+    """Visa databasens schemaversion, migreringar och antal rader."""
+    from granskning.store import Store
+    from granskning.store_migrations import LATEST
+
+    with Store.open(url) as store:
+        applied, pending = store.schema_steps()
+        version = applied[-1].version if applied else 0
+        counts = None
+        if version == LATEST:
+            counts = {LABELS[t]: n for t, n in store.table_counts().items()}
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "databas": store.display_url,
+                        "typ": store.dialect,
+                        "schemaversion": version,
+                        "senaste_schemaversion": LATEST,
+                        "tillämpade": [
+                            {
+                                "version": s.version,
+                                "beskrivning": s.description,
+                                "tidpunkt": s.applied_at.isoformat() if s.applied_at else None,
+                                "verktygsversion": s.tool_version,
+                            }
+                            for s in applied
+                        ],
+                        "väntande": [
+                            {"version": s.version, "beskrivning": s.description} for s in pending
+                        ],
+                        "antal_rader": counts,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            return
+        click.echo(f"Databas:        {store.display_url} ({store.dialect})")
+        click.echo(f"Schemaversion:  {version} (verktyget använder {LATEST})")
+        click.echo("Tillämpade migreringar:" if applied else "Tillämpade migreringar: inga")
+        for s in applied:
+            when = s.applied_at.astimezone().strftime("%Y-%m-%d %H:%M") if s.applied_at else ""
+            click.echo(f"  {s.version}  {when}  granskning {s.tool_version}  {s.description}")
+        click.echo("Väntande migreringar:" if pending else "Väntande migreringar: inga")
+        for s in pending:
+            click.echo(f"  {s.version}  {s.description}")
+        if version == 0:
+            click.echo("Databasen är tom. Kör: granskning db init")
+        elif pending:
+            click.echo("Kör: granskning db migrera")
+        if counts is not None:
+            click.echo("Innehåll:       " + ", ".join(f"{n} {t}" for t, n in counts.items()))

@@ -1,0 +1,1093 @@
+"""Durable storage of audits, sampled cases, assignments and answers.
+
+One entry point, one URL: :meth:`Store.open` takes ``--db``, then the
+environment variable ``GRANSKNING_DB``, then the SQLite file ``granskning.db``
+in the current directory; ``postgresql://…`` URLs run the same code on
+PostgreSQL (through psycopg 3).  Every answer is committed in its own short
+transaction before :meth:`Store.set_answer` returns, together with a row in the
+append-only answer history.
+
+SQLite settings and why:
+
+* ``journal_mode=WAL``: readers never block the one writer, so two sessions
+  (or a session and a report) can work on one file.
+* ``synchronous=FULL``: in WAL mode ``NORMAL`` keeps the database consistent
+  but may lose the last commits on a power cut or OS crash; an answer the
+  inspector has been told is saved must survive that, and one WAL fsync per
+  answer is cheap at the pace people type (see ``benchmarks/bench_store.py``).
+* ``foreign_keys=ON`` (SQLite leaves it off), a 10 s busy timeout, and our own
+  ``BEGIN`` (``BEGIN IMMEDIATE`` for writes) instead of the driver's, so that DDL
+  is transactional and a read-then-write never fails on a stale snapshot.
+* New database files are created with mode 0600 (SQLite gives its -wal and
+  -shm files the same mode): case data is secret under OSL.
+
+SQLAlchemy and pandas are imported inside the methods that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from granskning import __version__
+from granskning.errors import InputError, ManyInputErrors, StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import sqlalchemy as sa
+
+__all__ = [
+    "Answer",
+    "Audit",
+    "Case",
+    "ConflictError",
+    "Progress",
+    "SchemaStep",
+    "Store",
+    "show_case_id",
+]
+
+DEFAULT_FILE = "granskning.db"
+ENV_VAR = "GRANSKNING_DB"
+BUSY_TIMEOUT_S = 10
+_WRITE = "granskning_write"  # execution option: this transaction will write
+_SQLITE_PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+)
+_PNR = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
+CASE_COLUMNS = (
+    "case_id",
+    "stratum",
+    "sex",
+    "age",
+    "design_weight",
+    "inclusion_probability",
+    "draw_order",
+    "reserve",
+    "case_worker",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """An audit (granskning) or internal-control round and its sample record."""
+
+    id: int
+    title: str
+    kind: str
+    protocol_text: str | None
+    checklist_id: str | None
+    checklist_version: str | None
+    checklist_sha256: str | None
+    sample_record: dict[str, Any]
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A sampled case with its assignment (reviewer and status, if assigned)."""
+
+    audit_id: int
+    case_id: str
+    stratum: str | None
+    sex: str | None
+    age: int | None
+    design_weight: float | None
+    inclusion_probability: float | None
+    draw_order: int | None
+    reserve: bool
+    case_worker: str | None
+    reviewer: str | None
+    status: str | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The stored answer to one question; ``value`` is None when it was deleted."""
+
+    question_id: str
+    value: Any
+    version: int
+    changed_at: datetime
+    changed_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Cases done and cases in total; unpacks as ``done, total``."""
+
+    done: int
+    total: int
+
+    def __iter__(self) -> Iterator[int]:
+        yield self.done
+        yield self.total
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStep:
+    """A schema migration; ``applied_at`` is None while it is pending."""
+
+    version: int
+    description: str
+    applied_at: datetime | None = None
+    tool_version: str | None = None
+
+
+class ConflictError(StoreError):
+    """The answer changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(
+        self,
+        *,
+        case_id: str,
+        question_id: str,
+        expected_version: int,
+        current: Answer | None,
+    ) -> None:
+        self.case_id = case_id
+        self.question_id = question_id
+        self.expected_version = expected_version
+        self.current_version = current.version if current else 0
+        self.current_value = current.value if current else None
+        self.changed_by = current.changed_by if current else None
+        self.changed_at = current.changed_at if current else None
+        where = f'Svaret på fråga "{question_id}" i ärende {show_case_id(case_id)}'
+        if current is None:
+            text = f"{where} finns inte (du utgick från version {expected_version})."
+        else:
+            what = "har tagits bort" if current.value is None else "har ändrats"
+            when = current.changed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            text = (
+                f"{where} {what} av {current.changed_by} {when} "
+                f"(version {current.version}, du utgick från version {expected_version})."
+            )
+        super().__init__(text)
+
+
+class _IntegrityStoreError(StoreError):
+    """A constraint violation; set_answer turns a racing insert into a conflict."""
+
+
+def show_case_id(case_id: str) -> str:
+    """Return a case id fit for messages: a personnummer loses its last four digits."""
+    text = str(case_id)
+    if _PNR.fullmatch(text.replace(" ", "")):
+        return text[:-4] + "****"
+    return f'"{text}"'
+
+
+class Store:
+    """A connection to the answer database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine, display_url: str) -> None:
+        self._engine = engine
+        self.display_url = display_url
+        self._schema_ok = False
+
+    # -- opening, schema --------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Return a Store for ``url``, ``$GRANSKNING_DB`` or ``./granskning.db``.
+
+        Refuses (StoreError, exit 2) a database whose schema is newer than this
+        tool knows.  Does not create or migrate the schema: see :meth:`migrate`.
+        """
+        from granskning import store_migrations as mig
+
+        raw = url or os.environ.get(ENV_VAR) or DEFAULT_FILE
+        sa_url = _engine_url(raw)
+        display = sa_url.database if sa_url.get_backend_name() == "sqlite" else None
+        store = cls(_create_engine(sa_url), display or sa_url.render_as_string(hide_password=True))
+        try:
+            version = store.schema_version()
+            if version > mig.LATEST:
+                raise StoreError(
+                    f"Databasen {store.display_url} har schemaversion {version}, men den här "
+                    f"versionen av granskning ({__version__}) känner bara till version "
+                    f"{mig.LATEST}. Uppgradera granskning innan du använder databasen."
+                )
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """Return the database kind: ``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """Return the schema version of the database (0 = no schema yet)."""
+        from granskning import store_migrations as mig
+
+        with self._tx(write=False) as conn:
+            return mig.current_version(conn)
+
+    def schema_steps(self) -> tuple[tuple[SchemaStep, ...], tuple[SchemaStep, ...]]:
+        """Return (applied, pending) migrations."""
+        import sqlalchemy as sa
+
+        from granskning import store_migrations as mig
+        from granskning import store_schema as s
+
+        with self._tx(write=False) as conn:
+            version = mig.current_version(conn)
+            rows = []
+            if version:
+                t = s.schema_version
+                rows = conn.execute(sa.select(t).order_by(t.c.version)).all()
+        applied = tuple(
+            SchemaStep(r.version, r.description, r.applied_at, r.tool_version) for r in rows
+        )
+        return applied, tuple(SchemaStep(m.version, m.description) for m in mig.pending(version))
+
+    def migrate(self, target: int | None = None) -> tuple[SchemaStep, ...]:
+        """Bring the schema forward (to ``target``, default the newest); return what was applied.
+
+        Safe to run again: a database already at the target is left alone.
+        """
+        import sqlalchemy as sa
+
+        from granskning import store_migrations as mig
+
+        self._schema_ok = False
+        try:
+            done = mig.apply(self._engine, target=target, write={_WRITE: True})
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(
+                f"Migreringen av {self.display_url} misslyckades och rullades tillbaka: "
+                f"{_first_line(exc.orig)}"
+            ) from exc
+        return tuple(SchemaStep(m.version, m.description) for m in done)
+
+    def init(self) -> tuple[SchemaStep, ...]:
+        """Create the schema in an empty database (same as :meth:`migrate`)."""
+        return self.migrate()
+
+    def table_counts(self) -> dict[str, int]:
+        """Return the number of rows per table (for ``granskning db status``)."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        tables = (s.audits, s.cases, s.assignments, s.answers, s.answer_history)
+        with self._tx(write=False) as conn:
+            return {
+                t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                for t in tables
+            }
+
+    # -- audits and cases -------------------------------------------------
+
+    def create_audit(
+        self,
+        title: str,
+        kind: str,
+        checklist_id: str | None,
+        checklist_version: str | None,
+        checklist_sha256: str | None,
+        protocol_text: str | None,
+        sample_record: Mapping[str, Any] | None,
+        created_by: str,
+    ) -> int:
+        """Store a new audit and return its id."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        title = _name(title, "titel", limit=2000)
+        if kind not in s.KINDS:
+            raise InputError(f'Okänd typ "{kind}": välj granskning eller internkontroll.')
+        if checklist_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", checklist_sha256):
+            raise InputError("Checklistans sha256 ska vara 64 hexadecimala tecken (gemener).")
+        record = _encode(dict(sample_record or {}), what="urvalsprotokollet")
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                sa.insert(s.audits).values(
+                    title=title,
+                    kind=kind,
+                    protocol_text=protocol_text,
+                    checklist_id=checklist_id,
+                    checklist_version=checklist_version,
+                    checklist_sha256=checklist_sha256,
+                    sample_record=record,
+                    created_at=datetime.now(UTC),
+                    created_by=_name(created_by, "skapad av"),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def audit(self, audit_id: int) -> Audit:
+        """Return one audit; InputError if there is none with that id."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        with self._tx(write=False) as conn:
+            row = conn.execute(sa.select(s.audits).where(s.audits.c.id == audit_id)).first()
+        if row is None:
+            raise InputError(f"Granskning {audit_id} finns inte i databasen {self.display_url}.")
+        return _audit(row)
+
+    def audits(self) -> list[Audit]:
+        """Return every audit, oldest first."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        with self._tx(write=False) as conn:
+            rows = conn.execute(sa.select(s.audits).order_by(s.audits.c.id)).all()
+        return [_audit(r) for r in rows]
+
+    def add_cases(self, audit_id: int, cases: Any) -> int:
+        """Add sampled cases (list of dicts or a DataFrame) to an audit; return how many.
+
+        Keys/columns used: ``case_id`` (required, unique within the audit),
+        ``stratum``, ``sex``, ``age``, ``design_weight``,
+        ``inclusion_probability``, ``draw_order``, ``reserve``, ``case_worker``;
+        other columns are ignored.  All rows are checked before any is stored.
+        """
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        records = _records(cases)
+        rows: list[dict[str, Any]] = []
+        errors: list[InputError] = []
+        first_row: dict[str, int] = {}
+        for i, rec in enumerate(records):
+            try:
+                row = _case_row(rec, i + 2)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            if row["case_id"] in first_row:
+                errors.append(
+                    InputError(
+                        f"ärende-id {show_case_id(row['case_id'])} finns redan på rad "
+                        f"{first_row[row['case_id']]}",
+                        row=i + 2,
+                        column="case_id",
+                    )
+                )
+                continue
+            first_row[row["case_id"]] = i + 2
+            rows.append({"audit_id": audit_id, **row})
+        if errors:
+            raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
+        if not rows:
+            return 0
+        with self._tx(write=True) as conn:
+            self._check_audit(conn, audit_id)
+            stored = set(
+                conn.execute(
+                    sa.select(s.cases.c.case_id).where(s.cases.c.audit_id == audit_id)
+                ).scalars()
+            )
+            clash = [r["case_id"] for r in rows if r["case_id"] in stored]
+            if clash:
+                shown = ", ".join(show_case_id(c) for c in clash[:5])
+                more = f" och {len(clash) - 5} till" if len(clash) > 5 else ""
+                raise InputError(f"Ärendena {shown}{more} finns redan i granskning {audit_id}.")
+            conn.execute(sa.insert(s.cases), rows)
+        return len(rows)
+
+    def cases(self, audit_id: int, reviewer: str | None = None) -> list[Case]:
+        """Return the cases of an audit (only ``reviewer``'s when given).
+
+        Sorted by reserve flag, stratum, draw order and case id, in Python so the
+        order is the same on every database and collation.
+        """
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        c, a = s.cases, s.assignments
+        query = (
+            sa.select(c, a.c.reviewer, a.c.status, a.c.finished_at)
+            .select_from(
+                c.outerjoin(a, sa.and_(a.c.audit_id == c.c.audit_id, a.c.case_id == c.c.case_id))
+            )
+            .where(c.c.audit_id == audit_id)
+        )
+        if reviewer is not None:
+            query = query.where(a.c.reviewer == reviewer)
+        with self._tx(write=False) as conn:
+            self._check_audit(conn, audit_id)
+            rows = conn.execute(query).all()
+        found = [
+            Case(
+                audit_id=r.audit_id,
+                case_id=r.case_id,
+                stratum=r.stratum,
+                sex=r.sex,
+                age=r.age,
+                design_weight=r.design_weight,
+                inclusion_probability=r.inclusion_probability,
+                draw_order=r.draw_order,
+                reserve=bool(r.reserve),
+                case_worker=r.case_worker,
+                reviewer=r.reviewer,
+                status=r.status,
+                finished_at=r.finished_at,
+            )
+            for r in rows
+        ]
+        return sorted(found, key=case_sort_key)
+
+    def cases_frame(self, audit_id: int) -> pd.DataFrame:
+        """Return the cases of an audit as a DataFrame, one row per case."""
+        import pandas as pd
+
+        columns = list(Case.__dataclass_fields__)
+        return pd.DataFrame([asdict(c) for c in self.cases(audit_id)], columns=columns)
+
+    # -- assignment -------------------------------------------------------
+
+    def assign(self, audit_id: int, mapping: Mapping[Any, str]) -> int:
+        """Assign cases to reviewers; return how many assignments were written.
+
+        A case already assigned to the same reviewer is left alone; a case that
+        is already reviewed (status klar) is never moved to another reviewer.
+        """
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        wanted = {_case_key(k): _name(v, "granskare") for k, v in mapping.items()}
+        a = s.assignments
+        now = datetime.now(UTC)
+        written = 0
+        with self._tx(write=True) as conn:
+            self._check_audit(conn, audit_id)
+            known = set(
+                conn.execute(
+                    sa.select(s.cases.c.case_id).where(s.cases.c.audit_id == audit_id)
+                ).scalars()
+            )
+            unknown = [k for k in wanted if k not in known]
+            if unknown:
+                raise InputError(
+                    f"Ärendet {show_case_id(unknown[0])} finns inte i granskning {audit_id}."
+                )
+            existing = {
+                r.case_id: r for r in conn.execute(sa.select(a).where(a.c.audit_id == audit_id))
+            }
+            for case_id, reviewer in wanted.items():
+                old = existing.get(case_id)
+                if old is None:
+                    conn.execute(
+                        sa.insert(a).values(
+                            audit_id=audit_id,
+                            case_id=case_id,
+                            reviewer=reviewer,
+                            status="pågår",
+                            assigned_at=now,
+                        )
+                    )
+                elif old.reviewer == reviewer:
+                    continue
+                elif old.status == "klar":
+                    raise InputError(
+                        f"Ärendet {show_case_id(case_id)} är redan granskat av {old.reviewer} "
+                        "och kan inte tilldelas någon annan."
+                    )
+                else:
+                    conn.execute(
+                        sa.update(a)
+                        .where(a.c.audit_id == audit_id, a.c.case_id == case_id)
+                        .values(reviewer=reviewer, assigned_at=now)
+                    )
+                written += 1
+        return written
+
+    def mark_done(self, audit_id: int, case_id: Any, who: str) -> None:
+        """Mark a case as reviewed (status klar); an unassigned case is assigned to ``who``."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        case_id, who = _case_key(case_id), _name(who, "vem")
+        a = s.assignments
+        now = datetime.now(UTC)
+        with self._tx(write=True) as conn:
+            self._check_case(conn, audit_id, case_id)
+            updated = conn.execute(
+                sa.update(a)
+                .where(a.c.audit_id == audit_id, a.c.case_id == case_id)
+                .values(status="klar", finished_at=now, finished_by=who)
+            )
+            if updated.rowcount == 0:
+                conn.execute(
+                    sa.insert(a).values(
+                        audit_id=audit_id,
+                        case_id=case_id,
+                        reviewer=who,
+                        status="klar",
+                        assigned_at=now,
+                        finished_at=now,
+                        finished_by=who,
+                    )
+                )
+
+    def progress(self, audit_id: int, reviewer: str | None = None) -> Progress:
+        """Return (done, total): ``reviewer``'s assigned cases, or all cases to review.
+
+        Without a reviewer the total counts the non-reserve cases plus any
+        reserve case that has been assigned.
+        """
+        cases = self.cases(audit_id, reviewer)
+        if reviewer is None:
+            cases = [c for c in cases if not c.reserve or c.reviewer is not None]
+        return Progress(sum(c.status == "klar" for c in cases), len(cases))
+
+    # -- answers ----------------------------------------------------------
+
+    def set_answer(
+        self,
+        audit_id: int,
+        case_id: Any,
+        question_id: str,
+        value: Any,
+        *,
+        who: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Store an answer, commit it, and return its new version number.
+
+        The history row is written in the same transaction.  Setting the value
+        an answer already has changes nothing and returns its version.  With
+        ``expected_version`` (0 = "no answer yet") a different stored version
+        raises :class:`ConflictError`.  Motivations are ordinary questions named
+        ``<id>__motivering``.
+        """
+        if value is None:
+            raise InputError("Ett svar kan inte vara tomt; ta bort svaret i stället.")
+        return self._write_answer(
+            audit_id, case_id, question_id, _encode(value), who, expected_version
+        )
+
+    def delete_answer(
+        self,
+        audit_id: int,
+        case_id: Any,
+        question_id: str,
+        *,
+        who: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Delete an answer (recorded in the history) and return the new version number.
+
+        Deleting an answer that does not exist changes nothing and returns its
+        current version (0 if it never existed).
+        """
+        return self._write_answer(audit_id, case_id, question_id, None, who, expected_version)
+
+    def answer(self, audit_id: int, case_id: Any, question_id: str) -> Answer | None:
+        """Return the stored answer with its version (value None if deleted), or None."""
+        self._require_schema()
+        with self._tx(write=False) as conn:
+            return self._read_answer(conn, audit_id, _case_key(case_id), question_id)
+
+    def answers(self, audit_id: int, case_id: Any) -> dict[str, Any]:
+        """Return the current answers of one case: question id -> value."""
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        case_id = _case_key(case_id)
+        t = s.answers
+        with self._tx(write=False) as conn:
+            self._check_case(conn, audit_id, case_id)
+            rows = conn.execute(
+                sa.select(t.c.question_id, t.c.value).where(
+                    t.c.audit_id == audit_id, t.c.case_id == case_id, t.c.value.is_not(None)
+                )
+            ).all()
+        return {q: json.loads(v) for q, v in sorted(rows)}
+
+    def answers_frame(self, audit_id: int) -> pd.DataFrame:
+        """Return one row per case and one column per question (object dtype values).
+
+        Rows: every non-reserve case and any reserve case with answers, in case
+        order; columns: ``case_id`` then the question ids, sorted.  Missing
+        answers are None.
+        """
+        import pandas as pd
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        t = s.answers
+        cases = self.cases(audit_id)
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                sa.select(t.c.case_id, t.c.question_id, t.c.value).where(
+                    t.c.audit_id == audit_id, t.c.value.is_not(None)
+                )
+            ).all()
+        by_case: dict[str, dict[str, Any]] = {}
+        for case_id, qid, value in rows:
+            by_case.setdefault(case_id, {})[qid] = json.loads(value)
+        questions = sorted({qid for _, qid, _ in rows})
+        keep = [c.case_id for c in cases if not c.reserve or c.case_id in by_case]
+        frame = pd.DataFrame(
+            [[by_case.get(cid, {}).get(q) for q in questions] for cid in keep],
+            columns=questions,
+            dtype=object,
+        )
+        frame.insert(0, "case_id", pd.Series(keep, dtype=object))
+        return frame
+
+    def history(self, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
+        """Return the answer history (oldest first): who changed what, when, old and new."""
+        import pandas as pd
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        h = s.answer_history
+        query = sa.select(h).where(h.c.audit_id == audit_id).order_by(h.c.id)
+        if case_id is not None:
+            query = query.where(h.c.case_id == _case_key(case_id))
+        with self._tx(write=False) as conn:
+            self._check_audit(conn, audit_id)
+            rows = conn.execute(query).all()
+        columns = [c.name for c in h.columns]
+        records = [
+            {
+                **r._asdict(),
+                "old_value": _decode(r.old_value),
+                "new_value": _decode(r.new_value),
+            }
+            for r in rows
+        ]
+        frame = pd.DataFrame(records, columns=columns)
+        for col in ("old_value", "new_value"):  # keep JSON values as they are (None, bool …)
+            frame[col] = pd.Series([r[col] for r in records], index=frame.index, dtype=object)
+        return frame
+
+    # -- internals --------------------------------------------------------
+
+    def _write_answer(
+        self,
+        audit_id: int,
+        case_id: Any,
+        question_id: str,
+        new_text: str | None,
+        who: str,
+        expected_version: int | None,
+    ) -> int:
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        self._require_schema()
+        case_id, who = _case_key(case_id), _name(who, "vem")
+        question_id = _name(question_id, "fråge-id")
+        if expected_version is not None and (
+            not isinstance(expected_version, int) or expected_version < 0
+        ):
+            raise InputError("expected_version ska vara ett heltal ≥ 0.")
+        t, h = s.answers, s.answer_history
+        key = (t.c.audit_id == audit_id, t.c.case_id == case_id, t.c.question_id == question_id)
+        for _attempt in range(3):
+            try:
+                with self._tx(write=True) as conn:
+                    self._check_case(conn, audit_id, case_id)
+                    row = conn.execute(sa.select(t).where(*key).with_for_update()).first()
+                    current = row.version if row is not None else 0
+                    if expected_version is not None and expected_version != current:
+                        raise ConflictError(
+                            case_id=case_id,
+                            question_id=question_id,
+                            expected_version=expected_version,
+                            current=_answer(row) if row is not None else None,
+                        )
+                    old_text = row.value if row is not None else None
+                    if old_text == new_text:
+                        return current
+                    version, now = current + 1, datetime.now(UTC)
+                    values = {
+                        "value": new_text,
+                        "version": version,
+                        "changed_at": now,
+                        "changed_by": who,
+                    }
+                    if row is None:
+                        conn.execute(
+                            sa.insert(t).values(
+                                audit_id=audit_id,
+                                case_id=case_id,
+                                question_id=question_id,
+                                **values,
+                            )
+                        )
+                    else:
+                        conn.execute(sa.update(t).where(*key).values(**values))
+                    event = (
+                        "borttaget"
+                        if new_text is None
+                        else "nytt"
+                        if old_text is None
+                        else "ändrat"
+                    )
+                    conn.execute(
+                        sa.insert(h).values(
+                            audit_id=audit_id,
+                            case_id=case_id,
+                            question_id=question_id,
+                            event=event,
+                            old_value=old_text,
+                            new_value=new_text,
+                            version=version,
+                            changed_at=now,
+                            changed_by=who,
+                            tool_version=__version__,
+                        )
+                    )
+                    return version
+            except _IntegrityStoreError:
+                # Another session inserted the same answer first (PostgreSQL,
+                # where FOR UPDATE cannot lock a row that does not exist yet).
+                if expected_version is not None:
+                    raise ConflictError(
+                        case_id=case_id,
+                        question_id=question_id,
+                        expected_version=expected_version,
+                        current=self.answer(audit_id, case_id, question_id),
+                    ) from None
+        raise StoreError(f'Svaret på fråga "{question_id}" kunde inte sparas; försök igen.')
+
+    def _read_answer(
+        self, conn: sa.Connection, audit_id: int, case_id: str, question_id: str
+    ) -> Answer | None:
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        t = s.answers
+        row = conn.execute(
+            sa.select(t).where(
+                t.c.audit_id == audit_id, t.c.case_id == case_id, t.c.question_id == question_id
+            )
+        ).first()
+        return None if row is None else _answer(row)
+
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[sa.Connection]:
+        """Yield a connection inside one transaction, committed on normal exit."""
+        import sqlalchemy as sa
+
+        try:
+            connection = self._engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(
+                f"Kunde inte ansluta till databasen {self.display_url}: {_first_line(exc.orig)}"
+            ) from exc
+        try:
+            with connection as conn:
+                if write:
+                    conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    yield conn
+        except sa.exc.IntegrityError as exc:
+            raise _IntegrityStoreError(
+                f"Databasen {self.display_url} vägrade ändringen: {_first_line(exc.orig)}"
+            ) from exc
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(f"Databasfel i {self.display_url}: {_first_line(exc.orig)}") from exc
+
+    def _require_schema(self) -> None:
+        if self._schema_ok:
+            return
+        from granskning import store_migrations as mig
+
+        version = self.schema_version()
+        if version == 0:
+            raise StoreError(
+                f"Databasen {self.display_url} saknar tabeller. Kör först: granskning db init"
+            )
+        if version < mig.LATEST:
+            raise StoreError(
+                f"Databasen {self.display_url} har schemaversion {version}, men den här "
+                f"versionen av granskning behöver version {mig.LATEST}. Kör: granskning db migrera"
+            )
+        if version > mig.LATEST:
+            raise StoreError(
+                f"Databasen {self.display_url} har schemaversion {version}, nyare än den här "
+                f"versionen av granskning känner till ({mig.LATEST}). Uppgradera granskning."
+            )
+        self._schema_ok = True
+
+    def _check_audit(self, conn: sa.Connection, audit_id: int) -> None:
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        found = conn.execute(sa.select(s.audits.c.id).where(s.audits.c.id == audit_id)).first()
+        if found is None:
+            raise InputError(f"Granskning {audit_id} finns inte i databasen {self.display_url}.")
+
+    def _check_case(self, conn: sa.Connection, audit_id: int, case_id: str) -> None:
+        import sqlalchemy as sa
+
+        from granskning import store_schema as s
+
+        c = s.cases
+        found = conn.execute(
+            sa.select(c.c.case_id).where(c.c.audit_id == audit_id, c.c.case_id == case_id)
+        ).first()
+        if found is None:
+            self._check_audit(conn, audit_id)
+            raise InputError(f"Ärendet {show_case_id(case_id)} finns inte i granskning {audit_id}.")
+
+
+# -- module helpers -------------------------------------------------------
+
+
+def case_sort_key(case: Case) -> tuple[Any, ...]:
+    """Return the canonical order of cases: reserve last, then stratum, draw order, id."""
+    order = case.draw_order if case.draw_order is not None else math.inf
+    return (case.reserve, case.stratum or "", order, case.case_id)
+
+
+def _engine_url(raw: str) -> sa.URL:
+    import sqlalchemy as sa
+
+    if "://" not in raw:
+        path = os.path.abspath(os.path.expanduser(raw))
+        return sa.URL.create("sqlite", database=path)
+    try:
+        url = sa.make_url(raw)
+    except sa.exc.ArgumentError:
+        raise InputError(
+            "Ogiltig databasadress (--db eller GRANSKNING_DB): använd en filväg, "
+            "sqlite:///fil.db eller postgresql://användare@värd/databas."
+        ) from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        return url
+    raise InputError(
+        f'Databastypen "{url.drivername}" stöds inte: använd en SQLite-fil eller postgresql://….'
+    )
+
+
+def _create_engine(url: sa.URL) -> sa.Engine:
+    import sqlalchemy as sa
+
+    if url.get_backend_name() != "sqlite":
+        try:
+            return sa.create_engine(url, connect_args={"connect_timeout": 10})
+        except ImportError:
+            raise StoreError(
+                "PostgreSQL kräver paketet psycopg: pip install 'granskning[postgres]'"
+            ) from None
+    memory = url.database in (None, "", ":memory:")
+    if memory:
+        engine = sa.create_engine(
+            url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        _create_private_file(url.database)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # the driver must not BEGIN/COMMIT on its own
+        cursor = dbapi_conn.cursor()
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create an empty SQLite file readable by its owner only, if there is none."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        raise StoreError(f"Kan inte skapa databasfilen {path}: katalogen finns inte.") from None
+    except PermissionError:
+        raise StoreError(f"Kan inte skapa databasfilen {path}: behörighet saknas.") from None
+    except OSError as exc:
+        raise StoreError(f"Kan inte skapa databasfilen {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip() if exc is not None else ""
+    return text.splitlines()[0] if text else "okänt fel"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
+
+
+def _encode(value: Any, *, what: str = "svaret") -> str:
+    try:
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, allow_nan=False, default=_json_default
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"Värdet i {what} går inte att spara som JSON ({exc}).") from None
+
+
+def _decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _audit(row: Any) -> Audit:
+    return Audit(
+        id=row.id,
+        title=row.title,
+        kind=row.kind,
+        protocol_text=row.protocol_text,
+        checklist_id=row.checklist_id,
+        checklist_version=row.checklist_version,
+        checklist_sha256=row.checklist_sha256,
+        sample_record=json.loads(row.sample_record),
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def _answer(row: Any) -> Answer:
+    return Answer(row.question_id, _decode(row.value), row.version, row.changed_at, row.changed_by)
+
+
+def _name(value: Any, what: str, *, limit: int = 200) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise InputError(f"{what.capitalize()} saknas.")
+    if len(text) > limit:
+        raise InputError(f"{what.capitalize()} är för lång (högst {limit} tecken).")
+    return text
+
+
+def _case_key(value: Any) -> str:
+    value = _scalar(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _name(value, "ärende-id", limit=100)
+
+
+# -- reading case records -------------------------------------------------
+
+
+def _records(cases: Any) -> list[Mapping[str, Any]]:
+    if hasattr(cases, "to_dict") and hasattr(cases, "columns"):
+        return cases.to_dict(orient="records")
+    if isinstance(cases, Mapping) or isinstance(cases, (str, bytes)):
+        raise InputError("Ärendena ska ges som en lista av rader eller en tabell.")
+    records = list(cases)
+    if not all(isinstance(r, Mapping) for r in records):
+        raise InputError("Varje ärende ska vara en rad med kolumnnamn (dict).")
+    return records
+
+
+def _scalar(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return value
+
+
+def _case_row(rec: Mapping[str, Any], row: int) -> dict[str, Any]:
+    """Validate one case record; errors name the row (as Excel numbers it) and column."""
+    get = {k: _scalar(rec.get(k)) for k in CASE_COLUMNS}
+
+    def fail(column: str, message: str) -> InputError:
+        return InputError(message, row=row, column=column)
+
+    if get["case_id"] is None or not str(get["case_id"]).strip():
+        raise fail("case_id", "ärende-id saknas")
+    out: dict[str, Any] = {"case_id": _case_key(get["case_id"])}
+    for col in ("stratum", "sex", "case_worker"):
+        out[col] = None if get[col] is None else str(get[col]).strip() or None
+    for col, low in (("age", 0), ("draw_order", 1)):
+        v = get[col]
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) != int(v):
+                raise fail(col, f"{v!r} är inget heltal")
+            if int(v) < low:
+                raise fail(col, f"{v!r} är mindre än {low}")
+            v = int(v)
+        out[col] = v
+    for col, ok, rule in (
+        ("design_weight", lambda x: x > 0, "större än 0"),
+        ("inclusion_probability", lambda x: 0 < x <= 1, "större än 0 och högst 1"),
+    ):
+        v = get[col]
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not ok(float(v)):
+                raise fail(col, f"{v!r} ska vara ett tal {rule}")
+            v = float(v)
+        out[col] = v
+    out["reserve"] = _flag(get["reserve"], fail)
+    return out
+
+
+def _flag(value: Any, fail: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if text in ("ja", "j", "true", "sant", "1", "x"):
+        return True
+    if text in ("nej", "n", "false", "falskt", "0", ""):
+        return False
+    raise fail("reserve", f'"{value}" är inte ja eller nej')

@@ -1,0 +1,66 @@
+"""Shared fixtures.
+
+Databases: ``db_url`` runs a test once on SQLite (a fresh file) and once on
+PostgreSQL, in a fresh schema of the server named by ``GRANSKNING_TEST_PG``
+(start one with ``scripts/pg.sh start``; the URL is ``scripts/pg.sh url``).
+Without that variable the PostgreSQL run is skipped, or fails when
+``GRANSKNING_REQUIRE_PG=1`` (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_ENV = "GRANSKNING_TEST_PG"
+REQUIRE_PG_ENV = "GRANSKNING_REQUIRE_PG"
+
+
+def pg_server_url() -> str:
+    """Return the test server's URL, or skip/fail the test when there is none."""
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    reason = (
+        f"{PG_ENV} är inte satt: inga PostgreSQL-tester (starta en server: scripts/pg.sh start)"
+    )
+    if os.environ.get(REQUIRE_PG_ENV) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_PG_ENV}=1 kräver dem", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database URL with no tables: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "granskning.db")
+        return
+    import sqlalchemy as sa
+
+    base = sa.make_url(pg_server_url())
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base.set(drivername="postgresql+psycopg"))
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.CreateSchema(schema))
+        # libpq "options" puts the schema first on the search path of every connection.
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(db_url: str):
+    """An open Store on ``db_url`` with the newest schema."""
+    from granskning.store import Store
+
+    s = Store.open(db_url)
+    s.migrate()
+    yield s
+    s.close()
