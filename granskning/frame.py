@@ -424,8 +424,9 @@ def read_frame(
         from granskning import expr
 
         expr.check_names(expression, table.columns, source="--filter")
-        mask = expression.mask(table, strict=True, file=source.name)
-        table = table[mask]
+        # The frame's index already holds Excel row numbers; expr adds the header offset itself.
+        mask = expression.mask(table.set_axis(table.index - 2), strict=True, file=source.name)
+        table = table[mask.to_numpy()]
     rows_kept = len(table)
     excluded = 0
     if exclude_ids is not None:

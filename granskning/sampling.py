@@ -394,8 +394,6 @@ def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
 
 
 def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design: Design) -> list[str]:
-    from granskning.personnummer import scrub
-
     idc = design.id_column
     if idc not in stored.columns:
         return [f'Bladet {sheet} saknar kolumnen "{idc}".']
@@ -403,6 +401,8 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
     new = [str(v) for v in fresh[idc]]
     if old == new:
         return []
+    from granskning.personnummer import scrub  # an id may be a personnummer: never print it whole
+
     out: list[str] = []
     missing = [v for v in new if v not in set(old)]
     extra = [v for v in old if v not in set(new)]

@@ -220,6 +220,12 @@ def _verify(sample_path: Path, ram: Path, as_json: bool) -> None:
             f"Identiskt: urvalet i {sample_path.name} ({result.n} ärenden, {result.reserves} reserver) "
             f"återskapas exakt ur {ram.name}."
         )
+    elif len(result.differences) == 1 and not result.frame_unchanged:
+        click.echo(
+            f"Samma urval återskapas ur {ram.name}, men ramfilen är inte densamma som när "
+            "urvalet drogs:"
+        )
+        click.echo(f"  - {result.differences[0]}")
     else:
         click.echo(f"Skiljer sig: urvalet i {sample_path.name} återskapas inte exakt ur {ram.name}.")
         for d in result.differences:
