@@ -1,0 +1,95 @@
+"""``granskning tilldela``: distribute an audit's sampled cases among reviewers."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+
+@click.command(name="tilldela", options_metavar="[FLAGGOR]")
+@click.option(
+    "--granskning",
+    "audit_id",
+    type=int,
+    required=True,
+    metavar="ID",
+    help="Granskningens id (från granskning ny).",
+)
+@click.option(
+    "--granskare",
+    "reviewers",
+    required=True,
+    metavar="NAMN,NAMN,…",
+    help='Granskarna, kommaseparerade: "Anna,Bo,Cecilia".',
+)
+@click.option(
+    "--per-stratum",
+    is_flag=True,
+    help="Ge hela strata till granskarna (största först) i stället för en jämn blandning.",
+)
+@click.option(
+    "--kollegial",
+    is_flag=True,
+    help="Kollegial granskning: ingen får granska ärenden där hen själv är handläggare.",
+)
+@click.option(
+    "--om",
+    "reassign",
+    is_flag=True,
+    help="Fördela om ärenden som redan är tilldelade (färdiggranskade ärenden flyttas aldrig).",
+)
+@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+def tilldela(
+    audit_id: int,
+    reviewers: str,
+    per_stratum: bool,
+    kollegial: bool,
+    reassign: bool,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Fördela urvalets ärenden (utom reserver) mellan granskare.
+
+    Som standard sorteras ärendena efter stratum och dragningsordning och delas
+    ut i tur och ordning, så att alla får ärenden från alla strata. Redan
+    tilldelade ärenden behålls om inte --om anges.
+    """
+    from granskning.assignment import assign_cases, parse_reviewers
+    from granskning.store import Store
+
+    names = parse_reviewers(reviewers)
+    with Store.open(url) as store:
+        result = assign_cases(
+            store, audit_id, names, per_stratum=per_stratum, peer=kollegial, reassign=reassign
+        )
+    if as_json:
+        payload = {
+            "granskning": result.audit_id,
+            "nya_tilldelningar": result.n_assigned,
+            "behållna": result.n_kept,
+            "granskare": [
+                {
+                    "granskare": load.reviewer,
+                    "antal_ärenden": load.n_cases,
+                    "per_stratum": dict(load.per_stratum),
+                }
+                for load in result.loads
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    total = sum(load.n_cases for load in result.loads)
+    click.echo(
+        f"Granskning {result.audit_id}: {result.n_assigned} ärenden tilldelade, "
+        f"{result.n_kept} behållna sedan tidigare."
+    )
+    width = max(len("Granskare"), len("Totalt"), *(len(load.reviewer) for load in result.loads))
+    click.echo(f"{'Granskare':<{width}}  {'Ärenden':>7}  Per stratum")
+    for load in result.loads:
+        strata = ", ".join(f"{s} {n}" for s, n in load.per_stratum)
+        click.echo(f"{load.reviewer:<{width}}  {load.n_cases:>7}  {strata}".rstrip())
+    click.echo(f"{'Totalt':<{width}}  {total:>7}")
