@@ -218,6 +218,45 @@ def test_conflict_with_expected_version(db_url):
         b.close()
 
 
+def test_concurrent_writers_lose_nothing(db_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store.open(db_url) as setup:
+        setup.migrate()
+        audit = make_audit(setup)
+    n = 6
+    stores = [Store.open(db_url) for _ in range(n)]
+    try:
+        # Last writer wins, but every write gets its own version and history row.
+        with ThreadPoolExecutor(n) as pool:
+            versions = list(
+                pool.map(
+                    lambda i: stores[i].set_answer(audit, "U-1", "q", f"v{i}", who=f"G{i}"),
+                    range(n),
+                )
+            )
+        assert sorted(versions) == list(range(1, n + 1))
+        h = stores[0].history(audit, "U-1")
+        assert list(h["version"]) == list(range(1, n + 1))
+        assert list(h["old_value"])[1:] == list(h["new_value"])[:-1]  # an unbroken chain
+
+        # Everyone believes the answer is new: exactly one succeeds.
+        def first(i):
+            try:
+                return stores[i].set_answer(
+                    audit, "U-2", "q", f"v{i}", who=f"G{i}", expected_version=0
+                )
+            except ConflictError:
+                return None
+
+        with ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(first, range(n)))
+        assert results.count(1) == 1 and results.count(None) == n - 1
+    finally:
+        for st in stores:
+            st.close()
+
+
 def test_sql_looking_text_is_stored_as_data(store, db_url):
     audit = make_audit(
         store,
