@@ -277,7 +277,6 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
 
 def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     v = d.values
-    n_before = len(chk.problems)
     text = chk.text(v.get("text"), "text")
     qtype = chk.text(v.get("typ"), "typ")
     if qtype is not None and qtype not in TYPES:
@@ -339,7 +338,9 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
         elif qtype != "janej" and not canon["positiva"]:
             chk.error(line_of["indikator"], "en indikator av typ "
                       f"{qtype} behöver positiva (de svar som räknas i täljaren)", "indikator")
-    if len(chk.problems) > n_before or text is None or qtype is None:
+    # A question with problems is still built (the file is rejected anyway) so that
+    # conditions naming it can be checked too; only text and type are indispensable.
+    if text is None or qtype is None:
         return None
     return Question(
         id=qid, text=text, type=qtype, area_id=d.area_id, line=d.line,
