@@ -105,6 +105,13 @@ def test_fisher_tea_tasting():
     assert stats.nchypergeom_fisher.cdf(3, 8, 4, 4, f.high) == pytest.approx(0.025, abs=1e-9)
 
 
+def test_fisher_without_interval_keeps_p_and_estimate():
+    f = fisher([[3, 1], [1, 3]], interval=False)
+    assert f.p == pytest.approx(0.4857143, abs=5e-8)
+    assert f.odds_ratio == pytest.approx(6.408309, rel=5e-6)
+    assert math.isnan(f.low) and math.isnan(f.high)
+
+
 def test_fisher_needs_2x2():
     with pytest.raises(InputError):
         fisher([[1, 2, 3], [4, 5, 6]])

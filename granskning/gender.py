@@ -1,0 +1,255 @@
+"""Gender analysis (jämställdhetsanalys) of an indicator.
+
+For one indicator: the rate for girls and for boys with Wilson intervals, the
+difference with Newcombe's hybrid score interval, Fisher's exact test, a test
+stratified by age band (Cochran–Mantel–Haenszel with the Mantel–Haenszel odds
+ratio and Breslow–Day), a logistic regression on sex and age band (and stratum
+on request), the smallest difference the sample could detect, and one plain
+Swedish sentence that says what the data show and what they cannot show.
+
+Odds ratios compare girls with boys (above 1: the indicator is more common
+among girls).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from granskning.comparison import (
+    Fisher,
+    Logistic,
+    MantelHaenszel,
+    cmh,
+    fisher,
+    logistic,
+    min_detectable_difference,
+)
+from granskning.errors import InputError
+from granskning.fmt import procent, procentenheter, tal
+from granskning.proportions import Difference, Proportion, diff_ci_newcombe, proportion_ci
+from granskning.tables import indicator_flags
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_BANDS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 12))
+GIRL_VALUES = frozenset({"flicka", "flickor", "f", "k", "kvinna", "girl", "female"})
+BOY_VALUES = frozenset({"pojke", "pojkar", "p", "m", "man", "boy", "male"})
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def band_label(band: tuple[int, int]) -> str:
+    """Return a band as Swedish text, ``(4, 6) -> "4–6 år"``."""
+    lo, hi = band
+    return f"{lo} år" if lo == hi else f"{lo}–{hi} år"
+
+
+def _check_bands(bands: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out = tuple((int(lo), int(hi)) for lo, hi in bands)
+    if not out:
+        raise InputError("minst en åldersgrupp behövs.")
+    for lo, hi in out:
+        if lo > hi:
+            raise InputError(f"åldersgruppen {lo}–{hi} är bakvänd.")
+    ordered = sorted(out)
+    for (_, hi1), (lo2, _) in zip(ordered, ordered[1:], strict=False):
+        if lo2 <= hi1:
+            raise InputError("åldersgrupperna överlappar varandra.")
+    return out
+
+
+def format_p(p: float) -> str:
+    """Return a p-value as Swedish text: ``p = 0,048``, ``p < 0,001``."""
+    if p is None or math.isnan(p):
+        return "p saknas"
+    if p < 0.001:
+        return "p < 0,001"
+    return f"p = {tal(p, 3 if p < 0.01 else 2)}"
+
+
+@dataclass(frozen=True, slots=True)
+class GenderResult:
+    """Everything the gender analysis of one indicator found, with the Swedish conclusion."""
+
+    girls: Proportion
+    boys: Proportion
+    difference: Difference  # girls − boys
+    fisher: Fisher
+    cmh: MantelHaenszel
+    bands: tuple[tuple[int, int], ...]
+    band_table: pd.DataFrame  # band, sex, numerator, denominator, rate
+    logistic: Logistic
+    min_detectable_difference: float
+    power: float
+    alpha: float
+    unknown_sex: int
+    unknown_age: int
+    conclusion: str
+
+    def to_json_dict(self) -> dict:
+        return {
+            "andel_flickor": _num(self.girls.estimate),
+            "andel_pojkar": _num(self.boys.estimate),
+            "flickor": self.girls.to_json_dict(),
+            "pojkar": self.boys.to_json_dict(),
+            "skillnad": _num(self.difference.difference),
+            "skillnad_ki": [_num(self.difference.low), _num(self.difference.high)],
+            "fisher_p": _num(self.fisher.p),
+            "cmh_statistik": _num(self.cmh.statistic),
+            "cmh_p": _num(self.cmh.p),
+            "or_mh": _num(self.cmh.odds_ratio) if not math.isinf(self.cmh.odds_ratio) else None,
+            "or_mh_ki": [_num(self.cmh.low), _num(self.cmh.high)],
+            "breslow_day_statistik": _num(self.cmh.breslow_day),
+            "breslow_day_p": _num(self.cmh.breslow_day_p),
+            "aldersgrupper": [band_label(b) for b in self.bands],
+            "logistisk_regression": self.logistic.to_json_dict(),
+            "minsta_upptackbara_skillnad": _num(self.min_detectable_difference),
+            "styrka": self.power,
+            "okant_kon": self.unknown_sex,
+            "okand_alder": self.unknown_age,
+            "slutsats": self.conclusion,
+        }
+
+
+def _sex_codes(values: pd.Series, girls: Iterable[str], boys: Iterable[str]) -> np.ndarray:
+    """Return 1 for girls, 0 for boys, -1 for anything else."""
+    g = {v.casefold() for v in girls}
+    b = {v.casefold() for v in boys}
+    text = values.astype("string").str.strip().str.casefold().fillna("")
+    return np.where(text.isin(g), 1, np.where(text.isin(b), 0, -1))
+
+
+def analyse(
+    df: pd.DataFrame,
+    question: str,
+    *,
+    positive: Iterable[str],
+    excluded: Iterable[str] = (),
+    sex: str,
+    age: str,
+    bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+    strata: str | None = None,
+    girl_values: Iterable[str] = GIRL_VALUES,
+    boy_values: Iterable[str] = BOY_VALUES,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> GenderResult:
+    """Return the gender analysis of an indicator among the cases in its denominator.
+
+    ``sex`` and ``age`` name columns; sexes other than the recognised girl and
+    boy values are counted as unknown and left out.  Ages are in whole years;
+    a band ``(4, 6)`` holds ages 4, 5 and 6.  Cases whose age falls in no band
+    take part in the rates but not in the age-adjusted tests.  With ``strata``
+    the logistic regression also adjusts for stratum (district).
+    """
+    import pandas as pd
+
+    from granskning.estimation import parse_numbers
+
+    bands = _check_bands(bands)
+    is_pos, in_den = indicator_flags(df, question, positive=positive, excluded=excluded)
+    for col in [sex, age] + ([strata] if strata else []):
+        if col not in df.columns:
+            raise InputError("kolumnen finns inte.", row=1, column=col)
+    code = _sex_codes(df[sex], girl_values, boy_values)
+    years = parse_numbers(df, age)
+    known = in_den & (code >= 0)
+    unknown_sex = int((in_den & (code < 0)).sum())
+
+    band_idx = np.full(len(df), -1)
+    for i, (lo, hi) in enumerate(bands):
+        band_idx[(years >= lo) & (years < hi + 1)] = i
+    unknown_age = int((known & (band_idx < 0)).sum())
+
+    def rate(mask: np.ndarray) -> Proportion:
+        return proportion_ci(int((is_pos & mask).sum()), int(mask.sum()), alpha=alpha)
+
+    girls, boys = rate(known & (code == 1)), rate(known & (code == 0))
+    diff = diff_ci_newcombe(girls.count, girls.nobs, boys.count, boys.nobs, alpha)
+    table = [[girls.count, girls.nobs - girls.count], [boys.count, boys.nobs - boys.count]]
+    fisher_result = fisher(table, alpha=alpha, interval=False)  # only p is reported
+
+    rows, strata_tables = [], []
+    for i, b in enumerate(bands):
+        in_band = known & (band_idx == i)
+        counts = []
+        for s, label in ((1, "flicka"), (0, "pojke")):
+            m = in_band & (code == s)
+            x, n = int((is_pos & m).sum()), int(m.sum())
+            rows.append({"band": band_label(b), "sex": label, "numerator": x, "denominator": n,
+                         "rate": x / n if n else math.nan})
+            counts.append([x, n - x])
+        strata_tables.append(counts)
+    cmh_result = cmh(np.array(strata_tables), alpha=alpha)
+
+    model_rows = known & (band_idx >= 0)
+    data = pd.DataFrame({
+        "utfall": is_pos[model_rows].astype(int),
+        "kön": np.where(code[model_rows] == 1, "flicka", "pojke"),
+        "åldersgrupp": [band_label(bands[i]) for i in band_idx[model_rows]],
+    })
+    predictors = ["kön", "åldersgrupp"]
+    if strata:
+        data["stratum"] = df[strata].astype("string").str.strip().to_numpy()[model_rows]
+        predictors.append("stratum")
+    model = logistic(data, "utfall", predictors, reference={"kön": "pojke"}, alpha=alpha)
+
+    overall = (girls.count + boys.count) / (girls.nobs + boys.nobs) if girls.nobs + boys.nobs else math.nan
+    mdd = min_detectable_difference(girls.nobs, boys.nobs, overall, power=power, alpha=alpha)
+    text = conclusion(girls, boys, diff, fisher_result, cmh_result, mdd, alpha=alpha, power=power)
+    return GenderResult(girls, boys, diff, fisher_result, cmh_result, bands, pd.DataFrame(rows), model,
+                        mdd, power, alpha, unknown_sex, unknown_age, text)
+
+
+def conclusion(
+    girls: Proportion, boys: Proportion, diff: Difference, fisher_result: Fisher,
+    cmh_result: MantelHaenszel, mdd: float, *, alpha: float = 0.05, power: float = 0.8,
+) -> str:
+    """Return one plain Swedish statement of what the data show and cannot show."""
+    if girls.nobs == 0 or boys.nobs == 0:
+        missing = "flickor" if girls.nobs == 0 else "pojkar"
+        return f"Jämförelsen kan inte göras eftersom det inte finns några {missing} i underlaget."
+    level = tal(100 * (1 - alpha), 0)
+    rates = (f"Andelen var {procent(girls.estimate)} bland flickor ({girls.count} av {girls.nobs}) "
+             f"och {procent(boys.estimate)} bland pojkar ({boys.count} av {boys.nobs}).")
+    d = diff.difference
+    ci = f"({level} % KI {tal(100 * diff.low, 1)} till {tal(100 * diff.high, 1)} procentenheter)"
+    age_p = cmh_result.p
+    detect = ""
+    if not math.isnan(mdd):
+        detect = (f" Med så här stora urval går det bara att upptäcka skillnader på omkring "
+                  f"{procentenheter(mdd, 0)} eller mer ({tal(100 * power, 0)} % styrka).")
+    if abs(d) < 0.0005:
+        return (f"{rates} Det fanns ingen skillnad mellan flickor och pojkar {ci}, men det betyder inte "
+                f"att skillnader saknas i hela populationen.{detect}")
+    who = "flickor" if d > 0 else "pojkar"
+    size = f"Andelen var {procentenheter(abs(d))} högre bland {who}"
+    if fisher_result.p < alpha:
+        if math.isnan(age_p):
+            age = ""
+        elif age_p < alpha:
+            age = f" och kvarstår när hänsyn tas till barnens ålder ({format_p(age_p)})"
+        else:
+            age = (f" men inte när hänsyn tas till barnens ålder ({format_p(age_p)}); skillnaden kan "
+                   "alltså bero på att flickorna och pojkarna var olika gamla")
+        return (f"{rates} {size} {ci}. Skillnaden är statistiskt säkerställd "
+                f"(Fishers exakta test {format_p(fisher_result.p)}){age}.")
+    small = "både skillnaden och urvalen är relativt små" if not abs(d) >= mdd else "urvalen är små"
+    caveat = f"Då {small} går det inte att med säkerhet säga att skillnaden finns i hela populationen."
+    if not math.isnan(age_p) and age_p < alpha:
+        return (f"{rates} {size} {ci}. Skillnaden är inte statistiskt säkerställd i sin helhet "
+                f"(Fishers exakta test {format_p(fisher_result.p)}) men väl när hänsyn tas till barnens "
+                f"ålder ({format_p(age_p)}); åldersfördelningen skiljer sig alltså mellan flickor och "
+                f"pojkar och bör redovisas.{detect}")
+    tests = f"Fishers exakta test {format_p(fisher_result.p)}"
+    if not math.isnan(age_p):
+        tests += f"; justerat för ålder {format_p(age_p)}"
+    return f"{rates} {size} {ci}, men skillnaden är inte statistiskt säkerställd ({tests}). {caveat}{detect}"

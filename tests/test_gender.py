@@ -1,0 +1,139 @@
+"""Tests for granskning.gender (jämställdhetsanalys)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from granskning.errors import InputError
+from granskning.gender import DEFAULT_BANDS, analyse, band_label, format_p
+
+# R: UCBAdmissions, Admitted/Rejected × Male/Female per department A–F.
+UCB = np.array([
+    [[512, 89], [313, 19]], [[353, 17], [207, 8]], [[120, 202], [205, 391]],
+    [[138, 131], [279, 244]], [[53, 94], [138, 299]], [[22, 24], [351, 317]],
+])
+
+
+@pytest.fixture(scope="module")
+def ucb_as_children() -> pd.DataFrame:
+    """UCBAdmissions dressed as cases: department i becomes age i, admitted becomes 'Ja'."""
+    rows = []
+    for i, t in enumerate(UCB):
+        for j, sex in enumerate(("Pojke", "Flicka")):
+            rows.append(pd.DataFrame({"alder": i, "kon": sex, "svar": ["Ja"] * t[0, j] + ["Nej"] * t[1, j]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_age_stratified_test_reproduces_mantelhaen_ucb(ucb_as_children):
+    # R: mantelhaen.test(UCBAdmissions) -> X-squared = 1.4269, p = 0.2323, common OR 0.9046968,
+    # CI 0.7719074–1.0603298 (male vs female). We compare girls with boys: OR = 1/0.9046968.
+    r = analyse(ucb_as_children, "svar", positive=["Ja"], sex="kon", age="alder",
+                bands=[(k, k) for k in range(6)])
+    assert r.cmh.statistic == pytest.approx(1.4269, abs=5e-5)
+    assert r.cmh.p == pytest.approx(0.2323, abs=5e-5)
+    assert r.cmh.odds_ratio == pytest.approx(1 / 0.9046968, rel=1e-7)
+    assert r.cmh.low == pytest.approx(1 / 1.0603298, rel=1e-7)
+    assert r.cmh.high == pytest.approx(1 / 0.7719074, rel=1e-7)
+    # R ?UCBAdmissions: 1198 of 2691 men (44.5 %) and 557 of 1835 women (30.4 %) admitted.
+    assert (r.girls.count, r.girls.nobs, r.boys.count, r.boys.nobs) == (557, 1835, 1198, 2691)
+    assert r.difference.difference == pytest.approx(557 / 1835 - 1198 / 2691)
+    # Simpson's paradox in words: significant overall, not after adjusting for "age".
+    assert r.fisher.p < 1e-10
+    assert "statistiskt säkerställd" in r.conclusion
+    assert "men inte när hänsyn tas till barnens ålder (p = 0,23)" in r.conclusion
+    assert "högre bland pojkar" in r.conclusion
+    # Logistic regression on sex and band: girls' OR is 1/exp(-0.09987) vs boys (see test_comparison).
+    tab = r.logistic.odds_ratios.set_index("term")
+    assert tab.loc["kön=flicka", "odds_ratio"] == pytest.approx(1.105, abs=0.002)
+
+
+def small_sample() -> pd.DataFrame:
+    # 12/48 girls, 9/50 boys, ages spread over 0–12.
+    return pd.DataFrame({
+        "kon": ["flicka"] * 48 + ["pojke"] * 50,
+        "alder": np.r_[np.arange(48) % 13, np.arange(50) % 13].astype(str),
+        "svar": ["Ja"] * 12 + ["Nej"] * 36 + ["Ja"] * 9 + ["Nej"] * 41,
+    })
+
+
+def test_small_difference_gives_the_2024_style_caveat():
+    r = analyse(small_sample(), "svar", positive=["Ja"], sex="kon", age="alder")
+    assert r.girls.estimate == 0.25 and r.boys.estimate == 0.18
+    # Fisher's exact test on [[12, 36], [9, 41]] (two-sided, as R's fisher.test): scipy agrees
+    # with the hypergeometric sum; here we only need it to be far from significant.
+    assert r.fisher.p > 0.3
+    assert r.conclusion.startswith("Andelen var 25,0 % bland flickor (12 av 48) och 18,0 % bland pojkar (9 av 50).")
+    assert "inte statistiskt säkerställd" in r.conclusion
+    assert "går det inte att med säkerhet säga att skillnaden finns i hela populationen" in r.conclusion
+    assert "procentenheter eller mer (80 % styrka)" in r.conclusion
+    assert r.bands == DEFAULT_BANDS
+    assert list(r.band_table.band.unique()) == ["0–3 år", "4–6 år", "7–12 år"]
+    assert r.band_table.denominator.sum() == 98
+
+
+def test_json_has_the_agreed_keys():
+    j = analyse(small_sample(), "svar", positive=["Ja"], sex="kon", age="alder").to_json_dict()
+    for key in ("andel_flickor", "andel_pojkar", "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik",
+                "cmh_p", "or_mh", "or_mh_ki", "minsta_upptackbara_skillnad", "slutsats"):
+        assert key in j
+    assert j["andel_flickor"] == 0.25 and j["skillnad"] == pytest.approx(0.07)
+    assert len(j["skillnad_ki"]) == 2 and len(j["or_mh_ki"]) == 2
+    assert 0 < j["minsta_upptackbara_skillnad"] < 1
+
+
+def test_minimum_detectable_difference_uses_the_group_sizes():
+    # 18 girls and 18 boys (A2's design): only very large differences are detectable.
+    df = pd.DataFrame({"kon": ["F"] * 18 + ["P"] * 18, "alder": [5] * 36,
+                       "svar": (["Ja"] * 4 + ["Nej"] * 14) * 2})
+    r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
+    assert r.min_detectable_difference > 0.3
+    assert "Det fanns ingen skillnad" in r.conclusion
+
+
+def test_hindrances_unknown_sex_and_age_outside_bands():
+    df = pd.DataFrame({
+        "kon": ["flicka", "pojke", "flicka", "okänt", "pojke", "flicka"],
+        "alder": ["2", "5", "", "7", "15", "9"],
+        "svar": ["Ja", "Nej", "Ja", "Ja", "Nej", "Barnet kan inte"],
+    })
+    r = analyse(df, "svar", positive=["Ja"], excluded=["Barnet kan inte"], sex="kon", age="alder")
+    assert (r.girls.count, r.girls.nobs) == (2, 2)
+    assert (r.boys.count, r.boys.nobs) == (0, 2)
+    assert r.unknown_sex == 1
+    assert r.unknown_age == 2  # blank age and age 15 are outside 0–12
+    assert not r.logistic.estimated  # girls all 'Ja': separation is reported, not raised
+
+
+def test_stratum_can_enter_the_logistic_regression(ucb_as_children):
+    df = ucb_as_children.assign(stadsdel=np.where(ucb_as_children.index % 2 == 0, "Norr", "Söder"))
+    r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder", strata="stadsdel",
+                bands=[(k, k) for k in range(6)])
+    assert "stratum=Söder" in set(r.logistic.odds_ratios.term)
+
+
+def test_no_girls_is_said_plainly():
+    df = pd.DataFrame({"kon": ["pojke"] * 4, "alder": [3, 4, 5, 6], "svar": ["Ja", "Nej", "Ja", "Nej"]})
+    r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
+    assert r.conclusion.startswith("Jämförelsen kan inte göras")
+    assert math.isnan(r.difference.difference)
+
+
+def test_bad_bands_and_columns():
+    df = small_sample()
+    with pytest.raises(InputError, match="överlappar"):
+        analyse(df, "svar", positive=["Ja"], sex="kon", age="alder", bands=[(0, 4), (4, 6)])
+    with pytest.raises(InputError, match="bakvänd"):
+        analyse(df, "svar", positive=["Ja"], sex="kon", age="alder", bands=[(6, 4)])
+    with pytest.raises(InputError, match='kolumn "kön"'):
+        analyse(df, "svar", positive=["Ja"], sex="kön", age="alder")
+
+
+def test_formatting_helpers():
+    assert format_p(0.0004) == "p < 0,001"
+    assert format_p(0.0047) == "p = 0,005"
+    assert format_p(0.2323) == "p = 0,23"
+    assert band_label((4, 6)) == "4–6 år" and band_label((3, 3)) == "3 år"
