@@ -472,3 +472,40 @@ def test_resolve_unknown_name_suggests_bundled() -> None:
     with pytest.raises(InputError) as info:
         cl.resolve("forhandsbedomning-0-13")
     assert 'Menade du "forhandsbedomning-0-12"?' in info.value.message
+
+
+# -- the inspectors' guide (docs/checklistformat.md) stays true -------------------------
+
+def _guide() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent.parent / "docs" / "checklistformat.md").read_text("utf-8")
+
+
+def test_guide_example_validates() -> None:
+    guide = _guide()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    c = cl.loads(example, source="docs/checklistformat.md")
+    assert [x.id for x in c.questions] == ["F7", "F8"]
+
+
+def test_guide_condition_examples_validate() -> None:
+    lines = [ln.strip() for ln in _guide().splitlines() if ln.startswith("visas_om: ")]
+    assert len(lines) == 11
+    base = """\
+        - {id: F1, text: a, typ: enval, val: [Skolan, Förskolan, Polisen]}
+        - {id: F2, text: a, typ: flerval, val: [Våld mot barnet, Bristande omsorg]}
+        - {id: F4_dagar, text: a, typ: tal}
+        - {id: F5, text: a, typ: enval, val: [Fysiskt möte, Endast telefon]}
+        - {id: F7, text: a, typ: janej}
+        - {id: F11, text: a, typ: janej}
+        - {id: F13, text: a, typ: enval, val: [Nej, Ja]}
+        - {id: H11, text: a, typ: enval, val: [Ja, Nej]}
+        - {id: H12, text: a, typ: enval, val: [Ja, Nej]}
+        - {id: O10, text: a, typ: tal}
+        - {id: O10_faktisk, text: a, typ: tal}
+        """
+    extra = "".join(f"- id: X{i}\n  text: x\n  typ: janej\n  {ln}\n" for i, ln in enumerate(lines))
+    c = cl.loads(q(textwrap.dedent(base) + extra), source="x.yaml")
+    assert sum(1 for x in c.questions if x.condition is not None) == 11
+    assert c.visible("X3", {"F2": ("Våld mot barnet",)})
