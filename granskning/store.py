@@ -7,19 +7,8 @@ PostgreSQL (through psycopg 3).  Every answer is committed in its own short
 transaction before :meth:`Store.set_answer` returns, together with a row in the
 append-only answer history.
 
-SQLite settings and why:
-
-* ``journal_mode=WAL``: readers never block the one writer, so two sessions
-  (or a session and a report) can work on one file.
-* ``synchronous=FULL``: in WAL mode ``NORMAL`` keeps the database consistent
-  but may lose the last commits on a power cut or OS crash; an answer the
-  inspector has been told is saved must survive that, and one WAL fsync per
-  answer is cheap at the pace people type (see ``benchmarks/bench_store.py``).
-* ``foreign_keys=ON`` (SQLite leaves it off), a 10 s busy timeout, and our own
-  ``BEGIN`` (``BEGIN IMMEDIATE`` for writes) instead of the driver's, so that DDL
-  is transactional and a read-then-write never fails on a stale snapshot.
-* New database files are created with mode 0600 (SQLite gives its -wal and
-  -shm files the same mode): case data is secret under OSL.
+SQLite settings (WAL, synchronous=FULL, 0600 files) are explained in
+:mod:`granskning.store_engine`.
 
 SQLAlchemy and pandas are imported inside the methods that need them.
 """
@@ -38,6 +27,23 @@ from typing import TYPE_CHECKING, Any
 
 from granskning import __version__
 from granskning.errors import InputError, ManyInputErrors, StoreError
+from granskning.store_engine import (
+    DEFAULT_FILE,
+    ENV_VAR,
+    WRITE,
+    create_engine,
+    engine_url,
+    first_line,
+)
+from granskning.store_values import (
+    case_key,
+    case_records,
+    case_row,
+    decode,
+    encode,
+    required_text,
+    show_case_id,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,29 +59,6 @@ __all__ = [
     "Store",
     "show_case_id",
 ]
-
-DEFAULT_FILE = "granskning.db"
-ENV_VAR = "GRANSKNING_DB"
-BUSY_TIMEOUT_S = 10
-_WRITE = "granskning_write"  # execution option: this transaction will write
-_SQLITE_PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
-    "PRAGMA foreign_keys = ON",
-)
-_PNR = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
-CASE_COLUMNS = (
-    "case_id",
-    "stratum",
-    "sex",
-    "age",
-    "design_weight",
-    "inclusion_probability",
-    "draw_order",
-    "reserve",
-    "case_worker",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,14 +164,6 @@ class _IntegrityStoreError(StoreError):
     """A constraint violation; set_answer turns a racing insert into a conflict."""
 
 
-def show_case_id(case_id: str) -> str:
-    """Return a case id fit for messages: a personnummer loses its last four digits."""
-    text = str(case_id)
-    if _PNR.fullmatch(text.replace(" ", "")):
-        return text[:-4] + "****"
-    return f'"{text}"'
-
-
 class Store:
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
@@ -209,9 +184,9 @@ class Store:
         from granskning import store_migrations as mig
 
         raw = url or os.environ.get(ENV_VAR) or DEFAULT_FILE
-        sa_url = _engine_url(raw)
+        sa_url = engine_url(raw)
         display = sa_url.database if sa_url.get_backend_name() == "sqlite" else None
-        store = cls(_create_engine(sa_url), display or sa_url.render_as_string(hide_password=True))
+        store = cls(create_engine(sa_url), display or sa_url.render_as_string(hide_password=True))
         try:
             version = store.schema_version()
             if version > mig.LATEST:
@@ -275,11 +250,11 @@ class Store:
 
         self._schema_ok = False
         try:
-            done = mig.apply(self._engine, target=target, write={_WRITE: True})
+            done = mig.apply(self._engine, target=target, write={WRITE: True})
         except sa.exc.DBAPIError as exc:
             raise StoreError(
                 f"Migreringen av {self.display_url} misslyckades och rullades tillbaka: "
-                f"{_first_line(exc.orig)}"
+                f"{first_line(exc.orig)}"
             ) from exc
         return tuple(SchemaStep(m.version, m.description) for m in done)
 
@@ -289,10 +264,7 @@ class Store:
 
     def table_counts(self) -> dict[str, int]:
         """Return the number of rows per table (for ``granskning db status``)."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
         tables = (s.audits, s.cases, s.assignments, s.answers, s.answer_history)
         with self._tx(write=False) as conn:
@@ -315,17 +287,14 @@ class Store:
         created_by: str,
     ) -> int:
         """Store a new audit and return its id."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        title = _name(title, "titel", limit=2000)
+        title = required_text(title, "titel", limit=2000)
         if kind not in s.KINDS:
             raise InputError(f'Okänd typ "{kind}": välj granskning eller internkontroll.')
         if checklist_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", checklist_sha256):
             raise InputError("Checklistans sha256 ska vara 64 hexadecimala tecken (gemener).")
-        record = _encode(dict(sample_record or {}), what="urvalsprotokollet")
+        record = encode(dict(sample_record or {}), what="urvalsprotokollet")
         with self._tx(write=True) as conn:
             result = conn.execute(
                 sa.insert(s.audits).values(
@@ -337,17 +306,14 @@ class Store:
                     checklist_sha256=checklist_sha256,
                     sample_record=record,
                     created_at=datetime.now(UTC),
-                    created_by=_name(created_by, "skapad av"),
+                    created_by=required_text(created_by, "skapad av"),
                 )
             )
             return int(result.inserted_primary_key[0])
 
     def audit(self, audit_id: int) -> Audit:
         """Return one audit; InputError if there is none with that id."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
         with self._tx(write=False) as conn:
             row = conn.execute(sa.select(s.audits).where(s.audits.c.id == audit_id)).first()
@@ -357,10 +323,7 @@ class Store:
 
     def audits(self) -> list[Audit]:
         """Return every audit, oldest first."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
         with self._tx(write=False) as conn:
             rows = conn.execute(sa.select(s.audits).order_by(s.audits.c.id)).all()
@@ -374,18 +337,15 @@ class Store:
         ``inclusion_probability``, ``draw_order``, ``reserve``, ``case_worker``;
         other columns are ignored.  All rows are checked before any is stored.
         """
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        records = _records(cases)
+        records = case_records(cases)
         rows: list[dict[str, Any]] = []
         errors: list[InputError] = []
         first_row: dict[str, int] = {}
         for i, rec in enumerate(records):
             try:
-                row = _case_row(rec, i + 2)
+                row = case_row(rec, i + 2)
             except InputError as exc:
                 errors.append(exc)
                 continue
@@ -426,10 +386,7 @@ class Store:
         Sorted by reserve flag, stratum, draw order and case id, in Python so the
         order is the same on every database and collation.
         """
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
         c, a = s.cases, s.assignments
         query = (
@@ -479,12 +436,9 @@ class Store:
         A case already assigned to the same reviewer is left alone; a case that
         is already reviewed (status klar) is never moved to another reviewer.
         """
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        wanted = {_case_key(k): _name(v, "granskare") for k, v in mapping.items()}
+        wanted = {case_key(k): required_text(v, "granskare") for k, v in mapping.items()}
         a = s.assignments
         now = datetime.now(UTC)
         written = 0
@@ -533,12 +487,9 @@ class Store:
 
     def mark_done(self, audit_id: int, case_id: Any, who: str) -> None:
         """Mark a case as reviewed (status klar); an unassigned case is assigned to ``who``."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        case_id, who = _case_key(case_id), _name(who, "vem")
+        case_id, who = case_key(case_id), required_text(who, "vem")
         a = s.assignments
         now = datetime.now(UTC)
         with self._tx(write=True) as conn:
@@ -595,7 +546,7 @@ class Store:
         if value is None:
             raise InputError("Ett svar kan inte vara tomt; ta bort svaret i stället.")
         return self._write_answer(
-            audit_id, case_id, question_id, _encode(value), who, expected_version
+            audit_id, case_id, question_id, encode(value), who, expected_version
         )
 
     def delete_answer(
@@ -618,16 +569,13 @@ class Store:
         """Return the stored answer with its version (value None if deleted), or None."""
         self._require_schema()
         with self._tx(write=False) as conn:
-            return self._read_answer(conn, audit_id, _case_key(case_id), question_id)
+            return self._read_answer(conn, audit_id, case_key(case_id), question_id)
 
     def answers(self, audit_id: int, case_id: Any) -> dict[str, Any]:
         """Return the current answers of one case: question id -> value."""
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        case_id = _case_key(case_id)
+        case_id = case_key(case_id)
         t = s.answers
         with self._tx(write=False) as conn:
             self._check_case(conn, audit_id, case_id)
@@ -646,10 +594,8 @@ class Store:
         answers are None.
         """
         import pandas as pd
-        import sqlalchemy as sa
 
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         t = s.answers
         cases = self.cases(audit_id)
         with self._tx(write=False) as conn:
@@ -674,15 +620,13 @@ class Store:
     def history(self, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
         """Return the answer history (oldest first): who changed what, when, old and new."""
         import pandas as pd
-        import sqlalchemy as sa
 
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
         h = s.answer_history
         query = sa.select(h).where(h.c.audit_id == audit_id).order_by(h.c.id)
         if case_id is not None:
-            query = query.where(h.c.case_id == _case_key(case_id))
+            query = query.where(h.c.case_id == case_key(case_id))
         with self._tx(write=False) as conn:
             self._check_audit(conn, audit_id)
             rows = conn.execute(query).all()
@@ -690,8 +634,8 @@ class Store:
         records = [
             {
                 **r._asdict(),
-                "old_value": _decode(r.old_value),
-                "new_value": _decode(r.new_value),
+                "old_value": decode(r.old_value),
+                "new_value": decode(r.new_value),
             }
             for r in rows
         ]
@@ -711,13 +655,10 @@ class Store:
         who: str,
         expected_version: int | None,
     ) -> int:
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         self._require_schema()
-        case_id, who = _case_key(case_id), _name(who, "vem")
-        question_id = _name(question_id, "fråge-id")
+        case_id, who = case_key(case_id), required_text(who, "vem")
+        question_id = required_text(question_id, "fråge-id")
         if expected_version is not None and (
             not isinstance(expected_version, int) or expected_version < 0
         ):
@@ -795,10 +736,7 @@ class Store:
     def _read_answer(
         self, conn: sa.Connection, audit_id: int, case_id: str, question_id: str
     ) -> Answer | None:
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         t = s.answers
         row = conn.execute(
             sa.select(t).where(
@@ -816,20 +754,20 @@ class Store:
             connection = self._engine.connect()
         except sa.exc.DBAPIError as exc:
             raise StoreError(
-                f"Kunde inte ansluta till databasen {self.display_url}: {_first_line(exc.orig)}"
+                f"Kunde inte ansluta till databasen {self.display_url}: {first_line(exc.orig)}"
             ) from exc
         try:
             with connection as conn:
                 if write:
-                    conn.execution_options(**{_WRITE: True})
+                    conn.execution_options(**{WRITE: True})
                 with conn.begin():
                     yield conn
         except sa.exc.IntegrityError as exc:
             raise _IntegrityStoreError(
-                f"Databasen {self.display_url} vägrade ändringen: {_first_line(exc.orig)}"
+                f"Databasen {self.display_url} vägrade ändringen: {first_line(exc.orig)}"
             ) from exc
         except sa.exc.DBAPIError as exc:
-            raise StoreError(f"Databasfel i {self.display_url}: {_first_line(exc.orig)}") from exc
+            raise StoreError(f"Databasfel i {self.display_url}: {first_line(exc.orig)}") from exc
 
     def _require_schema(self) -> None:
         if self._schema_ok:
@@ -854,19 +792,13 @@ class Store:
         self._schema_ok = True
 
     def _check_audit(self, conn: sa.Connection, audit_id: int) -> None:
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         found = conn.execute(sa.select(s.audits.c.id).where(s.audits.c.id == audit_id)).first()
         if found is None:
             raise InputError(f"Granskning {audit_id} finns inte i databasen {self.display_url}.")
 
     def _check_case(self, conn: sa.Connection, audit_id: int, case_id: str) -> None:
-        import sqlalchemy as sa
-
-        from granskning import store_schema as s
-
+        sa, s = _sql()
         c = s.cases
         found = conn.execute(
             sa.select(c.c.case_id).where(c.c.audit_id == audit_id, c.c.case_id == case_id)
@@ -879,109 +811,19 @@ class Store:
 # -- module helpers -------------------------------------------------------
 
 
+def _sql() -> tuple[Any, Any]:
+    """Return (sqlalchemy, store_schema), imported on first use to keep startup fast."""
+    import sqlalchemy
+
+    from granskning import store_schema
+
+    return sqlalchemy, store_schema
+
+
 def case_sort_key(case: Case) -> tuple[Any, ...]:
     """Return the canonical order of cases: reserve last, then stratum, draw order, id."""
     order = case.draw_order if case.draw_order is not None else math.inf
     return (case.reserve, case.stratum or "", order, case.case_id)
-
-
-def _engine_url(raw: str) -> sa.URL:
-    import sqlalchemy as sa
-
-    if "://" not in raw:
-        path = os.path.abspath(os.path.expanduser(raw))
-        return sa.URL.create("sqlite", database=path)
-    try:
-        url = sa.make_url(raw)
-    except sa.exc.ArgumentError:
-        raise InputError(
-            "Ogiltig databasadress (--db eller GRANSKNING_DB): använd en filväg, "
-            "sqlite:///fil.db eller postgresql://användare@värd/databas."
-        ) from None
-    backend = url.get_backend_name()
-    if backend in ("postgresql", "postgres"):
-        return url.set(drivername="postgresql+psycopg")
-    if url.drivername in ("sqlite", "sqlite+pysqlite"):
-        return url
-    raise InputError(
-        f'Databastypen "{url.drivername}" stöds inte: använd en SQLite-fil eller postgresql://….'
-    )
-
-
-def _create_engine(url: sa.URL) -> sa.Engine:
-    import sqlalchemy as sa
-
-    if url.get_backend_name() != "sqlite":
-        try:
-            return sa.create_engine(url, connect_args={"connect_timeout": 10})
-        except ImportError:
-            raise StoreError(
-                "PostgreSQL kräver paketet psycopg: pip install 'granskning[postgres]'"
-            ) from None
-    memory = url.database in (None, "", ":memory:")
-    if memory:
-        engine = sa.create_engine(
-            url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False}
-        )
-    else:
-        _create_private_file(url.database)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # the driver must not BEGIN/COMMIT on its own
-        cursor = dbapi_conn.cursor()
-        for pragma in _SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
-
-
-def _create_private_file(path: str) -> None:
-    """Create an empty SQLite file readable by its owner only, if there is none."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    except FileNotFoundError:
-        raise StoreError(f"Kan inte skapa databasfilen {path}: katalogen finns inte.") from None
-    except PermissionError:
-        raise StoreError(f"Kan inte skapa databasfilen {path}: behörighet saknas.") from None
-    except OSError as exc:
-        raise StoreError(f"Kan inte skapa databasfilen {path}: {exc.strerror}") from None
-    os.close(fd)
-
-
-def _first_line(exc: BaseException | None) -> str:
-    text = str(exc).strip() if exc is not None else ""
-    return text.splitlines()[0] if text else "okänt fel"
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(type(value).__name__)
-
-
-def _encode(value: Any, *, what: str = "svaret") -> str:
-    try:
-        return json.dumps(
-            value, ensure_ascii=False, sort_keys=True, allow_nan=False, default=_json_default
-        )
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"Värdet i {what} går inte att spara som JSON ({exc}).") from None
-
-
-def _decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
 
 
 def _audit(row: Any) -> Audit:
@@ -1000,94 +842,4 @@ def _audit(row: Any) -> Audit:
 
 
 def _answer(row: Any) -> Answer:
-    return Answer(row.question_id, _decode(row.value), row.version, row.changed_at, row.changed_by)
-
-
-def _name(value: Any, what: str, *, limit: int = 200) -> str:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        raise InputError(f"{what.capitalize()} saknas.")
-    if len(text) > limit:
-        raise InputError(f"{what.capitalize()} är för lång (högst {limit} tecken).")
-    return text
-
-
-def _case_key(value: Any) -> str:
-    value = _scalar(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _name(value, "ärende-id", limit=100)
-
-
-# -- reading case records -------------------------------------------------
-
-
-def _records(cases: Any) -> list[Mapping[str, Any]]:
-    if hasattr(cases, "to_dict") and hasattr(cases, "columns"):
-        return cases.to_dict(orient="records")
-    if isinstance(cases, Mapping) or isinstance(cases, (str, bytes)):
-        raise InputError("Ärendena ska ges som en lista av rader eller en tabell.")
-    records = list(cases)
-    if not all(isinstance(r, Mapping) for r in records):
-        raise InputError("Varje ärende ska vara en rad med kolumnnamn (dict).")
-    return records
-
-
-def _scalar(value: Any) -> Any:
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    return value
-
-
-def _case_row(rec: Mapping[str, Any], row: int) -> dict[str, Any]:
-    """Validate one case record; errors name the row (as Excel numbers it) and column."""
-    get = {k: _scalar(rec.get(k)) for k in CASE_COLUMNS}
-
-    def fail(column: str, message: str) -> InputError:
-        return InputError(message, row=row, column=column)
-
-    if get["case_id"] is None or not str(get["case_id"]).strip():
-        raise fail("case_id", "ärende-id saknas")
-    out: dict[str, Any] = {"case_id": _case_key(get["case_id"])}
-    for col in ("stratum", "sex", "case_worker"):
-        out[col] = None if get[col] is None else str(get[col]).strip() or None
-    for col, low in (("age", 0), ("draw_order", 1)):
-        v = get[col]
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) != int(v):
-                raise fail(col, f"{v!r} är inget heltal")
-            if int(v) < low:
-                raise fail(col, f"{v!r} är mindre än {low}")
-            v = int(v)
-        out[col] = v
-    for col, ok, rule in (
-        ("design_weight", lambda x: x > 0, "större än 0"),
-        ("inclusion_probability", lambda x: 0 < x <= 1, "större än 0 och högst 1"),
-    ):
-        v = get[col]
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not ok(float(v)):
-                raise fail(col, f"{v!r} ska vara ett tal {rule}")
-            v = float(v)
-        out[col] = v
-    out["reserve"] = _flag(get["reserve"], fail)
-    return out
-
-
-def _flag(value: Any, fail: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    text = str(value).strip().casefold()
-    if text in ("ja", "j", "true", "sant", "1", "x"):
-        return True
-    if text in ("nej", "n", "false", "falskt", "0", ""):
-        return False
-    raise fail("reserve", f'"{value}" är inte ja eller nej')
+    return Answer(row.question_id, decode(row.value), row.version, row.changed_at, row.changed_by)

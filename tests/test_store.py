@@ -403,6 +403,11 @@ def test_add_cases_validates_rows(store):
         (5, "inclusion_probability"),
     ]
     assert store.cases(audit) == []  # nothing stored when any row is bad
+    with pytest.raises(InputError, match="inget heltal") as info:
+        store.add_cases(audit, [{"case_id": "A", "age": float("inf")}])
+    assert (info.value.row, info.value.column) == (2, "age")
+    with pytest.raises(InputError, match="större än 0"):
+        store.add_cases(audit, [{"case_id": "A", "design_weight": float("inf")}])
     assert store.add_cases(audit, [{"case_id": "A"}]) == 1
     with pytest.raises(InputError, match='"A" finns redan'):
         store.add_cases(audit, [{"case_id": "A"}, {"case_id": "B"}])
@@ -514,7 +519,7 @@ def test_default_file_and_environment(tmp_path, monkeypatch):
 
 
 def test_url_handling_without_a_server():
-    from granskning.store import _engine_url
+    from granskning.store_engine import engine_url as _engine_url
 
     url = _engine_url("postgresql://anna:hemligt@db.example/granskning")
     assert url.drivername == "postgresql+psycopg"
