@@ -16,7 +16,6 @@ from granskning.checklist import (
     KINDS,
     MAX_BYTES,
     MAX_QUESTIONS,
-    MOTIVATION_SUFFIX,
     NO,
     TYPES,
     YES,
@@ -327,6 +326,14 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
                     chk.error(line_of[key], f'{noun} "{value}" finns inte bland '
                               f'svarsalternativen{hint}', key)
         canon[key] = tuple(folded.get(x.casefold(), x) for x in values)
+    if qtype == "janej":
+        for key in ("hinder", "ej_tillampligt"):
+            if any(c in (YES, NO) for c in canon[key]):
+                chk.error(line_of[key], "Ja och Nej kan inte vara hinder eller ej tillämpligt", key)
+    both = set(canon["hinder"]) & set(canon["ej_tillampligt"])
+    if both:
+        chk.error(line_of["ej_tillampligt"], f'"{sorted(both)[0]}" står både som hinder och som '
+                  "ej tillämpligt", "ej_tillampligt")
     overlap = set(canon["positiva"]) & (set(canon["hinder"]) | set(canon["ej_tillampligt"]))
     if overlap:
         chk.error(line_of["positiva"], f'"{sorted(overlap)[0]}" kan inte vara både positiv och '
@@ -352,4 +359,4 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     )
 
 
-__all__ = ["build", "MOTIVATION_SUFFIX"]
+__all__ = ["build"]

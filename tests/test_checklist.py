@@ -279,6 +279,9 @@ def test_every_problem_reported_at_once_with_line_and_key() -> None:
     ("- {id: A, text: a, typ: enval, val: [x], ej_tillampligt: Ej aktuellt}\n", 8,
      "ej_tillampligt", 'kategorin "Ej aktuellt" finns inte'),
     ("- {id: A, text: [a], typ: janej}\n", 8, "text", "ska vara en text"),
+    ("- {id: A, text: a, typ: janej, hinder: [nej]}\n", 8, "hinder", "Ja och Nej kan inte"),
+    ("- {id: A, text: a, typ: enval, val: [x, y], hinder: [x], ej_tillampligt: [x]}\n", 8,
+     "ej_tillampligt", '"x" står både som hinder och som ej tillämpligt'),
 ])
 def test_single_question_problems(body: str, line: int, key: str, fragment: str) -> None:
     p = one_problem(q(body))
