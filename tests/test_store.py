@@ -164,6 +164,28 @@ def test_answer_is_committed_before_set_answer_returns(db_url):
         first.close()
 
 
+def test_answer_survives_a_killed_process(db_url):
+    import signal
+    import subprocess
+    import sys
+
+    with Store.open(db_url) as store:
+        store.migrate()
+        audit = make_audit(store)
+    script = (
+        "import os, signal, sys\n"
+        "from granskning.store import Store\n"
+        "s = Store.open(sys.argv[1])\n"
+        "s.set_answer(int(sys.argv[2]), 'U-2', 'fb_14_dagar', 'Nej', who='Bo')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)  # no close, no clean exit\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, db_url, str(audit)], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    with Store.open(db_url) as store:
+        assert store.answers(audit, "U-2") == {"fb_14_dagar": "Nej"}
+        assert list(store.history(audit)["event"]) == ["nytt"]
+
+
 def test_every_change_is_appended_to_history(store):
     audit = make_audit(store)
     q = "polisanmalan"
