@@ -135,12 +135,12 @@ def hash_ids(ids: pd.Series | list[str], seed: int | str) -> np.ndarray:
     return np.fromiter((siphash24(kb, str(v).encode()) for v in values), dtype=np.uint64, count=len(values))
 
 
-def _ordered(ids: pd.Series, strata: pd.Series | None, seed: int | str):
+def _ordered(ids: pd.Series, strata: pd.Series | None, seed: int | str, keys=None):
     """Return (order, codes, labels, keys): positions sorted by stratum, key and, on ties, id."""
     import numpy as np
     import pandas as pd
 
-    keys = hash_ids(ids, seed)
+    keys = hash_ids(ids, seed) if keys is None else keys
     if strata is None:
         codes = np.zeros(len(ids), dtype=np.int64)
         labels = pd.Index([""], dtype=object)
@@ -156,7 +156,12 @@ def _ordered(ids: pd.Series, strata: pd.Series | None, seed: int | str):
 
 
 def rank(
-    ids: pd.Series, strata: pd.Series | None, seed: int | str, limit: Mapping[str, int] | int | None = None
+    ids: pd.Series,
+    strata: pd.Series | None,
+    seed: int | str,
+    limit: Mapping[str, int] | int | None = None,
+    *,
+    keys: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return cases in draw order: columns ``id``, ``stratum``, ``key``, ``order`` (1-based).
 
@@ -167,8 +172,10 @@ def rank(
     import numpy as np
     import pandas as pd
 
+    if keys is None:
+        keys = hash_ids(ids, seed)
     if limit is None:
-        order, codes, labels, keys = _ordered(ids, strata, seed)
+        order, codes, labels, keys = _ordered(ids, strata, seed, keys)
         sorted_codes = codes[order]
         bounds = np.arange(len(labels))
         starts = np.searchsorted(sorted_codes, bounds, side="left")
@@ -177,7 +184,6 @@ def rank(
         within = np.arange(len(order)) - np.repeat(starts, ends - starts)
         return _ranked_frame(ids, labels, codes, keys, take, within)
 
-    keys = hash_ids(ids, seed)
     if strata is None:
         codes = np.zeros(len(ids), dtype=np.int64)
         labels = pd.Index([""], dtype=object)
@@ -206,7 +212,7 @@ def rank(
         ) > np.count_nonzero(chosen_keys == chosen_keys[-1])
         if boundary_tie or (np.diff(chosen_keys) == 0).any():  # pragma: no cover - ~n**2/2**65
             # Resolve equal keys by id, exactly as the full ranking does.
-            pieces.append(members[_ordered(ids.iloc[members], None, seed)[0][:want]])
+            pieces.append(members[_ordered(ids.iloc[members], None, seed, keys[members])[0][:want]])
         else:
             pieces.append(members[part])
         within_pieces.append(np.arange(want))

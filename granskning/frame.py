@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 import hashlib
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from granskning.errors import InputError, ManyInputErrors
 
@@ -63,6 +64,8 @@ class Frame:
     filter: str | None = None
     excluded: int = 0
     notes: tuple[str, ...] = field(default=())
+    seed: int | str | None = None
+    keys: Any = None  # uint64 draw keys of the ids under ``seed`` (see granskning.draw)
 
 
 def file_sha256(data: bytes) -> str:
@@ -135,9 +138,24 @@ def read_table_with_source(
     usecols: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, Source]:
     """Return the table and a :class:`Source` describing how it was read."""
+    from concurrent.futures import ThreadPoolExecutor
+
     path = Path(path)
     data = _read_bytes(path)
-    digest = file_sha256(data)
+    # hashlib releases the GIL on large buffers: fingerprint while pandas parses.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest_future = pool.submit(file_sha256, data)
+        table, source = _read_any(path, data, sheet, usecols)
+        digest = digest_future.result()
+    source = replace(source, sha256=digest)
+    table.attrs["source"] = source
+    return table, source
+
+
+def _read_any(
+    path: Path, data: bytes, sheet: str | None, usecols: Sequence[str] | None
+) -> tuple[pd.DataFrame, Source]:
+    digest = ""
     if path.suffix.lower() == ".xls":
         raise InputError(
             "det gamla Excel-formatet .xls kan inte läsas. Spara filen som .xlsx "
@@ -154,7 +172,6 @@ def read_table_with_source(
         source = Source(
             str(path), path.name, digest, "csv", encoding=encoding, separator=sep, rows=len(table)
         )
-    table.attrs["source"] = source
     return table, source
 
 
@@ -196,7 +213,7 @@ def _read_csv(
 ) -> tuple[pd.DataFrame, str, str]:
     import pandas as pd
 
-    if not data.strip():
+    if re.search(rb"\S", data[: 1 << 16]) is None and not data[1 << 16 :].strip():
         raise InputError("filen är tom.", file=path)
     encoding = detect_encoding(data)
     if encoding == "utf-16":
@@ -219,10 +236,9 @@ def _read_csv(
     if usecols is not None:
         _check_columns(path, header, usecols, hint)
         positions = sorted({header.index(c) for c in usecols})
-        if not _fields_consistent(data, sep, len(header)):
-            # pandas ignores surplus fields when reading selected columns; a row with
-            # more fields than the header (an unquoted separator) would shift silently.
-            # Parse every column once so such a row is reported with its line number.
+        if b'"' in data:
+            # Quoted fields may hold separators, so the fast field-count check after
+            # parsing cannot be used: parse every column and let pandas check rows.
             positions = list(range(len(header)))
     else:
         positions = list(range(len(header)))
@@ -231,7 +247,7 @@ def _read_csv(
             io.BytesIO(data),
             sep=sep,
             encoding=encoding_read,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -246,26 +262,36 @@ def _read_csv(
     except UnicodeDecodeError:
         raise InputError("filens teckenkodning känns inte igen.", file=path) from None
     table.index = pd.RangeIndex(2, len(table) + 2, name="rad")
-    table = _drop_blank_rows(table)
     table.columns = [header[p] for p in positions]
+    if _needs_strip(data, sep):
+        for col in table.columns:
+            table[col] = [str(v).strip() for v in table[col].to_numpy(dtype=object)]
+    table = _drop_blank_rows(table)
+    if len(positions) < len(header) and not _fields_consistent(data, sep, len(header), len(table)):
+        # pandas ignores surplus fields when reading selected columns, so a row with
+        # more fields than the header (an unquoted separator) would shift silently.
+        # Parse every column once so such a row is reported with its line number.
+        return _read_csv(path, data, None)[0][list(dict.fromkeys(usecols or ()))], encoding, sep
     if usecols is not None and len(positions) == len(header) and len(usecols) < len(header):
         table = table[list(dict.fromkeys(usecols))]
     return table, encoding, sep
 
 
-def _fields_consistent(data: bytes, sep: str, columns: int) -> bool:
-    """Return True when every line surely has exactly ``columns`` fields (a fast check).
+def _needs_strip(data: bytes, sep: str) -> bool:
+    """Return True if any field may start or end with white space (cheap byte scans)."""
+    s = sep.encode()
+    patterns = [b" " + s, s + b" ", b" \r", b" \n", b"\n ", b"\t" + s, s + b"\t"]
+    return data[:1].isspace() or any(p in data for p in patterns if p != s + s)
 
-    Without quote characters, the file is consistent when the separators add up
-    to exactly (columns - 1) per non-blank line.  False means "check properly",
-    not "broken".
+
+def _fields_consistent(data: bytes, sep: str, columns: int, records: int) -> bool:
+    """Return True when every line surely has exactly ``columns`` fields.
+
+    Only for files without quote characters: then the file is consistent when
+    its separators add up to exactly (columns - 1) per non-blank line (the
+    header and ``records`` data rows; blank lines have none).
     """
-    if b'"' in data:
-        return False
-    sep_b = sep.encode()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    blank = data.count(b"\n\n") + data.count(b"\n\r\n")
-    return data.count(sep_b) == (columns - 1) * (lines - blank)
+    return data.count(sep.encode()) == (columns - 1) * (records + 1)
 
 
 def _parser_message(exc: Exception) -> str:
@@ -324,7 +350,7 @@ def _read_excel(
         records = [[_cell_text(r[p]) if p < len(r) else "" for p in positions] for r in rows]
     finally:
         wb.close()
-    table = pd.DataFrame(records, columns=[header[p] for p in positions], dtype=str)
+    table = pd.DataFrame(records, columns=[header[p] for p in positions], dtype=object)
     table.index = pd.RangeIndex(2, len(table) + 2, name="rad")
     return _drop_blank_rows(table), sheet_name
 
@@ -353,6 +379,7 @@ def read_frame(
     keep: Sequence[str] = (),
     filter: str | None = None,
     exclude_ids: Iterable[str] | None = None,
+    seed: int | str | None = None,
 ) -> Frame:
     """Return a validated sampling frame read from a case export.
 
@@ -360,6 +387,8 @@ def read_frame(
     stratum values non-empty; every problem is reported with file, row and
     column.  ``filter`` is an expression in :mod:`granskning.expr` that
     selects the population; ``exclude_ids`` removes cases drawn earlier.
+    With ``seed`` the ids' draw keys are computed once here (they also find
+    duplicate ids quickly) and kept in ``Frame.keys`` for the draw.
     """
     expression = None
     wanted: list[str] = [id_column]
@@ -377,13 +406,19 @@ def read_frame(
     if rows_read == 0:
         raise InputError("filen innehåller inga ärenden (bara en rubrikrad).", file=path)
 
-    ids = table[id_column].str.strip()
-    table[id_column] = ids
+    ids = table[id_column]  # the readers strip surrounding spaces
     errors: list[InputError] = []
     empty = ids == ""
-    for row in ids.index[empty][:MAX_ERRORS]:
+    for row in ids.index[empty.to_numpy()][:MAX_ERRORS]:
         errors.append(InputError("ärende-id saknas.", file=source.name, row=int(row), column=id_column))
-    dup = ids.duplicated(keep=False) & ~empty
+    keys = None
+    if seed is not None:
+        from granskning.draw import hash_ids
+
+        keys = hash_ids(ids, seed)
+        dup = _duplicated_by_key(ids, keys) & ~empty
+    else:
+        dup = ids.duplicated(keep=False) & ~empty
     if dup.any():
         first_row: dict[str, int] = {}
         for row, value in ids[dup].items():
@@ -398,9 +433,8 @@ def read_frame(
             else:
                 first_row[value] = int(row)
     if strata_column:
-        strata = table[strata_column].str.strip()
-        table[strata_column] = strata
-        for row in strata.index[strata == ""][: max(0, MAX_ERRORS - len(errors))]:
+        strata = table[strata_column]
+        for row in strata.index[(strata == "").to_numpy()][: max(0, MAX_ERRORS - len(errors))]:
             errors.append(
                 InputError("stratum saknas (tomt värde).", file=source.name, row=int(row), column=strata_column)
             )
@@ -427,13 +461,17 @@ def read_frame(
         # The frame's index already holds Excel row numbers; expr adds the header offset itself.
         mask = expression.mask(table.set_axis(table.index - 2), strict=True, file=source.name)
         table = table[mask.to_numpy()]
+        if keys is not None:
+            keys = keys[mask.to_numpy()]
     rows_kept = len(table)
     excluded = 0
     if exclude_ids is not None:
         excluded_set = set(exclude_ids)
-        drop = table[id_column].isin(excluded_set)
+        drop = table[id_column].isin(excluded_set).to_numpy()
         excluded = int(drop.sum())
         table = table[~drop]
+        if keys is not None:
+            keys = keys[~drop]
     if table.empty:
         raise InputError(
             "inga ärenden återstår efter filter och uteslutning." if (filter or exclude_ids) else
@@ -450,4 +488,27 @@ def read_frame(
         filter=filter,
         excluded=excluded,
         notes=tuple(notes),
+        seed=seed,
+        keys=keys,
     )
+
+
+
+
+def _duplicated_by_key(ids: pd.Series, keys: Any) -> pd.Series:
+    """Return which ids occur more than once, using their 64-bit hash keys first.
+
+    Equal ids have equal keys; rows whose key is unique cannot be duplicates, so
+    only the (normally empty) set of rows sharing a key is compared as text.
+    """
+    import pandas as pd
+
+    import numpy as np
+
+    ordered = np.sort(keys)
+    out = pd.Series(False, index=ids.index)
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+        same_key = pd.Series(keys).duplicated(keep=False).to_numpy()
+        candidates = ids[same_key]
+        out[candidates.index] = candidates.duplicated(keep=False).to_numpy()
+    return out

@@ -149,12 +149,13 @@ def draw_sample(
         total=design.total,
         per_stratum=design.per_stratum,
         method=design.method,  # type: ignore[arg-type]
-        proportions=design.proportions,
+        proportions=design.proportions if design.method == "neyman" else None,
         minimum=design.minimum,
     )
     sizes = dict(zip(allocation["stratum"], allocation["n"].astype(int), strict=True))
     limit = {s: n + design.reserves for s, n in sizes.items()}
-    ranked = rank(ids, strata, design.seed, limit=limit)
+    keys = frame.keys if frame.keys is not None and frame.seed == design.seed else None
+    ranked = rank(ids, strata, design.seed, limit=limit, keys=keys)
     n_map = ranked["stratum"].map(sizes).astype("int64")
     chosen = ranked[ranked["order"] <= n_map]
     spare = ranked[ranked["order"] > n_map]
@@ -365,6 +366,7 @@ def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
         keep=design.keep,
         filter=design.filter,
         exclude_ids=excluded or None,
+        seed=design.seed,
     )
     redrawn = draw_sample(frame, design, excluded_ids=excluded, command=[])
     diffs: list[str] = []

@@ -144,6 +144,7 @@ def urval(
         keep=design.keep,
         filter=design.filter,
         exclude_ids=excluded if uteslut is not None else None,
+        seed=design.seed,
     )
     sample = sampling.draw_sample(
         frame, design, excluded_ids=excluded, exclusion_source=exclusion_source,
