@@ -194,7 +194,7 @@ def analyse(
     data = pd.DataFrame({
         "utfall": is_pos[model_rows].astype(int),
         "kön": np.where(code[model_rows] == 1, "flicka", "pojke"),
-        "åldersgrupp": [band_label(bands[i]) for i in band_idx[model_rows]],
+        "åldersgrupp": np.array([band_label(b) for b in bands])[band_idx[model_rows]],
     })
     predictors = ["kön", "åldersgrupp"]
     if strata:

@@ -59,7 +59,9 @@ def _strata(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _order(values: Iterable[str], given: Sequence[str] | None, what: str, column: str, df) -> list[str]:
-    present = list(dict.fromkeys(values))
+    import pandas as pd
+
+    present = [str(v) for v in pd.unique(np.asarray(values, dtype=object))]
     if given is None:
         return sorted(present, key=sv_key)
     unknown = [v for v in present if v not in set(given)]
@@ -99,9 +101,10 @@ def _counts(
             )
     cats = _order(values, categories, "kategorin", question, df)
     cols = _order(groups, strata_order, "stratumet", strata, df)
-    table = pd.crosstab(pd.Categorical(values, categories=cats), pd.Categorical(keys, categories=cols),
-                        dropna=False)
-    table = table.reindex(index=cats, columns=cols, fill_value=0).astype(int)
+    r = pd.Categorical(values, categories=cats).codes.astype(np.int64)
+    c = pd.Categorical(keys, categories=cols).codes.astype(np.int64)
+    flat = np.bincount(r * len(cols) + c, minlength=len(cats) * len(cols))
+    table = pd.DataFrame(flat.reshape(len(cats), len(cols)), index=pd.Index(cats), columns=pd.Index(cols))
     bases = groups[answered].value_counts().reindex(cols, fill_value=0).astype(int)
     return table, bases
 
