@@ -87,6 +87,15 @@ def test_proportion_matches_svymean_factor(api):
     assert 0 <= e.low < e.estimate < e.high <= 1
 
 
+def test_sch_wide_share_matches_svymean_interaction(api):
+    # R survey 4.5: svymean(~interaction(awards, sch.wide), ds) -> No.No 0.172051988584176
+    # (SE 0.0243447801130748); there is no Yes.No cell, so P(sch.wide == "No") is that cell
+    # and svymean(~I(sch.wide == "Yes"), ds) = 1 − 0.172051988584176 with the same SE.
+    e = est(api, "sch.wide", kind="andel", value="Yes", weights="pw")
+    assert e.estimate == pytest.approx(1 - 0.172051988584176, rel=1e-9)
+    assert e.se == pytest.approx(0.0243447801130748, rel=1e-9)
+
+
 def test_domain_proportion_matches_svymean_on_subset(api):
     # R survey 4.5: ss <- subset(ds, awards == "Yes")
     #   svymean(~interaction(stype, sch.wide), ss)
