@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "skatta": ("granskning.cli.skatta", "skatta", "Skatta medelvärde, total eller andel ur ett stratifierat urval."),
     "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status)."),
     "tilldela": ("granskning.cli.tilldela", "tilldela", "Fördela urvalets ärenden mellan granskare."),
+    "ny": ("granskning.cli.ny", "ny", "Skapa en granskning av ett urval med en checklista."),
 }
 
 

@@ -1,0 +1,276 @@
+"""Creating an audit from a drawn sample: the record, the checklist and the cases.
+
+:func:`cases_from_sample` turns the workbook written by ``granskning urval``
+into case rows for :meth:`Store.add_cases`: stratum, design weight, inclusion
+probability and draw order come from the sample; sex, age and case worker from
+columns of the sample (kept with ``urval --kolumner``) or, failing that, looked
+up by id in the frame.  Given a personnummer column, sex and age are derived
+from it at a reference date and the number itself is dropped: it is never
+returned, stored or shown whole in a message.
+
+Sex derived from a personnummer is written as the published reports write it:
+``flicka``/``pojke`` under 18 on the reference date, ``kvinna``/``man`` from 18.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning.errors import InputError, ManyInputErrors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from granskning.checklist import Checklist
+    from granskning.store import Store
+
+__all__ = ["CaseColumns", "cases_from_sample", "create_from_sample", "reference_date_of"]
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True, slots=True)
+class CaseColumns:
+    """Column names (in the sample or the frame) holding case attributes; None = not used."""
+
+    sex: str | None = None
+    age: str | None = None
+    personnummer: str | None = None
+    case_worker: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.personnummer and (self.sex or self.age):
+            raise InputError(
+                "ange antingen --personnummer (kön och ålder räknas fram) eller --kon/--alder, "
+                "inte båda."
+            )
+
+    def wanted(self) -> list[str]:
+        """Return the named columns, in a fixed order, without duplicates."""
+        names = (self.sex, self.age, self.personnummer, self.case_worker)
+        return list(dict.fromkeys(n for n in names if n))
+
+
+def reference_date_of(record: Mapping[str, Any]) -> dt.date:
+    """Return the draw date of a sample record (its ``tidpunkt``, local date)."""
+    try:
+        return dt.datetime.fromisoformat(str(record["tidpunkt"])).date()
+    except (KeyError, ValueError):
+        raise InputError(
+            "urvalsprotokollet saknar dragningens tidpunkt; ange --referensdatum ÅÅÅÅ-MM-DD."
+        ) from None
+
+
+def cases_from_sample(
+    sample_path: str | Path,
+    *,
+    columns: CaseColumns = CaseColumns(),
+    frame_path: str | Path | None = None,
+    reference_date: dt.date | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Return (record, case rows) for :meth:`Store.add_cases` from a sample workbook.
+
+    Sampled cases come first (``reserve`` False), then the reserves (``reserve``
+    True, no weight or inclusion probability: they only count once they replace
+    a case).  Every problem is collected and raised together, each naming the
+    file, the row as Excel numbers it and the column.
+    """
+    from granskning import sampling
+
+    sample_path = Path(sample_path)
+    record, cases, reserves, _excluded = sampling.stored_sample(sample_path)
+    design = record["design"]
+    id_col, strata_col = design["id_kolumn"], design.get("strata_kolumn")
+    ref = reference_date or reference_date_of(record)
+    wanted = columns.wanted()
+    in_sample = [c for c in wanted if c in cases.columns]
+    missing = [c for c in wanted if c not in in_sample]
+    lookup: dict[str, tuple[dict[str, Any], int]] = {}
+    frame_name = None
+    if missing:
+        if frame_path is None:
+            listed = ", ".join(f'"{c}"' for c in missing)
+            raise InputError(
+                f"kolumnen {listed} finns inte i urvalet; ange ramen med --ram RAM så hämtas "
+                "den därifrån (eller dra urvalet med --kolumner).",
+                file=sample_path,
+            )
+        frame_name = str(frame_path)
+        lookup = _frame_lookup(frame_path, id_col, missing, design.get("blad"))
+
+    rows: list[dict[str, Any]] = []
+    errors: list[InputError] = []
+    for table, reserve, sheet in ((cases, False, "Urval"), (reserves, True, "Reserver")):
+        where = f"{sample_path} (bladet {sheet})"
+        for excel_row, rec in zip(table.index, table.to_dict(orient="records"), strict=True):
+            case_id = _text(rec.get(id_col))
+            if case_id is None:
+                errors.append(InputError("ärende-id saknas", file=where, row=int(excel_row),
+                                         column=id_col))
+                continue
+            values: dict[str, tuple[Any, str, int]] = {
+                c: (rec.get(c), where, int(excel_row)) for c in in_sample
+            }
+            if missing:
+                found = lookup.get(case_id)
+                if found is None:
+                    from granskning.store_values import show_case_id
+
+                    errors.append(InputError(
+                        f"ärendet {show_case_id(case_id)} finns inte i ramen {frame_name}",
+                        file=where, row=int(excel_row), column=id_col))
+                    continue
+                frame_rec, frame_row = found
+                values.update({c: (frame_rec.get(c), frame_name, frame_row) for c in missing})
+            try:
+                row = {
+                    "case_id": case_id,
+                    "stratum": _text(rec.get(strata_col)) if strata_col else None,
+                    "design_weight": None if reserve else _number(rec, "Vikt", where, excel_row),
+                    "inclusion_probability": None if reserve else _number(
+                        rec, "Inklusionssannolikhet", where, excel_row),
+                    "draw_order": _integer(rec.get("Dragordning"), where, excel_row,
+                                           "Dragordning"),
+                    "reserve": reserve,
+                    **_attributes(columns, values, ref),
+                }
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            rows.append(row)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
+    return record, rows
+
+
+def create_from_sample(
+    store: Store,
+    sample_path: str | Path,
+    checklist: Checklist | str | Path,
+    title: str,
+    kind: str = "granskning",
+    *,
+    columns: CaseColumns = CaseColumns(),
+    frame_path: str | Path | None = None,
+    reference_date: dt.date | None = None,
+    created_by: str | None = None,
+) -> int:
+    """Store a new audit with the sample's cases and return its id.
+
+    ``checklist`` is a loaded checklist, a checklist file or a bundled id; its
+    id, version and SHA-256 are stored with the audit so that a session can
+    refuse a checklist that has changed since.  All cases are read and checked
+    before anything is written.
+    """
+    from granskning.checklist import Checklist, load
+    from granskning.store_values import case_row
+
+    chk = checklist if isinstance(checklist, Checklist) else load(checklist)
+    record, rows = cases_from_sample(
+        sample_path, columns=columns, frame_path=frame_path, reference_date=reference_date
+    )
+    errors = []
+    for i, rec in enumerate(rows):
+        try:
+            case_row(rec, i + 2)
+        except InputError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
+    audit_id = store.create_audit(
+        title=title,
+        kind=kind,
+        checklist_id=chk.id,
+        checklist_version=chk.version,
+        checklist_sha256=chk.sha256,
+        protocol_text=None,
+        sample_record=record,
+        created_by=created_by or getpass.getuser(),
+    )
+    store.add_cases(audit_id, rows)
+    return audit_id
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def _frame_lookup(
+    frame_path: str | Path, id_col: str, columns: list[str], sheet: str | None
+) -> dict[str, tuple[dict[str, Any], int]]:
+    """Return id -> (the wanted columns of that frame row, its Excel row number)."""
+    from granskning.frame import read_table
+
+    table: pd.DataFrame = read_table(frame_path, sheet=sheet, usecols=[id_col, *columns])
+    out: dict[str, tuple[dict[str, Any], int]] = {}
+    for excel_row, rec in zip(table.index, table.to_dict(orient="records"), strict=True):
+        key = _text(rec.get(id_col))
+        if key is not None and key not in out:
+            out[key] = (rec, int(excel_row))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(rec: Mapping[str, Any], column: str, file: str, row: Any) -> float | None:
+    text = _text(rec.get(column))
+    if text is None:
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise InputError(f'"{text}" är inget tal', file=file, row=int(row), column=column) from None
+
+
+def _integer(value: Any, file: str | None, row: Any, column: str) -> int | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        number = float("nan")
+    if number != number or not number.is_integer():
+        raise InputError(f'"{text}" är inget heltal', file=file, row=int(row), column=column)
+    return int(number)
+
+
+def _attributes(
+    columns: CaseColumns, values: Mapping[str, tuple[Any, str | None, int]], ref: dt.date
+) -> dict[str, Any]:
+    """Return sex, age and case worker for one case from the gathered cell values."""
+    out: dict[str, Any] = {"sex": None, "age": None, "case_worker": None}
+    if columns.case_worker:
+        out["case_worker"] = _text(values[columns.case_worker][0])
+    if columns.sex:
+        out["sex"] = _text(values[columns.sex][0])
+    if columns.age:
+        value, file, row = values[columns.age]
+        out["age"] = _integer(value, file, row, columns.age)
+        if out["age"] is not None and out["age"] < 0:
+            raise InputError(f"åldern {out['age']} är negativ", file=file, row=row,
+                             column=columns.age)
+    if columns.personnummer:
+        from granskning import personnummer as pnr
+
+        value, file, row = values[columns.personnummer]
+        text = _text(value)
+        if text is not None:
+            try:
+                number = pnr.parse(text, reference=ref)
+                age = number.age(ref)
+            except pnr.PersonnummerError as exc:  # the message masks the number
+                raise InputError(exc.message, file=file, row=row,
+                                 column=columns.personnummer) from None
+            out["age"] = age
+            out["sex"] = pnr.as_child(number.sex) if age < ADULT_AGE else number.sex
+    return out

@@ -1,0 +1,113 @@
+"""``granskning ny``: create an audit from a drawn sample and a checklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+HELP = """Skapa en ny granskning av ett urval med en checklista.
+
+Urvalets ärenden (och reserver) läggs in med stratum, vikt,
+inklusionssannolikhet och dragordning. Kön, ålder och handläggare hämtas ur
+urvalets kolumner (om urvalet drogs med --kolumner) eller ur ramen (--ram),
+där ärendet letas upp på sitt id.
+
+Med --personnummer räknas kön och ålder fram ur personnumret (åldern vid
+referensdatumet, standard: dagen då urvalet drogs). Personnumret sparas aldrig.
+
+Exempel:
+
+\b
+  granskning ny --urval urval.xlsx --checklista forhandsbedomning-0-12 \\
+      --titel "Förhandsbedömningar våren 2024" --ram ram.csv \\
+      --personnummer personnr --handlaggare handlaggare
+"""
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f'"{value}" är inget datum (skriv ÅÅÅÅ-MM-DD).') from None
+
+
+@click.command(name="ny", help=HELP, options_metavar="[FLAGGOR]")
+@click.option("--urval", "sample_path", required=True, metavar="FIL",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Arbetsboken från granskning urval (.xlsx eller .json).")
+@click.option("--checklista", "checklist", required=True, metavar="ID|FIL",
+              help="Checklistans id (medföljande) eller en YAML-fil.")
+@click.option("--titel", "title", required=True, metavar="TEXT", help="Granskningens titel.")
+@click.option("--slag", "kind", type=click.Choice(["granskning", "internkontroll"]),
+              default="granskning", show_default=True, help="Granskning eller internkontroll.")
+@click.option("--ram", "frame_path", metavar="RAM", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ramen att hämta kolumner ur när de inte finns i urvalet.")
+@click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med barnets kön.")
+@click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med barnets ålder.")
+@click.option("--personnummer", "pnr", metavar="KOLUMN",
+              help="Kolumnen med personnummer (ger kön och ålder; sparas inte).")
+@click.option("--handlaggare", "case_worker", metavar="KOLUMN",
+              help="Kolumnen med ärendets handläggare.")
+@click.option("--referensdatum", "reference", metavar="ÅÅÅÅ-MM-DD", callback=_date,
+              help="Dag då åldern räknas (standard: dagen då urvalet drogs).")
+@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+def ny(
+    sample_path: Path,
+    checklist: str,
+    title: str,
+    kind: str,
+    frame_path: Path | None,
+    sex: str | None,
+    age: str | None,
+    pnr: str | None,
+    case_worker: str | None,
+    reference: dt.date | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    from granskning.audit import CaseColumns, create_from_sample
+    from granskning.checklist import load
+    from granskning.store import Store
+
+    columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker)
+    chk = load(checklist)
+    with Store.open(url) as store:
+        store.init()
+        audit_id = create_from_sample(
+            store, sample_path, chk, title, kind,
+            columns=columns, frame_path=frame_path, reference_date=reference,
+        )
+        cases = store.cases(audit_id)
+    n_cases = sum(not c.reserve for c in cases)
+    n_reserves = len(cases) - n_cases
+    if as_json:
+        click.echo(json.dumps({
+            "granskning": audit_id,
+            "titel": title,
+            "slag": kind,
+            "ärenden": n_cases,
+            "reserver": n_reserves,
+            "checklista": chk.id,
+            "checklistversion": chk.version,
+            "checklista_sha256": chk.sha256,
+            "databas": store.display_url,
+        }, ensure_ascii=False))
+        return
+    reserv = f" och {n_reserves} reserver" if n_reserves else ""
+    click.echo(
+        f"Granskning {audit_id} skapad: {n_cases} ärenden{reserv}, "
+        f"checklista {chk.id} (version {chk.version})."
+    )
+    if chk.kind == "enkat":
+        click.echo(f"Handläggarna svarar med: granskning kontroll --granskning {audit_id} "
+                   "--granskare NAMN")
+    else:
+        click.echo(f"Nästa steg: granskning tilldela --granskning {audit_id} --granskare NAMN,NAMN")
