@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-import re
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,7 @@ class Frame:
     notes: tuple[str, ...] = field(default=())
     seed: int | str | None = None
     keys: Any = None  # uint64 draw keys of the ids under ``seed`` (see granskning.draw)
+    population: Mapping[str, int] | None = None  # stratum sizes when ``data`` holds candidates only
 
 
 def file_sha256(data: bytes) -> str:
@@ -208,93 +209,140 @@ def _check_header(path: Path, header: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _read_csv(
-    path: Path, data: bytes, usecols: Sequence[str] | None
-) -> tuple[pd.DataFrame, str, str]:
-    import numpy as np
-    import pandas as pd
+@dataclass(frozen=True, slots=True)
+class CsvLayout:
+    """How a CSV file is laid out: encoding, separator, header and where the data start."""
 
+    encoding: str  # as detected (reported in the record)
+    encoding_read: str  # what the parser is given (UTF-16 is transcoded to UTF-8 first)
+    data: bytes  # the bytes to parse (transcoded when needed)
+    sep: str
+    header: list[str]
+    body_start: int  # byte offset of the first data line
+    quoted: bool  # the file contains quote characters
+
+
+def csv_layout(path: Path, data: bytes) -> CsvLayout:
+    """Return the layout of a CSV export; raise InputError for empty or unreadable files."""
     if re.search(rb"\S", data[: 1 << 16]) is None and not data[1 << 16 :].strip():
         raise InputError("filen är tom.", file=path)
     encoding = detect_encoding(data)
     if encoding == "utf-16":
-        text = data.decode("utf-16")
-        data = text.encode("utf-8")
+        data = data.decode("utf-16").encode("utf-8")
         encoding_read = "utf-8"
     else:
         encoding_read = encoding
     first_line_end = data.find(b"\n", 0, 1 << 20)
     head = data[: first_line_end if first_line_end >= 0 else len(data)]
     try:
-        header_text = head.decode(encoding_read).rstrip("\r")
+        header_text = head.decode(encoding_read).rstrip("\r").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise InputError("filens teckenkodning känns inte igen.", file=path) from None
-    sep = detect_separator(header_text.lstrip("\ufeff"))
-    header = _check_header(path, next(csv.reader([header_text.lstrip("\ufeff")], delimiter=sep)))
-    hint = ""
-    if len(header) == 1:
-        hint = " (Filen verkar bara ha en kolumn: kontrollera avgränsaren, ; , eller tabb.)"
-    if usecols is not None:
-        _check_columns(path, header, usecols, hint)
-        positions = sorted({header.index(c) for c in usecols})
-        if b'"' in data:
-            # Quoted fields may hold separators, so the fast field-count check after
-            # parsing cannot be used: parse every column and let pandas check rows.
-            positions = list(range(len(header)))
-    else:
-        positions = list(range(len(header)))
+    sep = detect_separator(header_text)
+    header = _check_header(path, next(csv.reader([header_text], delimiter=sep)))
+    body_start = first_line_end + 1 if first_line_end >= 0 else len(data)
+    return CsvLayout(encoding, encoding_read, data, sep, header, body_start, b'"' in data)
+
+
+def parse_csv_body(
+    path: Path, layout: CsvLayout, start: int, end: int, positions: Sequence[int], first_row: int
+) -> pd.DataFrame:
+    """Return the records in ``layout.data[start:end]`` (whole lines) as stripped text columns.
+
+    The index holds Excel row numbers starting at ``first_row``; blank lines
+    are dropped but keep their numbers.
+    """
+    import numpy as np
+    import pandas as pd
+
+    header = layout.header
+    data = layout.data
+    # pandas cannot start a headerless read at a blank line: skip them, keeping row numbers.
+    while start < end and data[start : start + 1] in (b"\n", b"\r"):
+        if data[start : start + 1] == b"\n":
+            first_row += 1
+        start += 1
+    if start >= end:
+        return pd.DataFrame({header[p]: [] for p in positions}, dtype=object).set_axis(
+            pd.RangeIndex(first_row, first_row, name="rad")
+        )
     try:
         table = pd.read_csv(
-            io.BytesIO(data),
-            sep=sep,
-            encoding=encoding_read,
+            io.BytesIO(data[start:end]),
+            sep=layout.sep,
+            encoding=layout.encoding_read,
             dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
-            header=0,
+            header=None,
             names=header,
-            usecols=positions if len(positions) < len(header) else None,
+            usecols=list(positions) if len(positions) < len(header) else None,
             engine="c",
             quotechar='"',
         )
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame({header[p]: [] for p in positions}, dtype=object)
     except pd.errors.ParserError as exc:
-        raise InputError(f"filen kunde inte tolkas som CSV: {_parser_message(exc)}", file=path) from None
+        raise InputError(
+            f"filen kunde inte tolkas som CSV: {_parser_message(exc, first_row - 1)}", file=path
+        ) from None
     except UnicodeDecodeError:
         raise InputError("filens teckenkodning känns inte igen.", file=path) from None
-    table.index = pd.RangeIndex(2, len(table) + 2, name="rad")
+    table.index = pd.RangeIndex(first_row, first_row + len(table), name="rad")
     table.columns = [header[p] for p in positions]
     for col in table.columns:  # cheaper than scanning the bytes for stray spaces first
         table[col] = np.array([v.strip() for v in table[col].to_numpy(dtype=object)], dtype=object)
-    table = _drop_blank_rows(table)
-    if len(positions) < len(header) and not _fields_consistent(data, sep, len(header), len(table)):
+    return _drop_blank_rows(table)
+
+
+def _read_csv(
+    path: Path, data: bytes, usecols: Sequence[str] | None
+) -> tuple[pd.DataFrame, str, str]:
+    layout = csv_layout(path, data)
+    header = layout.header
+    hint = ""
+    if len(header) == 1:
+        hint = " (Filen verkar bara ha en kolumn: kontrollera avgränsaren, ; , eller tabb.)"
+    positions = list(range(len(header)))
+    if usecols is not None:
+        _check_columns(path, header, usecols, hint)
+        if not layout.quoted:
+            # Quoted fields may hold separators, so the fast field-count check
+            # below cannot be used: then every column is parsed and pandas checks rows.
+            positions = sorted({header.index(c) for c in usecols})
+    table = parse_csv_body(path, layout, layout.body_start, len(layout.data), positions, 2)
+    if len(positions) < len(header) and not fields_consistent(
+        layout.data, layout.sep, len(header), len(table) + 1
+    ):
         # pandas ignores surplus fields when reading selected columns, so a row with
         # more fields than the header (an unquoted separator) would shift silently.
         # Parse every column once so such a row is reported with its line number.
-        return _read_csv(path, data, None)[0][list(dict.fromkeys(usecols or ()))], encoding, sep
-    if usecols is not None and len(positions) == len(header) and len(usecols) < len(header):
+        all_cols = list(range(len(header)))
+        table = parse_csv_body(path, layout, layout.body_start, len(layout.data), all_cols, 2)
+    if usecols is not None and len(table.columns) > len(set(usecols)):
         table = table[list(dict.fromkeys(usecols))]
-    return table, encoding, sep
+    return table, layout.encoding, layout.sep
 
 
-def _fields_consistent(data: bytes, sep: str, columns: int, records: int) -> bool:
+def fields_consistent(data: bytes, sep: str, columns: int, lines: int) -> bool:
     """Return True when every line surely has exactly ``columns`` fields.
 
     Only for files without quote characters: then the file is consistent when
-    its separators add up to exactly (columns - 1) per non-blank line (the
-    header and ``records`` data rows; blank lines have none).
+    its separators add up to exactly (columns - 1) per non-blank line (``lines``
+    counts them; blank lines have none).
     """
-    return data.count(sep.encode()) == (columns - 1) * (records + 1)
+    return data.count(sep.encode()) == (columns - 1) * lines
 
 
-def _parser_message(exc: Exception) -> str:
+def _parser_message(exc: Exception, offset: int = 1) -> str:
+    """Return pandas' tokenizer message in Swedish; ``offset`` lines precede the parsed text."""
     text = str(exc)
     # pandas: "Error tokenizing data. C error: Expected 3 fields in line 7, saw 4"
-    import re
-
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
-        return f"rad {m.group(2)} har {m.group(3)} fält men rubrikraden har {m.group(1)}."
+        row = int(m.group(2)) + offset
+        return f"rad {row} har {m.group(3)} fält men rubrikraden har {m.group(1)}."
     return text.splitlines()[-1] if text else "okänt fel"
 
 
@@ -373,6 +421,7 @@ def read_frame(
     filter: str | None = None,
     exclude_ids: Iterable[str] | None = None,
     seed: int | str | None = None,
+    candidates: int | None = None,
 ) -> Frame:
     """Return a validated sampling frame read from a case export.
 
@@ -382,36 +431,92 @@ def read_frame(
     selects the population; ``exclude_ids`` removes cases drawn earlier.
     With ``seed`` the ids' draw keys are computed once here (they also find
     duplicate ids quickly) and kept in ``Frame.keys`` for the draw.
+
+    With ``seed`` and ``candidates`` only the first ``candidates`` cases of
+    each stratum in draw order are kept in ``Frame.data`` (a draw never needs
+    more), the stratum sizes go to ``Frame.population``, and a large CSV is
+    scanned in parallel (:mod:`granskning.framescan`) with the same result.
     """
-    expression = None
-    wanted: list[str] = [id_column]
-    if strata_column:
-        wanted.append(strata_column)
-    wanted.extend(keep)
-    if filter:
-        from granskning import expr
+    spec = FrameSpec.make(id_column, strata_column, keep, filter, exclude_ids, seed)
+    if candidates is not None and seed is not None and sheet is None:
+        from granskning.framescan import scan_parallel
 
-        expression = expr.parse(filter, source="--filter")
-        wanted.extend(sorted(expression.names))
-    wanted = list(dict.fromkeys(wanted))
-    table, source = read_table_with_source(path, sheet=sheet, usecols=wanted)
-    rows_read = len(table)
-    if rows_read == 0:
+        frame = scan_parallel(Path(path), spec, candidates)
+        if frame is not None:
+            return frame
+    table, source = read_table_with_source(path, sheet=sheet, usecols=spec.columns)
+    if len(table) == 0:
         raise InputError("filen innehåller inga ärenden (bara en rubrikrad).", file=path)
+    keys = validate(table, spec, source.name)
+    selected, keys, rows_kept, excluded = select(table, keys, spec, source.name)
+    if selected.empty:
+        raise InputError(
+            "inga ärenden återstår efter filter och uteslutning." if (filter or exclude_ids) else
+            "filen innehåller inga ärenden.",
+            file=source.name,
+        )
+    population = None
+    if candidates is not None and seed is not None:
+        selected, keys, population = reduce_to_candidates(selected, keys, spec, candidates)
+    return Frame(
+        data=selected,
+        source=source,
+        id_column=id_column,
+        strata_column=strata_column,
+        rows_read=len(table),
+        rows_kept=rows_kept,
+        filter=filter,
+        excluded=excluded,
+        seed=seed,
+        keys=keys,
+        population=population,
+    )
 
+
+@dataclass(frozen=True, slots=True)
+class FrameSpec:
+    """What to read from a frame and how to select the population."""
+
+    id_column: str
+    strata_column: str | None
+    columns: list[str]
+    filter: str | None
+    expression: Any
+    exclude: frozenset[str] | None
+    seed: int | str | None
+
+    @classmethod
+    def make(cls, id_column, strata_column, keep, filter, exclude_ids, seed) -> FrameSpec:
+        expression = None
+        wanted: list[str] = [id_column]
+        if strata_column:
+            wanted.append(strata_column)
+        wanted.extend(keep)
+        if filter:
+            from granskning import expr
+
+            expression = expr.parse(filter, source="--filter")
+            wanted.extend(sorted(expression.names))
+        exclude = frozenset(exclude_ids) if exclude_ids is not None else None
+        return cls(id_column, strata_column, list(dict.fromkeys(wanted)), filter, expression, exclude, seed)
+
+
+def validate(table: pd.DataFrame, spec: FrameSpec, name: str) -> Any:
+    """Raise for empty or duplicate ids and empty strata; return the draw keys (or None)."""
+    id_column, strata_column = spec.id_column, spec.strata_column
     ids = table[id_column]  # the readers strip surrounding spaces
     errors: list[InputError] = []
-    empty = ids == ""
-    for row in ids.index[empty.to_numpy()][:MAX_ERRORS]:
-        errors.append(InputError("ärende-id saknas.", file=source.name, row=int(row), column=id_column))
+    empty = (ids == "").to_numpy()
+    for row in ids.index[empty][:MAX_ERRORS]:
+        errors.append(InputError("ärende-id saknas.", file=name, row=int(row), column=id_column))
     keys = None
-    if seed is not None:
+    if spec.seed is not None:
         from granskning.draw import hash_ids
 
-        keys = hash_ids(ids, seed)
-        dup = _duplicated_by_key(ids, keys) & ~empty
+        keys = hash_ids(ids, spec.seed)
+        dup = _duplicated_by_key(ids, keys).to_numpy() & ~empty
     else:
-        dup = ids.duplicated(keep=False) & ~empty
+        dup = ids.duplicated(keep=False).to_numpy() & ~empty
     if dup.any():
         first_row: dict[str, int] = {}
         for row, value in ids[dup].items():
@@ -420,7 +525,7 @@ def read_frame(
                     errors.append(
                         InputError(
                             f"samma ärende-id som på rad {first_row[value]} (id:n måste vara unika).",
-                            file=source.name, row=int(row), column=id_column,
+                            file=name, row=int(row), column=id_column,
                         )
                     )
             else:
@@ -429,63 +534,65 @@ def read_frame(
         strata = table[strata_column]
         for row in strata.index[(strata == "").to_numpy()][: max(0, MAX_ERRORS - len(errors))]:
             errors.append(
-                InputError("stratum saknas (tomt värde).", file=source.name, row=int(row), column=strata_column)
+                InputError("stratum saknas (tomt värde).", file=name, row=int(row), column=strata_column)
             )
     if errors:
-        n_dup = int(dup.sum())
-        n_empty = int(empty.sum())
+        errors.sort(key=lambda e: e.row or 0)
         if len(errors) == 1:
             raise errors[0]
         summary = ManyInputErrors(errors)
-        if n_dup or n_empty:
-            extra = []
-            if n_dup:
-                extra.append(f"{n_dup} rader med dubblerade id")
-            if n_empty:
-                extra.append(f"{n_empty} rader utan id")
-            summary.message += f"\n{source.name}: totalt " + " och ".join(extra) + "."
+        n_dup, n_empty = int(dup.sum()), int(empty.sum())
+        extra = []
+        if n_dup:
+            extra.append(f"{n_dup} {'rad' if n_dup == 1 else 'rader'} med dubblerade id")
+        if n_empty:
+            extra.append(f"{n_empty} {'rad' if n_empty == 1 else 'rader'} utan id")
+        if extra:
+            summary.message += f"\n{name}: totalt " + " och ".join(extra) + "."
         raise summary
+    return keys
 
-    notes: list[str] = []
-    if expression is not None:
+
+def select(
+    table: pd.DataFrame, keys: Any, spec: FrameSpec, name: str
+) -> tuple[pd.DataFrame, Any, int, int]:
+    """Apply the population filter and the exclusions; return (table, keys, kept, excluded)."""
+    if spec.expression is not None:
         from granskning import expr
 
-        expr.check_names(expression, table.columns, source="--filter")
+        expr.check_names(spec.expression, table.columns, source="--filter")
         # The frame's index already holds Excel row numbers; expr adds the header offset itself.
-        mask = expression.mask(table.set_axis(table.index - 2), strict=True, file=source.name)
-        table = table[mask.to_numpy()]
+        mask = spec.expression.mask(table.set_axis(table.index - 2), strict=True, file=name).to_numpy()
+        table = table[mask]
         if keys is not None:
-            keys = keys[mask.to_numpy()]
+            keys = keys[mask]
     rows_kept = len(table)
     excluded = 0
-    if exclude_ids is not None:
-        excluded_set = set(exclude_ids)
-        drop = table[id_column].isin(excluded_set).to_numpy()
+    if spec.exclude is not None:
+        drop = table[spec.id_column].isin(spec.exclude).to_numpy()
         excluded = int(drop.sum())
-        table = table[~drop]
-        if keys is not None:
-            keys = keys[~drop]
-    if table.empty:
-        raise InputError(
-            "inga ärenden återstår efter filter och uteslutning." if (filter or exclude_ids) else
-            "filen innehåller inga ärenden.",
-            file=source.name,
-        )
-    return Frame(
-        data=table,
-        source=source,
-        id_column=id_column,
-        strata_column=strata_column,
-        rows_read=rows_read,
-        rows_kept=rows_kept,
-        filter=filter,
-        excluded=excluded,
-        notes=tuple(notes),
-        seed=seed,
-        keys=keys,
-    )
+        if excluded:
+            table = table[~drop]
+            if keys is not None:
+                keys = keys[~drop]
+    return table, keys, rows_kept, excluded
 
 
+def reduce_to_candidates(
+    table: pd.DataFrame, keys: Any, spec: FrameSpec, candidates: int
+) -> tuple[pd.DataFrame, Any, dict[str, int]]:
+    """Keep the first ``candidates`` cases per stratum in draw order; return the stratum sizes."""
+    from granskning.draw import rank
+
+    ids = table[spec.id_column]
+    strata = table[spec.strata_column] if spec.strata_column else None
+    if strata is not None:
+        population = {str(k): int(v) for k, v in strata.value_counts(sort=False).items()}
+    else:
+        population = {"": len(table)}
+    ranked = rank(ids, strata, spec.seed, limit=candidates, keys=keys)
+    keep = table.index.get_indexer(ranked.index)
+    return table.iloc[keep], keys[keep], dict(sorted(population.items()))
 
 
 def _duplicated_by_key(ids: pd.Series, keys: Any) -> pd.Series:
@@ -494,9 +601,8 @@ def _duplicated_by_key(ids: pd.Series, keys: Any) -> pd.Series:
     Equal ids have equal keys; rows whose key is unique cannot be duplicates, so
     only the (normally empty) set of rows sharing a key is compared as text.
     """
-    import pandas as pd
-
     import numpy as np
+    import pandas as pd
 
     ordered = np.sort(keys)
     out = pd.Series(False, index=ids.index)

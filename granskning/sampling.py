@@ -57,6 +57,10 @@ class Design:
         if self.minimum < 0:
             raise InputError(f"--minimum kan inte vara negativt (fick {self.minimum}).")
 
+    def candidates_needed(self) -> int:
+        """Return how many cases per stratum, in draw order, a draw can ever use."""
+        return (self.per_stratum if self.per_stratum is not None else self.total or 0) + self.reserves
+
     def to_record(self) -> dict[str, Any]:
         """Return the design as a JSON-able dict (Swedish keys, stored in the record)."""
         return {
@@ -139,7 +143,9 @@ def draw_sample(
     data = frame.data
     ids = data[design.id_column]
     strata = data[design.strata_column] if design.strata_column else None
-    if strata is not None:
+    if frame.population is not None:  # the frame holds draw candidates only
+        population = dict(frame.population)
+    elif strata is not None:
         counts = strata.value_counts(sort=False)
         population = {str(k): int(v) for k, v in sorted(counts.items())}
     else:
@@ -367,6 +373,7 @@ def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
         filter=design.filter,
         exclude_ids=excluded or None,
         seed=design.seed,
+        candidates=design.candidates_needed(),
     )
     redrawn = draw_sample(frame, design, excluded_ids=excluded, command=[])
     diffs: list[str] = []

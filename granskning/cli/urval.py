@@ -145,6 +145,7 @@ def urval(
         filter=design.filter,
         exclude_ids=excluded if uteslut is not None else None,
         seed=design.seed,
+        candidates=design.candidates_needed(),
     )
     sample = sampling.draw_sample(
         frame, design, excluded_ids=excluded, exclusion_source=exclusion_source,
