@@ -26,11 +26,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "storlek": ("granskning.cli.precision", "storlek", "Minsta urvalsstorlek för en önskad felmarginal."),
     "stickprov": ("granskning.cli.precision", "stickprov", "Stickprovsstorlek och utvärdering för internkontroll (attributurval)."),
     "urval": ("granskning.cli.urval", "urval", "Dra ett stratifierat slumpmässigt urval ur en ärendeförteckning."),
+    "demo": ("granskning.cli.demo", "demo", "Kör huvudjobbet på medföljande exempeldata."),
     "checklista": ("granskning.cli.checklista", "checklista", "Validera och visa checklistor."),
     "skatta": ("granskning.cli.skatta", "skatta", "Skatta medelvärde, total eller andel ur ett stratifierat urval."),
     "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status)."),
     "tilldela": ("granskning.cli.tilldela", "tilldela", "Fördela urvalets ärenden mellan granskare."),
     "ny": ("granskning.cli.ny", "ny", "Skapa en granskning av ett urval med en checklista."),
+    "kontroll": ("granskning.cli.kontroll", "kontroll", "Svara på checklistan ärende för ärende (interaktivt)."),
+    "svar": ("granskning.cli.svar", "svar", "Exportera och importera svar i en Excel-mall."),
 }
 
 
