@@ -414,7 +414,7 @@ def test_billion_laughs_refused_quickly() -> None:
         lines.append(f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [" + ",".join([f"*{prev}"] * 9) + "]")
     start = time.perf_counter()
     p = one_problem("\n".join(lines) + "\n")
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10  # hang guard (an alias bomb must not expand), not a timing
     assert p.message == ("checklists/x.yaml, rad 1: ankare (&a) stöds inte i checklistor; "
                          "skriv ut värdet där det behövs")
 
@@ -434,7 +434,7 @@ def test_too_many_questions_refused_quickly() -> None:
     items = "".join(f"      - {{id: F{i}, text: Fråga {i}, typ: janej}}\n" for i in range(10_000))
     start = time.perf_counter()
     p = one_problem(HEAD + items)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 30  # hang guard, not a timing
     assert p.message == ('checklists/x.yaml, rad 4, nyckel "omraden": för många frågor '
                          "(10000; högst 2000 i en checklista)")
 

