@@ -218,3 +218,22 @@ def test_help_texts_are_swedish():
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Användning:" in result.stdout and "--json" in result.stdout
+
+
+def test_felmarginal_frame_with_filter_counts_population_after_filter(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from granskning.cli import cli
+
+    path = tmp_path / "ram.csv"
+    rows = ["id;stadsdel;alder"] + [f"A{i};{'Farsta' if i % 2 else 'Järva'};{i % 18}" for i in range(200)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["felmarginal", str(path), "--strata", "stadsdel", "--per-stratum", "10",
+                                 "--filter", "alder <= 12", "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    n_kept = sum(1 for i in range(200) if i % 18 <= 12)
+    assert sum(s["N"] for s in doc["strata"]) == n_kept
+    assert [s["stratum"] for s in doc["strata"]] == ["Farsta", "Järva"]

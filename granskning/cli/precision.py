@@ -127,10 +127,12 @@ def _records(df, columns: dict[str, str]) -> list[dict]:
     metavar="N",
     help="Med RAM: antal ärenden per stratum.",
 )
+@click.option("--filter", "filter_text", default=None, metavar="UTTRYCK",
+              help="Med RAM: avgränsa populationen, t.ex. \"alder <= 12\".")
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som ett JSON-objekt.")
 def felmarginal(
-    ram, n, population, konfidens, andel, strata_fil, strata_col, per_stratum, blad, as_json
+    ram, n, population, konfidens, andel, strata_fil, strata_col, per_stratum, filter_text, blad, as_json
 ):
     """Felmarginal för en andel skattad ur ett urval av given storlek.
 
@@ -155,8 +157,8 @@ def felmarginal(
         raise InputError(
             "Ange precis ett av --n, --strata-fil eller en ram (RAM --strata … --per-stratum …)."
         )
-    if ram is None and (strata_col or per_stratum is not None):
-        raise InputError("--strata och --per-stratum kräver en ram (RAM) som argument.")
+    if ram is None and (strata_col or per_stratum is not None or filter_text):
+        raise InputError("--strata, --per-stratum och --filter kräver en ram (RAM) som argument.")
     if n is not None:
         r = margin_of_error(n, population=population, confidence=confidence, p=p)
         if as_json:
@@ -179,7 +181,7 @@ def felmarginal(
             "--population används bara med --n; i stratifierade urval ger N-kolumnen populationen."
         )
     strata = (
-        _strata_from_frame(ram, strata_col, per_stratum, blad)
+        _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text)
         if ram
         else _read_strata(strata_fil, blad, need_n=True)
     )
@@ -206,15 +208,25 @@ def _read_strata(path, blad, *, need_n):
     return read_strata(path, sheet=blad, need_n=need_n)
 
 
-def _strata_from_frame(ram, strata_col, per_stratum, blad):
+def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
+    from pathlib import Path
+
     import pandas as pd
 
     from granskning.allocation import allocate
     from granskning.frame import read_table
+    from granskning.tables import sv_key
 
     if not strata_col or per_stratum is None:
         raise InputError("Med en ram behövs både --strata KOLUMN och --per-stratum N.")
-    table = read_table(ram, sheet=blad, usecols=[strata_col])
+    columns = [strata_col]
+    expression = None
+    if filter_text:
+        from granskning import expr
+
+        expression = expr.parse(filter_text, source="--filter")
+        columns += sorted(expression.names - {strata_col})
+    table = read_table(ram, sheet=blad, usecols=columns)
     values = table[strata_col].astype(str).str.strip()
     empty = values == ""
     if empty.any():
@@ -224,10 +236,14 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad):
             row=int(values.index[empty][0]),
             column=strata_col,
         )
+    if expression is not None:
+        # the index holds Excel row numbers; expr adds the header offset itself
+        mask = expression.mask(table.set_axis(table.index - 2), strict=True, file=Path(ram).name)
+        values = values[mask.to_numpy()]
     if values.empty:
-        raise InputError("ramen innehåller inga ärenden.", file=ram)
+        raise InputError("ramen innehåller inga ärenden" + (" efter filtret." if expression else "."), file=ram)
     counts = values.value_counts(sort=False)
-    population = {str(h): int(counts[h]) for h in dict.fromkeys(values)}
+    population = {str(h): int(counts[h]) for h in sorted(counts.index, key=sv_key)}
     alloc = allocate(population, per_stratum=per_stratum)
     return pd.DataFrame({"stratum": alloc["stratum"], "N": alloc["N"], "n": alloc["n"]})
 
