@@ -3,6 +3,9 @@
 Sections (run all, or name some: ``python benchmarks/run.py urval start``):
 
 - ``start``: wall time of ``granskning --help`` and each subcommand's help.
+- ``svar``, ``session``, ``analys``, ``rapport``: the feature benchmarks in
+  ``benchmarks/bench_*.py`` (answer commit time, time to the first prompt,
+  national-scale analysis against samplics, report rendering).
 - ``urval``: on a 2 000 000-row case export with 11 districts, (a) reading the
   CSV with pandas alone, (b) ``granskning urval`` end to end, (c) pandas
   ``groupby(...).sample(...)`` on the same frame (including reading it).
@@ -71,7 +74,28 @@ def bench_urval() -> None:
     print(f"  kvot (b)/(a) = {b / a:.2f}  (mål ≤ 1,5)   kvot (b)/(c) = {b / c:.2f}  (mål < 1)")
 
 
-SECTIONS = {"start": bench_start, "urval": bench_urval}
+def _script(name: str, title: str):
+    """Return a section that runs ``benchmarks/<name>.py`` (written per feature) in the same run."""
+
+    def section() -> None:
+        script = ROOT / "benchmarks" / f"{name}.py"
+        print(title)
+        if not script.exists():
+            print(f"  (saknas: {script.name})")
+            return
+        subprocess.run([sys.executable, str(script)], check=True)
+
+    return section
+
+
+SECTIONS = {
+    "start": bench_start,
+    "urval": bench_urval,
+    "svar": _script("bench_store", "Svar: tid för att spara ett svar (SQLite, mål < 20 ms)"),
+    "session": _script("bench_session", "Kontroll: tid till första frågan (mål < 0,5 s) och per svar"),
+    "analys": _script("bench_analysis", "Analys: 290 strata × 30 ärenden × 40 frågor"),
+    "rapport": _script("bench_report", "Rapport: demogranskningen och 290 strata"),
+}
 
 
 def main(argv: list[str]) -> None:
