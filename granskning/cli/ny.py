@@ -10,7 +10,20 @@ import click
 
 from granskning.cli.db import DB_HELP
 
-HELP = """Skapa en ny granskning av ett urval med en checklista.
+HELP = """Skapa en ny granskning av ett urval med en checklista, eller ur ett protokoll.
+
+Med ett PROTOKOLL (fil eller medföljande id, se protocols/) dras urvalet ur
+ramen (--ram) enligt protokollets design och granskningen skapas med
+protokollets checklista och titel:
+
+\b
+  granskning ny forhandsbedomningar-2024 --ram ram.csv
+  granskning ny forhandsbedomningar-2024 --ram ram.csv --kontrollera-urval
+
+Med --kontrollera-urval dras urvalet bara och dess fingeravtryck skrivs ut,
+för att jämföra med fingeravtrycket i rapporten; inget sparas.
+
+Utan protokoll:
 
 Urvalets ärenden (och reserver) läggs in med stratum, vikt,
 inklusionssannolikhet och dragordning. Kön, ålder och handläggare hämtas ur
@@ -39,12 +52,15 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 
 @click.command(name="ny", help=HELP, options_metavar="[FLAGGOR]")
-@click.option("--urval", "sample_path", required=True, metavar="FIL",
+@click.argument("protocol", required=False, metavar="[PROTOKOLL]")
+@click.option("--kontrollera-urval", "check_only", is_flag=True,
+              help="Med PROTOKOLL: dra urvalet och skriv fingeravtrycket utan att spara något.")
+@click.option("--urval", "sample_path", metavar="FIL",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Arbetsboken från granskning urval (.xlsx eller .json).")
-@click.option("--checklista", "checklist", required=True, metavar="ID|FIL",
+@click.option("--checklista", "checklist", metavar="ID|FIL",
               help="Checklistans id (medföljande) eller en YAML-fil.")
-@click.option("--titel", "title", required=True, metavar="TEXT", help="Granskningens titel.")
+@click.option("--titel", "title", metavar="TEXT", help="Granskningens titel.")
 @click.option("--slag", "kind", type=click.Choice(["granskning", "internkontroll"]),
               default="granskning", show_default=True, help="Granskning eller internkontroll.")
 @click.option("--ram", "frame_path", metavar="RAM", type=click.Path(dir_okay=False, path_type=Path),
@@ -60,9 +76,11 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def ny(
-    sample_path: Path,
-    checklist: str,
-    title: str,
+    protocol: str | None,
+    check_only: bool,
+    sample_path: Path | None,
+    checklist: str | None,
+    title: str | None,
     kind: str,
     frame_path: Path | None,
     sex: str | None,
@@ -73,6 +91,19 @@ def ny(
     url: str | None,
     as_json: bool,
 ) -> None:
+    if protocol is not None:
+        from granskning.cli._protocol import ny_from_protocol
+
+        given = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title),
+                                ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
+                                ("--handlaggare", case_worker)) if v is not None]
+        ny_from_protocol(protocol, frame_path, given=given, check_only=check_only, reference=reference,
+                         url=url, as_json=as_json)
+        return
+    missing = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title))
+               if v is None]
+    if missing:
+        raise click.UsageError("ange ett PROTOKOLL, eller " + ", ".join(missing) + ".")
     from granskning.audit import CaseColumns, create_from_sample
     from granskning.checklist import load
     from granskning.store import Store

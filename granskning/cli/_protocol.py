@@ -1,0 +1,77 @@
+"""``granskning ny PROTOKOLL --ram RAM``: create an audit and draw its sample from a protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from granskning.errors import InputError
+
+
+def ny_from_protocol(
+    protocol: str,
+    frame_path: Path | None,
+    *,
+    given: list[str],
+    check_only: bool,
+    reference: dt.date | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Draw the protocol's sample from the frame and (unless ``check_only``) store the audit."""
+    if frame_path is None:
+        raise InputError("ange ramen med --ram RAM (ärendeförteckningen urvalet dras ur).")
+    if given:
+        raise InputError("med ett protokoll styrs " + ", ".join(given)
+                         + " av protokollet; ta bort flaggorna eller ändra protokollet.")
+    from granskning import protocol_run
+    from granskning.protocol import check_against_checklist, load
+
+    proto = load(protocol)
+    check_against_checklist(proto)
+    if check_only:
+        result = protocol_run.draw(proto, frame_path)
+        audit_id = None
+    else:
+        from granskning.store import Store
+
+        with Store.open(url) as store:
+            store.init()
+            audit_id, result = protocol_run.create_from_protocol(store, proto, frame_path,
+                                                                 reference_date=reference)
+    sample = result.sample
+    if as_json:
+        out = {
+            "granskning": audit_id,
+            "titel": proto.title,
+            "slag": proto.kind,
+            "ärenden": sample.n,
+            "reserver": len(sample.reserves),
+            "checklista": proto.checklist,
+            "fingeravtryck": result.fingerprint,
+            "strata": [{"stratum": s["stratum"], "N": s["N"], "n": s["n"]} for s in sample.record["strata"]],
+        }
+        if result.controls:
+            out["kontroller"] = {k: {"n": v.n, "tillatna_avvikelser": v.allowed_deviations}
+                                 for k, v in result.controls.items()}
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    from granskning.protocol_run import show_fingerprint
+    from granskning.samplebook import summary_text
+
+    click.echo(summary_text(sample))
+    for c in proto.controls:
+        plan = result.controls[c.id]
+        click.echo(f"Kontroll {c.id} ({c.title}): {plan.n} akter, högst {plan.allowed_deviations} "
+                   "avvikelser för att kontrollen ska visas fungera.")
+    click.echo(f"Urvalets fingeravtryck: {show_fingerprint(result.fingerprint)} "
+               f"(SHA-256 {result.fingerprint})")
+    if audit_id is None:
+        click.echo("Inget sparades (--kontrollera-urval).")
+        return
+    click.echo(f"Granskning {audit_id} skapad: {sample.n} ärenden och {len(sample.reserves)} reserver, "
+               f"checklista {proto.checklist}.")
+    click.echo(f"Nästa steg: granskning tilldela --granskning {audit_id} --granskare NAMN,NAMN")
