@@ -511,10 +511,12 @@ def analyse(
             work[q.id] = column
     if errors:
         raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
-    # A blank stratum is an error with its row (tables._strata raises it).
-    from granskning.tables import _strata
-
-    strata_values = _strata(work, strata)
+    strata_text = work[strata].astype("string").str.strip()
+    blank = (strata_text.isna() | (strata_text == "")).to_numpy()
+    if blank.any():
+        pos = int(np.flatnonzero(blank)[0])
+        raise InputError("stratum saknas (tomt värde).", column=strata, **_where(work, pos, id_column))
+    strata_values = strata_text.to_numpy(dtype=object)
     pop_col = population
     if population_sizes is not None:
         work[POPULATION_COLUMN] = _population_column(work, strata, population_sizes,

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ny": ("granskning.cli.ny", "ny", "Skapa en granskning av ett urval med en checklista."),
     "kontroll": ("granskning.cli.kontroll", "kontroll", "Svara på checklistan ärende för ärende (interaktivt)."),
     "svar": ("granskning.cli.svar", "svar", "Exportera och importera svar i en Excel-mall."),
+    "analys": ("granskning.cli.analys", "analys", "Tabeller, indikatorer, tester och jämställdhetsanalys av svaren."),
 }
 
 
