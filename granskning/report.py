@@ -1,0 +1,666 @@
+"""The granskningsrapport: built once from the audit's analysis, written as PDF and XLSX.
+
+:func:`build` turns an audit in the store into a :class:`~granskning.report_doc.Document`
+with the structure of the inspectors' annual report (SEED-004): title page with
+metadata, Sammanfattning with the key figures, Innehåll, then the chapters of
+``reports/granskningsrapport.md`` in their order, filled from the analysis:
+Metod och urval, Granskningsresultat, Likställighet, Jämställdhetsanalys, the
+inspectors' own analysis (their Markdown file, as they wrote it) and the
+checklist as an appendix.  Every number comes from the one
+:class:`~granskning.analysis.Analysis` of the audit; :func:`write` renders the
+same document as PDF (:mod:`granskning.report_pdf`) or workbook
+(:mod:`granskning.report_xlsx`).
+
+Secrecy: the document holds aggregates only (no case ids, names or
+personnummer); with ``mask_below`` counts between 1 and the threshold − 1 are
+shown as ``"<3"`` and charts that would reveal them are left out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning.errors import InputError
+from granskning.fmt import heltal, procent, procentenheter, tal
+from granskning.report_doc import (
+    Block,
+    Bullets,
+    Chart,
+    Document,
+    Heading,
+    Paragraph,
+    Table,
+    masked,
+    unique_sheet,
+)
+from granskning.report_text import escape, inline, read_markdown, standard_text
+
+if TYPE_CHECKING:
+    from granskning.analysis import Analysis
+    from granskning.checklist import Checklist
+    from granskning.protocol import Protocol
+    from granskning.store import Audit, Store
+
+__all__ = ["ReportOptions", "build", "write"]
+
+STRATUM_WORDS = {"stadsdel": ("stadsdelsförvaltning", "stadsdelsförvaltningar", "Stadsdelsförvaltning")}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """What the user chose on the command line."""
+
+    analysis_text: Path | None = None
+    mask_below: int | None = None
+    subtitle: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mask_below is not None and self.mask_below < 2:
+            raise InputError(f"--maskera-under ska vara minst 2 (fick {self.mask_below}).")
+
+
+def _words(column: str | None) -> tuple[str, str, str]:
+    base = (column or "stratum").split(" × ")[0]
+    return STRATUM_WORDS.get(base, ("stratum", "strata", base[:1].upper() + base[1:]))
+
+
+def _ci(low: float, high: float) -> str:
+    return f"{tal(100 * low, 1)}–{tal(100 * high, 1)} %"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# -- the analysis ---------------------------------------------------------------------
+
+
+def analyse(store: Store, audit: Audit, protocol: Protocol | None, checklist: Checklist) -> Analysis:
+    """Return the audit's analysis as :mod:`granskning.analysis` computes it for ``granskning analys``.
+
+    A protocol with combined strata (district × sex) is analysed by its table
+    stratum (the district); a protocol without a population claim gets no
+    design-based estimate.
+    """
+    from granskning.analysis import analyse as run
+    from granskning.analysis_io import analyse_audit, audit_frame
+    from granskning.gender import DEFAULT_BANDS
+    from granskning.protocol import STRATUM_JOIN
+
+    bands = protocol.age_bands if protocol else DEFAULT_BANDS
+    order = protocol.strata_order if protocol else None
+    if protocol is None or (len(protocol.strata) <= 1 and protocol.estimate):
+        return analyse_audit(store, audit.id, checklist=checklist, bands=bands, strata_order=order)
+    frame, unanswered = audit_frame(store, audit.id)
+    if len(frame) == 0:
+        raise InputError(f"granskning {audit.id} har inga svar ännu.")
+    if len(protocol.strata) > 1:
+        parts = frame["stratum"].astype("string").str.split(STRATUM_JOIN, regex=False)
+        frame["stratum"] = parts.str[protocol.table_level].astype(object)
+    warnings = [f"{unanswered} ärenden saknar svar och ingår inte i analysen."] if unanswered else []
+    gender = not (frame["sex"].isna().all() or frame["age"].isna().all())
+    return run(frame, checklist, strata="stratum", sex="sex" if gender else None,
+               age="age" if gender else None, id_column="case_id", bands=bands, strata_order=order,
+               record=dict(audit.sample_record) if audit.sample_record else None, warnings=warnings)
+
+
+# -- tables ---------------------------------------------------------------------------
+
+
+def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+    """Return a question's counts in the published layout (strata as columns, Total)."""
+    t = analysis.tables[qid]
+    counts = t.counts
+    total = analysis.total_label
+    rows = []
+    for category, row in counts.iterrows():
+        is_total = category == total
+        cells = [int(v) if is_total else masked(int(v), mask) for v in row.to_numpy()]
+        cells[-1] = int(row.to_numpy()[-1])  # row totals are shown as they are
+        rows.append((str(category), *cells))
+    return Table(
+        sheet=unique_sheet(f"{qid} {t.text}", taken),
+        title=t.text,
+        columns=(t.text, *map(str, counts.columns)),
+        kinds=("text",) + ("count",) * len(counts.columns),
+        rows=tuple(rows),
+        total_rows=(len(rows) - 1,),
+        note="Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+        first_column_width=0.22 if len(counts.columns) > 6 else 0.4,
+    )
+
+
+def _reveals_masked(values: list[int], mask: int | None) -> bool:
+    return bool(mask) and any(0 < v < mask for v in values)
+
+
+def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimate: bool) -> Table:
+    """Return the city-level rate of each indicator with its interval (and the design estimate)."""
+    level = tal(100 * (1 - analysis.alpha), 0)
+    with_est = estimate and any(analysis.indicators[q].result.estimate is not None for q in ids)
+    columns = ["Indikator", "Täljare", "Nämnare", "Andel", f"{level} % KI nedre", f"{level} % KI övre"]
+    kinds = ["text", "count", "count", "percent", "percent", "percent"]
+    if with_est:
+        columns += ["Skattad andel i populationen", "Skattning KI nedre", "Skattning KI övre"]
+        kinds += ["percent", "percent", "percent"]
+    rows = []
+    for qid in ids:
+        ind = analysis.indicators[qid]
+        o = ind.result.overall
+        row: list[Any] = [f"{qid}. {ind.text}", o.count, o.nobs, _nan(o.estimate), _nan(o.low), _nan(o.high)]
+        if with_est:
+            e = ind.result.estimate
+            row += [_nan(e.estimate), _nan(e.low), _nan(e.high)] if e is not None else ["–", "–", "–"]
+        rows.append(tuple(row))
+    return Table(sheet=unique_sheet("Indikatorer", taken), title="Indikatorer för staden",
+                 columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows),
+                 first_column_width=0.4 if with_est else 0.52)
+
+
+def _nan(x: float) -> float | str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+    """Return one indicator's rate per stratum with interval and funnel position."""
+    ind = analysis.indicators[qid]
+    level = tal(100 * (1 - analysis.alpha), 0)
+    pos = {}
+    if ind.funnel is not None:
+        for r in ind.funnel.points.itertuples(index=False):
+            pos[(r.stratum, round(float(r.level), 4))] = r.position
+    word = _words(analysis.strata_column)[2]
+    rows = []
+    items = [*ind.result.per_stratum.items(), (analysis.total_label, ind.result.overall)]
+    for stratum, p in items:
+        hidden = bool(mask) and (0 < p.count < mask or 0 < p.nobs - p.count < mask)
+        rows.append((stratum, masked(p.count, mask) if stratum != analysis.total_label else p.count, p.nobs,
+                     f"<{mask}" if hidden and stratum != analysis.total_label else _nan(p.estimate),
+                     _nan(p.low), _nan(p.high),
+                     pos.get((stratum, 0.95), "") , pos.get((stratum, 0.998), "")))
+    return Table(
+        sheet=unique_sheet(f"{qid} per {word.lower()}", taken),
+        title=f"{ind.text} – andel per {word.lower()}",
+        columns=(word, "Täljare", "Nämnare", "Andel", f"{level} % KI nedre", f"{level} % KI övre",
+                 "Tratt 95 %", "Tratt 99,8 %"),
+        kinds=("text", "count", "count", "percent", "percent", "percent", "text", "text"),
+        rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.28,
+    )
+
+
+def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+    """Return girls' and boys' rates by age band and in total for one indicator."""
+    g = analysis.indicators[qid].result.gender
+    rows = []
+    bands = g.band_table
+    for band in dict.fromkeys(bands["band"]):
+        part = bands[bands["band"] == band].set_index("sex")
+        cells: list[Any] = [band]
+        for sex in ("flicka", "pojke"):
+            x, n = int(part.at[sex, "numerator"]), int(part.at[sex, "denominator"])
+            hide = bool(mask) and (0 < x < mask or 0 < n - x < mask)
+            cells += [masked(x, mask), n, f"<{mask}" if hide else _nan(x / n if n else math.nan)]
+        rows.append(tuple(cells))
+    rows.append(("Samtliga", g.girls.count, g.girls.nobs, _nan(g.girls.estimate),
+                 g.boys.count, g.boys.nobs, _nan(g.boys.estimate)))
+    return Table(
+        sheet=unique_sheet(f"{qid} flickor och pojkar", taken),
+        title=f"{analysis.indicators[qid].text} – flickor och pojkar per åldersgrupp",
+        columns=("Åldersgrupp", "Flickor täljare", "Flickor nämnare", "Andel flickor",
+                 "Pojkar täljare", "Pojkar nämnare", "Andel pojkar"),
+        kinds=("text", "count", "count", "percent", "count", "count", "percent"),
+        rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.2,
+    )
+
+
+def strata_table(record: dict[str, Any], column: str | None, taken: set[str], estimate: bool) -> Table:
+    """Return the strata with population N, sample n, weight and (if claimed) margin of error."""
+    from granskning.precision import margin_of_error
+
+    word = _words(column)[2]
+    rows = []
+    for s in record["strata"]:
+        margin = margin_of_error(s["n"], population=s["N"]).margin if s["n"] and s["N"] > 1 else math.nan
+        row: list[Any] = [s["stratum"], s["N"], s["n"], s["N"] / s["n"] if s["n"] else "–"]
+        if estimate:
+            row.append(_nan(margin))
+        rows.append(tuple(row))
+    total: list[Any] = ["Totalt", record["N_totalt"], record["n_totalt"], "", ]
+    if estimate:
+        total.append("")
+    rows.append(tuple(total))
+    columns = [word, "Population (N)", "Urval (n)", "Vikt (N/n)"]
+    kinds = ["text", "count", "count", "number"]
+    if estimate:
+        columns.append("Felmarginal ± (procentenheter)")
+        kinds.append("percent")
+    return Table(sheet=unique_sheet("Urval", taken), title="Population och urval per stratum",
+                 columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), total_rows=(len(rows) - 1,),
+                 first_column_width=0.34,
+                 note="Felmarginalen gäller en andel nära 50 % med 95 % konfidens och ändlighetskorrektion."
+                 if estimate else None)
+
+
+def checklist_table(checklist: Checklist, area, taken: set[str]) -> Table:
+    """Return one area of the checklist: id, question, answers and when the question is asked."""
+    from granskning.checklist_render import TYPE_WORDS, condition_words
+
+    rows = []
+    for q in area.questions:
+        answers = ", ".join(q.choices) if q.choices else TYPE_WORDS.get(q.type, q.type)
+        extra = []
+        if q.hindrances:
+            extra.append("hinder: " + ", ".join(q.hindrances))
+        if q.not_applicable:
+            extra.append("ej tillämpligt: " + ", ".join(q.not_applicable))
+        if extra:
+            answers += " (" + "; ".join(extra) + ")"
+        when = condition_words(q.condition) if q.condition is not None else "alltid"
+        rows.append((q.id, q.text.strip(), answers, when))
+    return Table(sheet=unique_sheet(f"Checklista {area.title}", taken), title=area.title,
+                 columns=("Id", "Fråga", "Svar", "Ställs när"), kinds=("text",) * 4, rows=tuple(rows),
+                 first_column_width=0.08)
+
+
+# -- sections ------------------------------------------------------------------------
+
+
+def _margin_text(record: dict[str, Any], column: str | None, per_stratum: int | None) -> list[Block]:
+    import pandas as pd
+
+    from granskning.precision import margin_of_error, stratified_margin
+
+    n = record["n_totalt"]
+    one, many, _ = _words(column)
+    city = margin_of_error(n)
+    lo, hi = 0.5 - city.margin, 0.5 + city.margin
+    out = [Paragraph(
+        f"Sett till hela urvalet om {heltal(n)} slumpvis valda ärenden ger materialet en skattning "
+        f"av hela populationen med en felmarginal om cirka ±{procentenheter(city.margin)} (95 % "
+        f"konfidens, för en andel nära 50 %). Det betyder att om hälften av ärendena i urvalet har en "
+        f"viss egenskap ligger den verkliga andelen i populationen med 95 % säkerhet mellan cirka "
+        f"{tal(100 * lo, 0)} och {tal(100 * hi, 0)} procent.")]
+    strata = record.get("strata") or []
+    if len(strata) > 1:
+        sizes = [s["n"] for s in strata]
+        smallest = min(sizes)
+        per = margin_of_error(max(1, smallest))
+        same = "" if len(set(sizes)) > 1 else f" ({smallest} ärenden per {one})"
+        out.append(Paragraph(
+            f"För en enskild {one}{same} är felmarginalen cirka ±{procentenheter(per.margin)}. "
+            f"Resultaten per {one} ska därför inte läsas som skattningar för respektive {one}, utan "
+            f"som underlag för jämförelser och dialog."))
+        table = pd.DataFrame([{"stratum": s["stratum"], "N": s["N"], "n": s["n"]} for s in strata if s["N"]])
+        if len(table) > 1 and (table["n"] > 0).all():
+            st = stratified_margin(table)
+            out.append(Paragraph(
+                f"Eftersom {many} är olika stora men har fått lika många ärenden i urvalet vägs "
+                f"resultaten med designvikter (N/n) när de skattas för hela populationen. Felmarginalen "
+                f"för en sådan vägd skattning är cirka ±{procentenheter(st.margin)} (designeffekt "
+                f"{tal(st.design_effect, 2)})." if len({s['n'] for s in strata}) == 1 else
+                f"Resultaten vägs med designvikter (N/n) när de skattas för hela populationen; "
+                f"felmarginalen för en sådan skattning är cirka ±{procentenheter(st.margin)} "
+                f"(designeffekt {tal(st.design_effect, 2)})."))
+    return out
+
+
+def _record_text(record: dict[str, Any], protocol: Protocol | None) -> list[Block]:
+    from granskning.protocol_run import show_fingerprint
+
+    when = str(record.get("tidpunkt", ""))[:10]
+    ram = record.get("ram") or {}
+    sha = str(ram.get("sha256") or "")
+    shown_sha = " ".join(sha[i:i + 4] for i in range(0, 16, 4)) + " …" if sha else "–"
+    seed = (record.get("design") or {}).get("seed")
+    fp = record.get("fingeravtryck")
+    text = (f"Urvalet drogs {when} med startvärdet (seed) {escape(str(seed))} och algoritmen "
+            f"{escape(str(record.get('algoritm')))} ur ramfilen {escape(str(ram.get('fil')))} "
+            f"({heltal(record.get('rader_lasta', 0))} rader, varav {heltal(record.get('rader_efter_filter', 0))} "
+            f"i populationen efter avgränsningen; ramfilens SHA-256 börjar {shown_sha}).")
+    out = [Paragraph(text)]
+    if fp:
+        name = (record.get("protokoll") or {}).get("fil") or "PROTOKOLL"
+        out.append(Paragraph(f"<b>Urvalets fingeravtryck: {show_fingerprint(fp)}</b>"))
+        out.append(Paragraph(
+            "Vem som helst med samma ramfil kan kontrollera urvalet utan att se ett enda ärende-id: "
+            f"kör <i>granskning ny {escape(name)} --ram RAMFIL --kontrollera-urval</i>. Samma "
+            "fingeravtryck betyder att exakt samma ärenden och reserver dras; en ändrad ramfil, ett "
+            "annat startvärde eller en annan design ger ett annat fingeravtryck."))
+    else:
+        out.append(Paragraph(
+            "Urvalet kontrolleras med urvalsarbetsboken och samma ramfil: kör <i>granskning urval "
+            f"--verifiera urval.xlsx {escape(str(ram.get('fil')))}</i>."))
+    filt = (record.get("design") or {}).get("filter")
+    if filt:
+        out.append(Paragraph(f"Populationen avgränsades med villkoret <i>{escape(str(filt))}</i>."))
+    return out
+
+
+def _indicator_sentence(analysis: Analysis, qid: str) -> str:
+    ind = analysis.indicators[qid]
+    o = ind.result.overall
+    level = tal(100 * (1 - analysis.alpha), 0)
+    if o.nobs == 0:
+        return f"{escape(ind.text)}: inga ärenden i nämnaren."
+    table = analysis.tables.get(qid)
+    left = ""
+    if table is not None and not table.multiple:
+        answered = int(table.counts.iloc[-1, -1])
+        if answered > o.nobs:
+            left = (f" {answered - o.nobs} ärenden med hinder eller där frågan inte var tillämplig "
+                    "räknas inte i nämnaren.")
+    return (f"<b>Andel:</b> {heltal(o.count)} av {heltal(o.nobs)} ärenden ({procent(o.estimate)}, "
+            f"{level} % konfidensintervall {_ci(o.low, o.high)}).{left}")
+
+
+def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
+    from granskning.gender import format_p
+
+    ind = analysis.indicators[qid]
+    h = ind.result.homogeneity
+    if h is None or math.isnan(h.statistic):
+        return "Skillnaden mellan strata kan inte prövas (för få ärenden i nämnaren)."
+    _, many, _ = _words(analysis.strata_column)
+    how = (f"p-värdet beräknat med Monte Carlo-simulering, {heltal(h.n_sim)} simuleringar, seed {h.seed}"
+           if h.method == "monte-carlo" else "p-värdet från chi-två-fördelningen")
+    verdict = ("Skillnaderna mellan " + many + " är statistiskt säkerställda"
+               if h.p < analysis.alpha else
+               "Skillnaderna mellan " + many + " är inte statistiskt säkerställda")
+    return (f"{verdict} (chi-två {tal(h.statistic, 2)} med {h.df} frihetsgrader, {format_p(h.p)}; {how}; "
+            f"Cramérs V {tal(h.cramers_v, 2)}).")
+
+
+def _funnel_sentence(analysis: Analysis, qid: str) -> str:
+    f = analysis.indicators[qid].funnel
+    if f is None:
+        return ""
+    parts = []
+    for level in f.levels:
+        out = f.outside(level)
+        names = [f"{s} (över)" for s in out["over"]] + [f"{s} (under)" for s in out["under"]]
+        label = f"{tal(100 * level, 1 if (100 * level) % 1 else 0)} %"
+        parts.append(f"utanför {label}-gränserna: {', '.join(names) if names else 'ingen'}")
+    return (f"Genomsnittet för staden är {procent(f.centre)}. I trattdiagrammet ligger "
+            + "; ".join(parts) + ".")
+
+
+def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
+             tables: list[str], indicators: list[str], funnels: list[str], genders: list[str]) -> list[Block]:
+    from granskning.precision import margin_of_error
+
+    one, many, _ = _words(analysis.strata_column)
+    n, k = analysis.n_cases, len(analysis.strata)
+    blocks: list[Block] = [Heading("Sammanfattning", 1)]
+    first = f"Granskningen omfattade {heltal(n)} ärenden"
+    if k > 1:
+        sizes = [s["n"] for s in (record or {}).get("strata", [])]
+        per = f", {sizes[0]} per {one}" if sizes and len(set(sizes)) == 1 and not (
+            protocol and len(protocol.strata) > 1) else ""
+        first += f" i {k} {many}{per}"
+    first += "."
+    if record and protocol is not None and protocol.estimate:
+        first += (f" Urvalet drogs slumpmässigt ur {heltal(record['N_totalt'])} ärenden och ger för "
+                  f"hela populationen en felmarginal om cirka ±{procentenheter(margin_of_error(n).margin)}.")
+    elif protocol is not None and not protocol.estimate:
+        first += (" Urvalet gör inte anspråk på att skatta hela populationen; andelarna gäller de "
+                  "granskade ärendena.")
+    blocks.append(Paragraph(first))
+    items = []
+    for qid in tables:
+        t = analysis.tables[qid]
+        total_col = t.counts.columns[-1]
+        body = t.counts.drop(index=analysis.total_label)[total_col]
+        answered = int(t.counts.loc[analysis.total_label, total_col])
+        if answered == 0 or t.multiple or qid in indicators:
+            continue
+        top = str(body.idxmax())
+        items.append(f"{escape(_short(t.text))}: vanligast var <i>{escape(top)}</i>, "
+                     f"{heltal(int(body.max()))} av {heltal(answered)} ({procent(body.max() / answered)}).")
+    for qid in indicators:
+        o = analysis.indicators[qid].result.overall
+        if o.nobs:
+            items.append(f"{escape(_short(analysis.indicators[qid].text))}: {heltal(o.count)} av "
+                         f"{heltal(o.nobs)} ({procent(o.estimate)}, 95 % KI {_ci(o.low, o.high)}).")
+    if items:
+        blocks.append(Paragraph("De viktigaste resultaten:"))
+        blocks.append(Bullets(tuple(items)))
+    for qid in funnels:
+        f = analysis.indicators[qid].funnel
+        if f is None:
+            continue
+        out = f.outside(0.95)
+        names = out["over"] + out["under"]
+        if names:
+            blocks.append(Paragraph(
+                f"För frågan ”{escape(_short(analysis.indicators[qid].text))}” avvek "
+                + ", ".join(escape(s) for s in names)
+                + f" från stadens genomsnitt ({procent(f.centre)}) mer än slumpen förklarar på 95 %-nivån."))
+    for qid in genders:
+        g = analysis.indicators[qid].result.gender
+        if g is not None:
+            blocks.append(Paragraph(f"Jämställdhet, ”{escape(_short(analysis.indicators[qid].text))}”: "
+                                    f"{escape(g.conclusion)}"))
+    return blocks
+
+
+def _chart_stacked(analysis: Analysis, qid: str):
+    def draw():
+        from granskning import charts
+
+        return charts.stacked_bars_figure(analysis.tables[qid].shares, total_label=analysis.total_label)
+    return draw
+
+
+def _chart_funnel(analysis: Analysis, qid: str):
+    def draw():
+        from granskning import charts
+
+        return charts.funnel_figure(analysis.indicators[qid].funnel, ylabel="Andel")
+    return draw
+
+
+def _chart_gender(analysis: Analysis, ids: list[str]):
+    def draw():
+        from granskning import charts
+
+        return charts.gender_figure({_short(analysis.indicators[q].text, 45): analysis.indicators[q].result.gender
+                                     for q in ids})
+    return draw
+
+
+def _protocol_lists(analysis: Analysis, protocol: Protocol | None) -> tuple[list[str], list[str], list[str], list[str]]:
+    inds = list(analysis.indicators)
+    if protocol is None:
+        tables = [q for q in analysis.tables if not analysis.tables[q].multiple]
+        return tables, inds, inds, [q for q in inds if analysis.indicators[q].result.gender is not None][:3]
+    tables = [q for q in protocol.tables if q in analysis.tables]
+    indicators = [q for q in (protocol.indicators or inds) if q in analysis.indicators]
+    funnels = [q for q in (protocol.funnel or indicators) if q in analysis.indicators]
+    genders = [q for q in (protocol.gender_questions or indicators) if q in analysis.indicators
+               and analysis.indicators[q].result.gender is not None]
+    return tables, indicators, funnels, genders
+
+
+def build(store: Store, audit_id: int, options: ReportOptions = ReportOptions()) -> Document:
+    """Return the granskningsrapport of an audit as a document (the PDF's and workbook's content)."""
+    from granskning.checklist import load as load_checklist
+    from granskning.protocol_run import protocol_of
+
+    audit = store.audit(audit_id)
+    if audit.kind == "internkontroll":
+        raise InputError(f"granskning {audit_id} är en internkontroll; skriv rapporten med --typ internkontroll.")
+    if not audit.checklist_id:
+        raise InputError(f"granskning {audit_id} har ingen checklista.")
+    protocol = protocol_of(audit)
+    checklist = load_checklist(audit.checklist_id)
+    analysis = analyse(store, audit, protocol, checklist)
+    inspector_text = read_markdown(options.analysis_text, base_level=2) if options.analysis_text else None
+    return document(analysis, audit, protocol, checklist, options, inspector_text)
+
+
+def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checklist: Checklist,
+             options: ReportOptions, inspector_text: list[Block] | None) -> Document:
+    """Return the report document for an analysis (the part of :func:`build` after the database)."""
+    from granskning.protocol import report_date
+
+    mask = options.mask_below
+    record = analysis.record or (dict(audit.sample_record) if audit.sample_record else None)
+    estimate = protocol.estimate if protocol is not None else True
+    tables, indicators, funnels, genders = _protocol_lists(analysis, protocol)
+    taken: set[str] = set()
+    column = protocol.strata[protocol.table_level] if protocol is not None and protocol.strata else None
+    analysis = _named(analysis, column)
+    one, many, word = _words(analysis.strata_column)
+    blocks: list[Block] = []
+    for title, standard in standard_text("granskningsrapport"):
+        blocks.append(Heading(title, 1))
+        if title == "Metod och urval" and protocol is not None and protocol.description:
+            blocks.append(Paragraph(inline(protocol.description)))
+        blocks.extend(standard)
+        if title == "Metod och urval":
+            blocks += _method(analysis, protocol, record, taken, estimate, mask)
+        elif title == "Granskningsresultat":
+            for qid in tables:
+                t = analysis.tables[qid]
+                blocks.append(Heading(t.text, 2))
+                table = likstallighet_table(analysis, qid, taken, mask)
+                blocks.append(table)
+                if qid in analysis.indicators:
+                    blocks.append(Paragraph(_indicator_sentence(analysis, qid)))
+                body = [c for r in table.rows[:-1] for c in r[1:-1]]
+                if any(isinstance(c, str) for c in body):
+                    blocks.append(Paragraph("Diagrammet utelämnas eftersom tabellen har maskerade celler.",
+                                            style="small"))
+                elif not t.multiple:
+                    blocks.append(Chart(_chart_stacked(analysis, qid),
+                                        f"Fördelning per {one}: {t.text}", width=0.95))
+            if indicators:
+                blocks.append(Heading("Indikatorer", 2))
+                blocks.append(indicator_table(analysis, indicators, taken, estimate))
+        elif title == "Likställighet":
+            for qid in funnels:
+                ind = analysis.indicators[qid]
+                blocks.append(Heading(ind.text, 2))
+                blocks.append(Paragraph(_homogeneity_sentence(analysis, qid)))
+                table = per_stratum_table(analysis, qid, taken, mask)
+                blocks.append(table)
+                if ind.funnel is not None:
+                    blocks.append(Paragraph(_funnel_sentence(analysis, qid)))
+                    if any(isinstance(r[3], str) and r[3].startswith("<") for r in table.rows):
+                        blocks.append(Paragraph("Trattdiagrammet utelämnas eftersom det skulle visa "
+                                                "maskerade antal.", style="small"))
+                    else:
+                        blocks.append(Chart(_chart_funnel(analysis, qid),
+                                            f"Trattdiagram: {ind.text}", width=0.85))
+        elif title == "Jämställdhetsanalys":
+            if not genders:
+                blocks.append(Paragraph("Kön eller ålder saknas för ärendena; ingen jämställdhetsanalys."))
+            for qid in genders:
+                ind = analysis.indicators[qid]
+                blocks.append(Heading(ind.text, 2))
+                blocks.append(Paragraph(escape(ind.result.gender.conclusion)))
+                blocks.append(gender_table(analysis, qid, taken, mask))
+            if genders:
+                blocks.append(Chart(_chart_gender(analysis, genders),
+                                    "Andel bland flickor och pojkar med 95 % konfidensintervall", width=0.85))
+        elif title == "Socialtjänstinspektörernas analys":
+            if inspector_text:
+                blocks.extend(inspector_text)
+            else:
+                blocks.append(Paragraph("Inspektörernas analys har inte bifogats till den här utskriften "
+                                        "(ange den med --analys-text FIL.md).", style="small"))
+        elif title.startswith("Bilaga"):
+            blocks.append(Paragraph(f"{escape(checklist.title)}, version {escape(checklist.version)}."))
+            for area in checklist.areas:
+                blocks.append(Heading(area.title, 2))
+                blocks.append(checklist_table(checklist, area, taken))
+    meta = []
+    if protocol is not None:
+        for key, label in (("diarienummer", "Dnr"), ("utgivningsdatum", "Utgivningsdatum"),
+                           ("utgivare", "Utgivare"), ("kontaktperson", "Kontaktperson")):
+            value = protocol.report.get(key) or (report_date(protocol) if key == "utgivningsdatum" else None)
+            if value:
+                meta.append((label, value))
+    else:
+        from datetime import date
+
+        meta.append(("Utgivningsdatum", date.today().isoformat()))
+    meta.append(("Checklista", f"{checklist.title}, version {checklist.version}"))
+    title = protocol.title if protocol is not None else audit.title
+    subtitle = options.subtitle or (protocol.report.get("undertitel") if protocol else None)
+    author = (protocol.report.get("utgivare") if protocol else None) or "granskning"
+    summary = _summary(analysis, protocol, record, tables, indicators, funnels, genders)
+    for w in analysis.warnings:
+        summary.append(Paragraph(f"Observera: {escape(w)}", style="small"))
+    return Document(title=title, subtitle=subtitle, metadata=tuple(meta), author=author,
+                    blocks=tuple(blocks), record=record, summary=tuple(summary))
+
+
+def _named(analysis: Analysis, column: str | None) -> Analysis:
+    """Return the analysis with the protocol's name for its strata column (for the words used)."""
+    from dataclasses import replace
+
+    return replace(analysis, strata_column=column) if column else analysis
+
+
+def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
+            taken: set[str], estimate: bool, mask: int | None) -> list[Block]:
+    one, many, _ = _words(analysis.strata_column)
+    out: list[Block] = [Heading("Population och urval", 2)]
+    if record and record.get("strata"):
+        n, N = record["n_totalt"], record["N_totalt"]
+        strata = record["strata"]
+        if protocol is not None and len(protocol.strata) > 1:
+            desc = (f"Urvalet stratifierades på {' och '.join(protocol.strata)}: "
+                    f"{escape(', '.join(str(s['n']) for s in strata[:1]))} ärenden i varje kombination")
+        else:
+            desc = f"Urvalet stratifierades per {one}"
+        out.append(Paragraph(f"Populationen bestod av {heltal(N)} ärenden. {desc}, totalt {heltal(n)} "
+                             f"ärenden i {len(strata)} strata. Tabellen visar antalet ärenden i "
+                             "populationen och i urvalet per stratum."))
+        out.append(strata_table(record, analysis.strata_column, taken, estimate))
+        if estimate:
+            out += _margin_text(record, analysis.strata_column, protocol.per_stratum if protocol else None)
+        else:
+            out.append(Paragraph("Granskningen av ärendena bygger på ett urval som inte med nödvändighet "
+                                 "representerar samtliga ärenden och gör därför inte anspråk på att vara en "
+                                 "skattning av hela populationen. Ingen felmarginal redovisas."))
+        out.append(Heading("Urvalsprotokoll och kontroll av urvalet", 2))
+        out += _record_text(record, protocol)
+    else:
+        out.append(Paragraph(f"Granskningen omfattade {heltal(analysis.n_cases)} ärenden. Urvalsprotokoll "
+                             "saknas för granskningen."))
+    if analysis.n_cases and record and analysis.n_cases < record.get("n_totalt", 0):
+        out.append(Paragraph(f"Svar finns för {heltal(analysis.n_cases)} av {heltal(record['n_totalt'])} "
+                             "ärenden i urvalet; resultaten gäller de besvarade ärendena."))
+    if mask:
+        out.append(Paragraph(f"Sekretess: rapporten innehåller bara antal och andelar. Antal mellan 1 och "
+                             f"{mask - 1} visas som ”&lt;{mask}” och diagram som skulle visa dem utelämnas. "
+                             "Summor visas oförändrade."))
+    else:
+        out.append(Paragraph("Sekretess: rapporten innehåller bara antal och andelar, inga uppgifter om "
+                             "enskilda ärenden."))
+    return out
+
+
+def write(doc: Document, path: str | Path) -> Path:
+    """Write the document as PDF or XLSX by the suffix of ``path`` (atomically) and return the path."""
+    from granskning.samplebook import atomic_write
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        from granskning.report_pdf import write_pdf
+
+        atomic_write(path, lambda tmp: write_pdf(doc, tmp))
+    elif suffix == ".xlsx":
+        from granskning.report_xlsx import write_xlsx
+
+        atomic_write(path, lambda tmp: write_xlsx(doc, tmp))
+    else:
+        raise InputError(f"okänt rapportformat {path.suffix or '(inget)'}: skriv till .pdf eller .xlsx.",
+                         file=path)
+    return path

@@ -1,0 +1,103 @@
+"""Writing a report :class:`~granskning.report_doc.Document` as an XLSX workbook.
+
+Every table of the document gets its own sheet with a bold header row, frozen
+panes, counts as whole numbers and proportions as Excel percentages (the cell
+holds the fraction 0.25 shown as 25,0 %), so the workbook shows exactly the
+numbers of the PDF.  The draw record (urvalsprotokoll) gets the last sheet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from granskning.report_doc import Document, Table
+
+FORMATS = {"count": "0", "percent": "0.0 %", "number": "0.0", "p": "0.000"}
+
+
+def _cell(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _table_sheet(ws, t: Table, bold) -> None:
+    from openpyxl.styles import Alignment, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws.append([t.title])
+    ws["A1"].font = bold
+    ws.append(list(t.columns))
+    fill = PatternFill("solid", fgColor="E8EDF3")
+    for cell in ws[2]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    for i, row in enumerate(t.rows):
+        ws.append([_cell(v) for v in row])
+        for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
+            if kind in FORMATS and isinstance(cell.value, (int, float)):
+                cell.number_format = FORMATS[kind]
+            elif isinstance(cell.value, str) and kind != "text":
+                cell.alignment = Alignment(horizontal="right")
+            if i in t.total_rows:
+                cell.font = bold
+    if t.note:
+        ws.append([])
+        ws.append([t.note])
+    for i, col in enumerate(t.columns, start=1):
+        values = [len(str(r[i - 1])) for r in t.rows[:200]]
+        width = max([min(len(col), 30)] + values) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 70 if i == 1 else 40)
+    ws.freeze_panes = "B3"
+
+
+def _record_sheet(ws, record: dict[str, Any], bold) -> None:
+    ws.append(["Urvalsprotokoll"])
+    ws["A1"].font = bold
+    for key, value in record.items():
+        if key == "strata":
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+        ws.append([key, _cell(shown)])
+        ws.cell(ws.max_row, 1).font = bold
+    strata = record.get("strata") or []
+    if strata:
+        ws.append([])
+        ws.append(["Stratum", "N", "n", "Reserver"])
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+        for s in strata:
+            ws.append([s.get("stratum"), s.get("N"), s.get("n"), s.get("reserver")])
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 90
+
+
+def write_xlsx(doc: Document, path: str | Path) -> Path:
+    """Write every table of ``doc`` on its own sheet, then the draw record; return the path."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = doc.title
+    wb.properties.creator = doc.author
+    wb.properties.keywords = "Endast antal och andelar; sekretess enligt OSL gäller akterna."
+    names = set()
+    for t in doc.tables():
+        if t.sheet.casefold() in names:
+            raise ValueError(f"two tables share the sheet name {t.sheet!r}")
+        names.add(t.sheet.casefold())
+        _table_sheet(wb.create_sheet(t.sheet), t, bold)
+    if doc.record:
+        _record_sheet(wb.create_sheet("Urvalsprotokoll"), doc.record, bold)
+    for ws in wb.worksheets:
+        ws.oddFooter.center.text = "Sida &P av &N"
+    wb.save(str(path))
+    return Path(path)
