@@ -296,3 +296,36 @@ def test_database_errors(store, db_url, tmp_path):
     r = run("--granskning", audit_id, "--db", db_url)
     assert r.exit_code == 2
     assert f'granskning {audit_id}, ärende "X-1", kolumn "F7": fråga F7: "Kanske"' in r.stderr
+
+
+# ---------------------------------------------------------------- documentation
+
+
+def json_keys(obj, skip_children_of=("indikatorer", "tabeller", "fragor", "homogenitet", "per_stratum",
+                                     "antal", "andel", "urvalsprotokoll", "nivaer")) -> set[str]:
+    """Return every key name in a JSON document, except data-dependent ones (ids, strata)."""
+    found: set[str] = set()
+
+    def walk(o, parent=None):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if parent in skip_children_of:
+                    walk(v)  # k is a question id, stratum or level: not a documented key
+                    continue
+                found.add(k)
+                walk(v, k)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    walk(obj)
+    return found
+
+
+def test_every_json_key_is_documented(a1_json):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "analys.md").read_text(encoding="utf-8")
+    section = doc.split("## JSON från granskning analys", 1)[1]
+    missing = sorted(k for k in json_keys(a1_json) if f"`{k}`" not in section and f'"{k}"' not in section)
+    assert missing == []
