@@ -22,7 +22,7 @@ frågorna, svarsalternativen och vilka svar som lämnar nämnaren.
       --strata stadsdel --kon kon --alder alder --populationsfil N.csv \\
       --ut tabeller.xlsx --diagram diagram
 
-För varje flervals- och envalsfråga: en likställighetstabell (svar ×
+För varje fråga med svarsalternativ: en likställighetstabell (svar ×
 strata med Total, antal och kolumnprocent). För varje indikator: andel per
 stratum och totalt med 95 % konfidensintervall, designbaserad skattning
 (vikter N_h/n_h med ändlighetskorrektion) när populationsstorlekarna är
@@ -52,7 +52,7 @@ Populationsstorlekarna hämtas ur urvalsprotokollet (databasen), en kolumn
               type=click.Path(dir_okay=False, path_type=Path),
               help="CSV/Excel med kolumnerna stratum och N.")
 @click.option("--ovriga", "ignore", metavar="KOLUMN", multiple=True,
-              help="Kolumn som inte är en fråga och ska lämnas utan åtgärd (kan upprepas).")
+              help="Kolumn som ser ut som en fråga men inte är det; lämnas utanför (kan upprepas).")
 @click.option("--blad", "sheet", metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
 @click.option("--aldersband", "bands", default="0-3,4-6,7-12", show_default=True, metavar="BAND",
               help="Åldersgrupper för jämställdhetsanalysen.")
@@ -60,7 +60,7 @@ Populationsstorlekarna hämtas ur urvalsprotokollet (databasen), en kolumn
               show_default=True, help="Konfidensintervall för andelar.")
 @click.option("--konfidens", type=float, default=0.95, show_default=True, help="Konfidensnivå.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed för Monte Carlo-testerna.")
-@click.option("--simuleringar", "n_sim", type=click.IntRange(100, 1_000_000), default=2000,
+@click.option("--simuleringar", "n_sim", type=click.IntRange(100, 1_000_000), default=2000, metavar="ANTAL",
               show_default=True, help="Antal simuleringar i Monte Carlo-testerna.")
 @click.option("--total-etikett", "total_label", default="Total", show_default=True, metavar="TEXT",
               help='Etiketten för summaraden och summakolumnen (t.ex. "Totalt").')
