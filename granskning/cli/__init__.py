@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "kontroll": ("granskning.cli.kontroll", "kontroll", "Svara på checklistan ärende för ärende (interaktivt)."),
     "svar": ("granskning.cli.svar", "svar", "Exportera och importera svar i en Excel-mall."),
     "analys": ("granskning.cli.analys", "analys", "Tabeller, indikatorer, tester och jämställdhetsanalys av svaren."),
+    "rapport": ("granskning.cli.rapport", "rapport", "Skriv granskningsrapporten (PDF) eller internkontrollens sammanställning, med tabeller (XLSX)."),
 }
 
 

@@ -11,8 +11,11 @@ import click
 @click.option("--ut", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
               show_default=True, help="Katalog för demons filer.")
 def demo(out_dir: Path) -> None:
-    """Kör huvudjobbet på medföljande syntetiska exempeldata: drar vårens urval 2024
-    (26 förhandsbedömningar från var och en av 11 stadsdelar) och skriver urvalsarbetsboken."""
+    """Kör hela kedjan på medföljande syntetiska exempeldata: drar vårens urval 2024
+    (26 förhandsbedömningar från var och en av 11 stadsdelar), skapar granskningen i en
+    SQLite-databas i katalogen, sparar simulerade svar (årsrapportens tabeller 1 och 2
+    återskapas exakt), skriver granskningsrapporten (PDF) och tabellerna (XLSX) samt ett
+    exempel på en internkontroll."""
     from granskning.demo import run
 
     result = run(out_dir, say=click.echo)

@@ -1,0 +1,91 @@
+"""``granskning rapport``: the granskningsrapport or the internal-control summary, as PDF and XLSX."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+HELP = """Skriv rapporten för en granskning i databasen.
+
+Granskningsrapporten (PDF) följer socialtjänstinspektörernas årsrapport:
+titelsida, sammanfattning, innehåll, inledning, metod och urval,
+granskningsresultat, likställighet, jämställdhetsanalys, inspektörernas egen
+analys (--analys-text) och checklistan som bilaga. Med en .xlsx-fil i --ut
+skrivs rapportens alla tabeller, med samma siffror, ett blad per tabell.
+--ut kan ges flera gånger; rapporten beräknas en gång.
+
+Rapporten innehåller bara antal och andelar. Med --maskera-under 3 visas
+antal mellan 1 och 2 som "<3".
+
+Med --typ internkontroll skrivs internkontrollens sammanställning: per
+kontroll granskade akter, avvikelser, andel, övre gräns och status (Uppfylls
+helt / delvis / ej), och enkätens resultat (--enkat ID). Texten skrivs också
+på skärmen, färdig att klistra in i T2 och VB.
+
+Exempel:
+
+\b
+  granskning rapport --granskning 1 --ut rapport.pdf --ut tabeller.xlsx \\
+      --analys-text analys.md
+  granskning rapport --granskning 2 --typ internkontroll --enkat 3 \\
+      --ut internkontroll.pdf
+"""
+
+
+@click.command(help=HELP, options_metavar="[FLAGGOR]")
+@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID", help="Granskningens id.")
+@click.option("--ut", "outputs", multiple=True, metavar="FIL", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fil att skriva: .pdf (rapporten) eller .xlsx (tabellerna). Kan anges flera gånger.")
+@click.option("--typ", "kind", type=click.Choice(["granskning", "internkontroll"]), default="granskning",
+              show_default=True, help="Granskningsrapport eller internkontrollens sammanställning.")
+@click.option("--analys-text", "analysis_text", metavar="FIL.md", type=click.Path(dir_okay=False, path_type=Path),
+              help="Inspektörernas analys per kvalitetsområde (Markdown), tas med som den är skriven.")
+@click.option("--maskera-under", "mask", type=int, metavar="N",
+              help="Visa antal från 1 till N−1 som \"<N\" (sekretess).")
+@click.option("--enkat", "survey", type=int, metavar="ID", help="Internkontroll: enkätens granskning.")
+@click.option("--undertitel", "subtitle", metavar="TEXT", help="Undertitel på titelsidan.")
+@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Skriv nyckeltalen och filerna som JSON.")
+def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,
+            survey: int | None, subtitle: str | None, url: str | None, as_json: bool) -> None:
+    from granskning.errors import InputError
+
+    for out in outputs:
+        if out.suffix.lower() not in (".pdf", ".xlsx"):
+            raise InputError(f"okänt rapportformat {out.suffix or '(inget)'}: skriv till .pdf eller .xlsx.",
+                             file=out)
+    if kind == "granskning" and survey is not None:
+        raise InputError("--enkat hör till --typ internkontroll.")
+    if kind == "internkontroll" and (analysis_text or mask):
+        raise InputError("--analys-text och --maskera-under hör till granskningsrapporten.")
+    if kind == "granskning" and not outputs:
+        raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
+    from granskning import report
+    from granskning.store import Store
+
+    summary = None
+    with Store.open(url) as store:
+        if kind == "internkontroll":
+            from granskning import report_ik
+
+            doc, summary = report_ik.build(store, audit_id, survey_id=survey, subtitle=subtitle)
+        else:
+            options = report.ReportOptions(analysis_text=analysis_text, mask_below=mask, subtitle=subtitle)
+            doc = report.build(store, audit_id, options)
+    written = [report.write(doc, out) for out in outputs]
+    if as_json:
+        out = {"granskning": audit_id, "typ": kind, "filer": [str(p) for p in written],
+               "tabeller": [t.sheet for t in doc.tables()]}
+        if summary is not None:
+            out["internkontroll"] = summary.to_json_dict()
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if summary is not None:
+        click.echo(summary.text())
+        click.echo("")
+    for p in written:
+        click.echo(f"Skrev {p}")

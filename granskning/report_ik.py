@@ -1,0 +1,106 @@
+"""The internal-control summary as a report document (PDF and XLSX from the same tables)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from granskning.fmt import heltal, tal
+from granskning.internal_control import FULL, NOT_MET, PARTLY
+from granskning.report_doc import Block, Bullets, Document, Heading, Paragraph, Table, unique_sheet
+from granskning.report_text import escape, standard_text
+
+if TYPE_CHECKING:
+    from granskning.internal_control import InternalControlSummary
+    from granskning.protocol import Protocol
+    from granskning.store import Store
+
+
+def controls_table(s: InternalControlSummary, taken: set[str]) -> Table:
+    """Return one row per control, in the words units use."""
+    risks = {c.risk for c in s.controls}
+    level = f"{tal(100 * (1 - risks.pop()), 0)} %" if len(risks) == 1 else "vald säkerhet"
+    rows = []
+    for c in s.controls:
+        rows.append((f"{c.id} {c.title}", c.planned if c.planned is not None else "–", c.checked, c.deviations,
+                     c.rate, c.upper_bound, c.tolerable, c.status))
+    return Table(
+        sheet=unique_sheet("Kontroller", taken), title="Resultat per kontroll",
+        columns=("Kontroll", "Planerat antal akter", "Granskade akter", "Avvikelser", "Andel avvikelser",
+                 f"Övre gräns ({level})", "Tolerabel avvikelse", "Status"),
+        kinds=("text", "count", "count", "count", "percent", "percent", "percent", "text"),
+        rows=tuple(rows), first_column_width=0.3,
+    )
+
+
+def survey_table(s: InternalControlSummary, taken: set[str]) -> Table:
+    rows = [(f"{q.id}. {q.text}", q.yes, q.no, q.answered, q.rate) for q in s.survey]
+    return Table(sheet=unique_sheet("Enkät", taken), title=f"Enkät: {s.survey_title}",
+                 columns=("Fråga", "Ja", "Nej", "Svar", "Andel Ja"),
+                 kinds=("text", "count", "count", "count", "percent"), rows=tuple(rows), first_column_width=0.6)
+
+
+def reasons_table(s: InternalControlSummary, taken: set[str]) -> Table | None:
+    rows = [(q.id, reason, k) for q in s.survey for reason, k in q.reasons]
+    if not rows:
+        return None
+    return Table(sheet=unique_sheet("Enkät orsaker", taken), title="Orsaker som angavs vid svaret Nej",
+                 columns=("Fråga", "Orsak", "Antal"), kinds=("text", "text", "count"), rows=tuple(rows),
+                 first_column_width=0.12)
+
+
+def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: str | None = None) -> Document:
+    """Return the internal-control summary as a report document."""
+    from granskning.protocol import report_date
+
+    taken: set[str] = set()
+    counts = {st: sum(c.status == st for c in s.controls) for st in (FULL, PARTLY, NOT_MET)}
+    summary: list[Block] = [Heading("Sammanfattning", 1), Paragraph(
+        f"Internkontrollen omfattade {len(s.controls)} kontroller: {counts[FULL]} uppfylls helt, "
+        f"{counts[PARTLY]} uppfylls delvis och {counts[NOT_MET]} uppfylls ej."
+        + (f" Enkäten besvarades {heltal(s.survey_respondents)} gånger." if s.survey_id is not None else ""))]
+    summary.append(Bullets(tuple(escape(c.sentence()) for c in s.controls)))
+    summary.append(Paragraph("Texten ovan kan klistras in i tertialrapporten (T2) och "
+                             "verksamhetsberättelsen (VB).", style="small"))
+    blocks: list[Block] = []
+    for title, standard in standard_text("internkontroll"):
+        if title == "Enkät" and s.survey_id is None:
+            continue
+        blocks.append(Heading(title, 1))
+        blocks.extend(standard)
+        if title == "Kontroller":
+            blocks.append(controls_table(s, taken))
+            if s.record:
+                blocks.append(Paragraph(
+                    f"Akterna drogs slumpmässigt ur {heltal(s.record.get('N_totalt', 0))} ärenden i enheten "
+                    f"(seed {escape(str((s.record.get('design') or {}).get('seed')))}). Den övre gränsen "
+                    "tar hänsyn till enhetens antal ärenden."))
+        elif title == "Enkät":
+            blocks.append(survey_table(s, taken))
+            reasons = reasons_table(s, taken)
+            if reasons is not None:
+                blocks.append(reasons)
+    meta = []
+    if protocol is not None:
+        for key, label in (("enhet", "Enhet"), ("utgivare", "Utgivare"), ("kontaktperson", "Kontaktperson")):
+            if protocol.report.get(key):
+                meta.append((label, protocol.report[key]))
+        meta.append(("Datum", report_date(protocol)))
+    author = (protocol.report.get("enhet") or protocol.report.get("utgivare")) if protocol else None
+    return Document(title=s.title, subtitle=subtitle or "Sammanställning av internkontroll",
+                    metadata=tuple(meta), author=author or "granskning", blocks=tuple(blocks),
+                    record=s.record, summary=tuple(summary))
+
+
+def build(store: Store, audit_id: int, *, survey_id: int | None = None, subtitle: str | None = None
+          ) -> tuple[Document, InternalControlSummary]:
+    """Return (document, summary) of an internal control in the store."""
+    from granskning.internal_control import summarise
+    from granskning.protocol_run import protocol_of
+
+    audit = store.audit(audit_id)
+    protocol = protocol_of(audit)
+    summary = summarise(store, audit_id, survey_id=survey_id, protocol=protocol)
+    return document(summary, protocol, subtitle=subtitle), summary
+
+
+__all__ = ["build", "controls_table", "document", "reasons_table", "survey_table"]
