@@ -646,6 +646,56 @@ class Store:
 
     # -- internals --------------------------------------------------------
 
+    def set_answers(
+        self,
+        audit_id: int,
+        changes: Any,
+        *,
+        who: str,
+        expected_versions: Mapping[tuple[Any, str], int] | None = None,
+    ) -> int:
+        """Store several answers in one transaction, all or none; return how many changed.
+
+        ``changes`` is an iterable of ``(case_id, question_id, value)``; a value of
+        None deletes the answer.  Each change gets its history row, as with
+        :meth:`set_answer`.  ``expected_versions`` maps ``(case_id, question_id)``
+        to the version the caller read (0 = no answer); any difference raises
+        :class:`ConflictError` and nothing is stored.
+        """
+        self._require_schema()
+        who = required_text(who, "vem")
+        items = [
+            (
+                case_key(case_id),
+                required_text(question_id, "fråge-id"),
+                None if value is None else encode(value),
+            )
+            for case_id, question_id, value in changes
+        ]
+        expected = {
+            (case_key(c), q): v for (c, q), v in (expected_versions or {}).items()
+        }
+        for _attempt in range(3):
+            try:
+                changed = 0
+                with self._tx(write=True) as conn:
+                    for case_id in dict.fromkeys(c for c, _q, _v in items):
+                        self._check_case(conn, audit_id, case_id)
+                    for case_id, question_id, new_text in items:
+                        _version, did_change = self._apply_answer(
+                            conn, audit_id, case_id, question_id, new_text, who,
+                            expected.get((case_id, question_id)),
+                        )
+                        changed += did_change
+                return changed
+            except _IntegrityStoreError:
+                if expected:
+                    raise StoreError(
+                        "Några svar ändrades av någon annan samtidigt; inget sparades. "
+                        "Försök igen."
+                    ) from None
+        raise StoreError("Svaren kunde inte sparas; försök igen.")
+
     def _write_answer(
         self,
         audit_id: int,
@@ -655,7 +705,6 @@ class Store:
         who: str,
         expected_version: int | None,
     ) -> int:
-        sa, s = _sql()
         self._require_schema()
         case_id, who = case_key(case_id), required_text(who, "vem")
         question_id = required_text(question_id, "fråge-id")
@@ -663,62 +712,12 @@ class Store:
             not isinstance(expected_version, int) or expected_version < 0
         ):
             raise InputError("expected_version ska vara ett heltal ≥ 0.")
-        t, h = s.answers, s.answer_history
-        key = (t.c.audit_id == audit_id, t.c.case_id == case_id, t.c.question_id == question_id)
         for _attempt in range(3):
             try:
                 with self._tx(write=True) as conn:
                     self._check_case(conn, audit_id, case_id)
-                    row = conn.execute(sa.select(t).where(*key).with_for_update()).first()
-                    current = row.version if row is not None else 0
-                    if expected_version is not None and expected_version != current:
-                        raise ConflictError(
-                            case_id=case_id,
-                            question_id=question_id,
-                            expected_version=expected_version,
-                            current=_answer(row) if row is not None else None,
-                        )
-                    old_text = row.value if row is not None else None
-                    if old_text == new_text:
-                        return current
-                    version, now = current + 1, datetime.now(UTC)
-                    values = {
-                        "value": new_text,
-                        "version": version,
-                        "changed_at": now,
-                        "changed_by": who,
-                    }
-                    if row is None:
-                        conn.execute(
-                            sa.insert(t).values(
-                                audit_id=audit_id,
-                                case_id=case_id,
-                                question_id=question_id,
-                                **values,
-                            )
-                        )
-                    else:
-                        conn.execute(sa.update(t).where(*key).values(**values))
-                    event = (
-                        "borttaget"
-                        if new_text is None
-                        else "nytt"
-                        if old_text is None
-                        else "ändrat"
-                    )
-                    conn.execute(
-                        sa.insert(h).values(
-                            audit_id=audit_id,
-                            case_id=case_id,
-                            question_id=question_id,
-                            event=event,
-                            old_value=old_text,
-                            new_value=new_text,
-                            version=version,
-                            changed_at=now,
-                            changed_by=who,
-                            tool_version=__version__,
-                        )
+                    version, _changed = self._apply_answer(
+                        conn, audit_id, case_id, question_id, new_text, who, expected_version
                     )
                     return version
             except _IntegrityStoreError:
@@ -732,6 +731,62 @@ class Store:
                         current=self.answer(audit_id, case_id, question_id),
                     ) from None
         raise StoreError(f'Svaret på fråga "{question_id}" kunde inte sparas; försök igen.')
+
+    def _apply_answer(
+        self,
+        conn: sa.Connection,
+        audit_id: int,
+        case_id: str,
+        question_id: str,
+        new_text: str | None,
+        who: str,
+        expected_version: int | None,
+    ) -> tuple[int, bool]:
+        """Write one answer and its history row inside ``conn``'s transaction.
+
+        Returns (version, changed); an answer that already has the value is left alone.
+        """
+        sa, s = _sql()
+        t, h = s.answers, s.answer_history
+        key = (t.c.audit_id == audit_id, t.c.case_id == case_id, t.c.question_id == question_id)
+        row = conn.execute(sa.select(t).where(*key).with_for_update()).first()
+        current = row.version if row is not None else 0
+        if expected_version is not None and expected_version != current:
+            raise ConflictError(
+                case_id=case_id,
+                question_id=question_id,
+                expected_version=expected_version,
+                current=_answer(row) if row is not None else None,
+            )
+        old_text = row.value if row is not None else None
+        if old_text == new_text:
+            return current, False
+        version, now = current + 1, datetime.now(UTC)
+        values = {"value": new_text, "version": version, "changed_at": now, "changed_by": who}
+        if row is None:
+            conn.execute(
+                sa.insert(t).values(
+                    audit_id=audit_id, case_id=case_id, question_id=question_id, **values
+                )
+            )
+        else:
+            conn.execute(sa.update(t).where(*key).values(**values))
+        event = "borttaget" if new_text is None else "nytt" if old_text is None else "ändrat"
+        conn.execute(
+            sa.insert(h).values(
+                audit_id=audit_id,
+                case_id=case_id,
+                question_id=question_id,
+                event=event,
+                old_value=old_text,
+                new_value=new_text,
+                version=version,
+                changed_at=now,
+                changed_by=who,
+                tool_version=__version__,
+            )
+        )
+        return version, True
 
     def _read_answer(
         self, conn: sa.Connection, audit_id: int, case_id: str, question_id: str

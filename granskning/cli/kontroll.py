@@ -1,0 +1,54 @@
+"""``granskning kontroll``: answer the checklist case by case in the terminal."""
+
+from __future__ import annotations
+
+import getpass
+import shlex
+from pathlib import Path
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+HELP = """Svara på granskningens checklista, ärende för ärende.
+
+Du väljer bland dina tilldelade ärenden som inte är klara och svarar på
+frågorna i tur och ordning; frågor som inte gäller hoppas över. Varje svar
+sparas direkt. Avbryt när som helst med Ctrl-C: nästa gång fortsätter du
+där du slutade.
+
+För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
+ärenden de där du är handläggare; ingen tilldelning behövs.
+
+\b
+  granskning kontroll --granskning 1 --granskare Anna
+"""
+
+
+@click.command(name="kontroll", help=HELP, options_metavar="[FLAGGOR]")
+@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
+              help="Granskningens id (från granskning ny).")
+@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
+              help="Ditt namn som granskare (standard: ditt användarnamn).")
+@click.option("--checklista", "checklist", metavar="FIL", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Checklistfilen, om den inte är en medföljande checklista.")
+@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: str | None) -> None:
+    from granskning.session import Session
+    from granskning.session_prompts import Prompter
+    from granskning.store import Store
+
+    reviewer = reviewer or getpass.getuser()
+    with Store.open(url) as store:
+        session = Session.open(store, audit_id, reviewer, checklist=checklist)
+        try:
+            Prompter(session).run()
+        except KeyboardInterrupt:
+            again = ["granskning", "kontroll", "--granskning", str(audit_id),
+                     "--granskare", reviewer]
+            if checklist is not None:
+                again += ["--checklista", str(checklist)]
+            click.echo(f"\nAvbrutet. Dina svar är sparade. Fortsätt med: {shlex.join(again)}",
+                       err=True)
+            click.get_current_context().exit(130)
