@@ -103,7 +103,7 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
         youngest = [idx[k] for k in np.lexsort((noise, age))]
         cannot = youngest[: TABLE_F7["Barnet kan inte"][j]]
         rest = [i for i in idx if i not in set(cannot)]
-        score = {i: float(cases.at[i, "age"]) + 2.5 * bool(girl[idx.index(i)]) + 3 * rng.random()
+        score = {i: float(cases.at[i, "age"]) + 1.0 * bool(girl[idx.index(i)]) + 3 * rng.random()
                  for i in rest}
         by_score = sorted(rest, key=lambda i: -score[i])
         yes = by_score[: TABLE_F7["Ja"][j]]

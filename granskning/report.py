@@ -141,11 +141,14 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
     """Return the city-level rate of each indicator with its interval (and the design estimate)."""
     level = tal(100 * (1 - analysis.alpha), 0)
     with_est = estimate and any(analysis.indicators[q].result.estimate is not None for q in ids)
-    columns = ["Indikator", "Täljare", "Nämnare", "Andel", f"{level} % KI nedre", f"{level} % KI övre"]
+    columns = ["Indikator", "Täljare", "Nämnare", "Andel", "KI nedre", "KI övre"]
     kinds = ["text", "count", "count", "percent", "percent", "percent"]
+    note = f"KI = {level} % konfidensintervall (Wilson) för andelen i de granskade ärendena."
     if with_est:
-        columns += ["Skattad andel i populationen", "Skattning KI nedre", "Skattning KI övre"]
+        columns += ["Skattad andel", "Skattad KI nedre", "Skattad KI övre"]
         kinds += ["percent", "percent", "percent"]
+        note += (" Skattad andel gäller hela populationen: designvägd (N/n) med ändlighetskorrektion och "
+                 "intervall enligt normalapproximation.")
     rows = []
     for qid in ids:
         ind = analysis.indicators[qid]
@@ -156,8 +159,8 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
             row += [_nan(e.estimate), _nan(e.low), _nan(e.high)] if e is not None else ["–", "–", "–"]
         rows.append(tuple(row))
     return Table(sheet=unique_sheet("Indikatorer", taken), title="Indikatorer för staden",
-                 columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows),
-                 first_column_width=0.4 if with_est else 0.52)
+                 columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), note=note,
+                 first_column_width=0.34 if with_est else 0.5)
 
 
 def _nan(x: float) -> float | str:

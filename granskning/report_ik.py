@@ -25,10 +25,11 @@ def controls_table(s: InternalControlSummary, taken: set[str]) -> Table:
                      c.rate, c.upper_bound, c.tolerable, c.status))
     return Table(
         sheet=unique_sheet("Kontroller", taken), title="Resultat per kontroll",
-        columns=("Kontroll", "Planerat antal akter", "Granskade akter", "Avvikelser", "Andel avvikelser",
-                 f"Övre gräns ({level})", "Tolerabel avvikelse", "Status"),
+        columns=("Kontroll", "Planerat", "Granskade", "Avvikelser", "Andel avvikelser",
+                 f"Övre gräns ({level})", "Tolerabel", "Status"),
         kinds=("text", "count", "count", "count", "percent", "percent", "percent", "text"),
-        rows=tuple(rows), first_column_width=0.3,
+        rows=tuple(rows), first_column_width=0.28,
+        note="Planerat och granskade: antal akter. Tolerabel: tolerabel avvikelse.",
     )
 
 

@@ -88,11 +88,11 @@ def styles() -> dict[str, Any]:
                                    textColor=colors.HexColor("#404040")),
         "meta": ParagraphStyle("meta", parent=base, fontSize=10.5, leading=15, spaceAfter=2),
         "h1": ParagraphStyle("h1", parent=base, fontName=f"{f}-Bold", fontSize=17, leading=21,
-                             spaceBefore=4, spaceAfter=10, textColor=accent, keepWithNext=1),
+                             spaceBefore=4, spaceAfter=10, textColor=accent),
         "h2": ParagraphStyle("h2", parent=base, fontName=f"{f}-Bold", fontSize=12.5, leading=16,
-                             spaceBefore=12, spaceAfter=6, keepWithNext=1),
+                             spaceBefore=12, spaceAfter=6),
         "h3": ParagraphStyle("h3", parent=base, fontName=f"{f}-Bold", fontSize=10.5, leading=14,
-                             spaceBefore=8, spaceAfter=4, keepWithNext=1),
+                             spaceBefore=8, spaceAfter=4),
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11.5,
                                 textColor=colors.HexColor("#404040")),
@@ -291,12 +291,14 @@ def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
 
     pending: list[Any] = []  # a heading waits for the block it belongs to
 
-    def add(flowable: Any) -> None:
-        if pending:
-            story.append(KeepTogether([*pending, flowable]))
-            pending.clear()
+    def add(*flowables: Any, together: bool = True) -> None:
+        # One flat KeepTogether: reportlab puts a nested KeepTogether on a page of its own.
+        group = [*pending, *flowables]
+        pending.clear()
+        if together and len(group) > 1:
+            story.append(KeepTogether(group))
         else:
-            story.append(flowable)
+            story.extend(group)
 
     def render(blocks) -> None:
         for b in blocks:
@@ -326,12 +328,12 @@ def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
                     parts.append(P(escape(b.note), st["small"]))
                 parts.append(Spacer(1, 8))
                 if len(b.rows) <= 14:
-                    add(KeepTogether(parts))
+                    add(*parts)
                 else:  # long tables break across pages, the header row repeated
                     add(parts[0])
                     story.extend(parts[1:])
             elif isinstance(b, Chart):
-                add(KeepTogether([chart_flowable(b, width), P(escape(b.caption), st["caption"])]))
+                add(chart_flowable(b, width), P(escape(b.caption), st["caption"]))
 
     render(doc.summary)
     story.extend(pending)
