@@ -48,6 +48,7 @@ __all__ = [
     "Step",
     "SummaryRow",
     "check_free_text",
+    "checklist_for",
     "show_value",
     "split_key",
     "storable",
@@ -140,6 +141,42 @@ def show_value(question: Question, value: Any) -> str:
     return pnr.scrub(str(value))
 
 
+def checklist_for(audit: Audit, checklist: Checklist | str | Path | None = None) -> Checklist:
+    """Return the audit's checklist, refusing one that differs from the one it was created with.
+
+    Without ``checklist`` the audit's checklist id is looked up among the
+    bundled checklists.  A checklist whose SHA-256 differs from the stored one
+    is refused: answers would otherwise mean different things.
+    """
+    from granskning.checklist import load
+
+    if checklist is None:
+        if not audit.checklist_id:
+            raise InputError(f"Granskning {audit.id} har ingen checklista.")
+        try:
+            chk = load(audit.checklist_id)
+        except InputError:
+            raise InputError(
+                f'Granskningens checklista "{audit.checklist_id}" finns inte bland de '
+                "medföljande; ange filen med --checklista FIL."
+            ) from None
+    else:
+        chk = checklist if isinstance(checklist, Checklist) else load(checklist)
+    if audit.checklist_id and chk.id != audit.checklist_id:
+        raise InputError(
+            f'Granskning {audit.id} använder checklistan "{audit.checklist_id}", '
+            f'inte "{chk.id}".'
+        )
+    if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
+        raise InputError(
+            f'Checklistan "{chk.id}" har ändrats sedan granskning {audit.id} skapades '
+            f"(version {audit.checklist_version} då, {chk.version} nu; SHA-256 "
+            f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). Använd "
+            "samma checklistfil som när granskningen skapades (--checklista FIL)."
+        )
+    return chk
+
+
 class Session:
     """One reviewer working through their cases of one audit with its checklist."""
 
@@ -160,40 +197,9 @@ class Session:
         *,
         checklist: Checklist | str | Path | None = None,
     ) -> Session:
-        """Return a session on a stored audit; the checklist must be the one it was created with.
-
-        Without ``checklist`` the audit's checklist id is looked up among the
-        bundled checklists.  A checklist whose SHA-256 differs from the stored
-        one is refused: answers would otherwise mean different things.
-        """
-        from granskning.checklist import load
-
+        """Return a session on a stored audit (checklist as in :func:`checklist_for`)."""
         audit = store.audit(audit_id)
-        if checklist is None:
-            if not audit.checklist_id:
-                raise InputError(f"Granskning {audit_id} har ingen checklista.")
-            try:
-                chk = load(audit.checklist_id)
-            except InputError:
-                raise InputError(
-                    f'Granskningens checklista "{audit.checklist_id}" finns inte bland de '
-                    "medföljande; ange filen med --checklista FIL."
-                ) from None
-        else:
-            chk = checklist if isinstance(checklist, Checklist) else load(checklist)
-        if audit.checklist_id and chk.id != audit.checklist_id:
-            raise InputError(
-                f'Granskning {audit_id} använder checklistan "{audit.checklist_id}", '
-                f'inte "{chk.id}".'
-            )
-        if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
-            raise InputError(
-                f'Checklistan "{chk.id}" har ändrats sedan granskning {audit_id} skapades '
-                f"(version {audit.checklist_version} då, {chk.version} nu; SHA-256 "
-                f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). Använd "
-                "samma checklistfil som när granskningen skapades (--checklista FIL)."
-            )
-        return cls(store, audit, chk, reviewer)
+        return cls(store, audit, checklist_for(audit, checklist), reviewer)
 
     # -- cases ---------------------------------------------------------------
 

@@ -162,8 +162,10 @@ class Prompter:
         if q.hindrances:
             lines.append(textwrap.fill("Hinder (räknas inte i nämnaren): "
                                        + ", ".join(q.hindrances), WIDTH))
-        if q.condition_text:
-            lines.append(fit("Visas när: " + q.condition_text, WIDTH))
+        if q.condition is not None:
+            from granskning.checklist_render import condition_words
+
+            lines.append(textwrap.fill("Visas när: " + condition_words(q.condition), WIDTH))
         self.say("\n".join(lines) or "Ingen hjälptext för den här frågan.")
 
     def ask(self, case_id: str, step: Step) -> None:

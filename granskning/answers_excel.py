@@ -1,0 +1,451 @@
+"""Answers in an Excel template: export a pre-filled sheet, import it back, all or nothing.
+
+The template (sheet ``Svar``) has one row per case: ``Ärende``, ``Stratum``,
+``Kön``, ``Ålder``, then one column per question id and, right after a
+question that can require one, its ``<id>__motivering`` column.  Choice
+questions get drop-down lists (from the hidden sheet ``Listor``), numbers a
+range check, and sheet ``Frågor`` holds the checklist in words.  Several
+choices go in one cell separated by ``;``.
+
+Import rules (documented for users in ``granskning svar importera --help``):
+
+* A row with at least one answer is the case's complete set of answers: its
+  answers are stored, and stored answers to the checklist's questions that the
+  row leaves empty are deleted (the history keeps them).  A row without any
+  answer leaves the case untouched.
+* Every cell is checked against the checklist: type, choices, bounds, dates,
+  conditions (an answer to a question that is not shown is an error), required
+  questions and required motivations.  Unknown case ids and unknown columns
+  are errors.  All problems are reported together, each as
+  ``mall.xlsx, rad 7, kolumn "F7": …``, and then nothing is stored.
+* Everything is written in one transaction, with one history row per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning.checklist import Checklist, Question, motivation_key
+from granskning.errors import InputError, ManyInputErrors
+
+if TYPE_CHECKING:
+    from granskning.store import Case, Store
+
+__all__ = ["Exported", "Imported", "export_template", "import_answers", "template_columns"]
+
+SHEET, QUESTIONS, LISTS = "Svar", "Frågor", "Listor"
+CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
+INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """A written template: where, how many case rows and answer columns, answers pre-filled."""
+
+    path: str
+    n_cases: int
+    n_columns: int
+    n_prefilled: int
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """The outcome of an import: rows with answers, and answers set or deleted."""
+
+    n_cases: int
+    n_changed: int
+    n_skipped_rows: int
+
+
+def template_columns(checklist: Checklist) -> list[str]:
+    """Return the answer columns: question ids, each followed by its motivation column if any."""
+    out: list[str] = []
+    for q in checklist.questions:
+        out.append(q.id)
+        if q.motivation_required:
+            out.append(motivation_key(q.id))
+    return out
+
+
+# -- export ----------------------------------------------------------------------
+
+
+def export_template(
+    store: Store,
+    audit_id: int,
+    path: str | Path,
+    *,
+    checklist: Checklist | str | Path | None = None,
+    reviewer: str | None = None,
+) -> Exported:
+    """Write the answer template of an audit to ``path`` (.xlsx) and describe it.
+
+    Rows: the non-reserve cases and any reserve case that is assigned or
+    answered (only ``reviewer``'s cases when given), in case order, with the
+    answers already stored.
+    """
+    from openpyxl import Workbook
+
+    from granskning.samplebook import atomic_write
+    from granskning.session import checklist_for
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError("mallen ska sparas som .xlsx", file=path)
+    audit = store.audit(audit_id)
+    chk = checklist_for(audit, checklist)
+    answered = _answers_by_case(store, audit_id)
+    cases = [
+        c for c in store.cases(audit_id)
+        if (not c.reserve or c.reviewer is not None or c.case_id in answered)
+        and (reviewer is None or c.reviewer == reviewer)
+    ]
+    columns = template_columns(chk)
+    wb = Workbook()
+    wb.properties.title = f"Svar: {audit.title}"
+    wb.properties.keywords = "Sekretess enligt OSL 26 kap."
+    ws = wb.active
+    ws.title = SHEET
+    prefilled = _write_answers_sheet(ws, chk, columns, cases, answered)
+    _write_lists(wb, ws, chk, columns, len(cases))
+    _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
+    atomic_write(path, wb.save)
+    return Exported(str(path), len(cases), len(columns), prefilled)
+
+
+def _answers_by_case(store: Store, audit_id: int) -> dict[str, dict[str, Any]]:
+    frame = store.answers_frame(audit_id)
+    out: dict[str, dict[str, Any]] = {}
+    for rec in frame.to_dict(orient="records"):
+        values = {k: v for k, v in rec.items() if k != "case_id" and v is not None}
+        if values:
+            out[str(rec["case_id"])] = values
+    return out
+
+
+def _cell_value(q: Question | None, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if q is not None and q.type == "datum" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: list[Case],
+                         answered: dict[str, dict[str, Any]]) -> int:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws.append([*INFO_COLUMNS, *columns])
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
+            if is_motivation else f"{q.id}: {q.text}"
+        ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=90)
+    prefilled = 0
+    for case in cases:
+        answers = answered.get(case.case_id, {})
+        row: list[Any] = [case.case_id, case.stratum, case.sex, case.age]
+        for key in columns:
+            qid, is_motivation = _split(key)
+            q = None if is_motivation else chk.question(qid)
+            value = _cell_value(q, answers.get(key))
+            prefilled += value is not None
+            row.append(value)
+        ws.append(row)
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        letter = get_column_letter(i)
+        if q.type == "datum" and not is_motivation:
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+        wide = is_motivation or q.type in ("fritext", "flerval")
+        longest = max([len(c) for c in q.choices] + [len(key)]) if q.has_choices else len(key)
+        ws.column_dimensions[letter].width = 40 if wide else min(max(longest + 2, 8), 30)
+    for letter, width in zip("ABCD", (18, 16, 8, 7), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(2, 2)
+    ws.oddHeader.center.text = "Sekretess enligt OSL 26 kap."
+    return prefilled
+
+
+def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
+    """Add drop-down lists (choice questions) and number ranges to the answer sheet."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = wb.create_sheet(LISTS)
+    lists.sheet_state = "hidden"
+    last = max(n_rows + 1, 2) + 500  # room for rows the user adds
+    list_col = 0
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        if is_motivation:
+            continue
+        q = chk.question(qid)
+        target = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
+        if q.type in ("janej", "enval"):
+            list_col += 1
+            lc = get_column_letter(list_col)
+            lists.cell(1, list_col, q.id)
+            for j, choice in enumerate(q.choices, start=2):
+                lists.cell(j, list_col, choice)
+            dv = DataValidation(
+                type="list", formula1=f"{LISTS}!${lc}$2:${lc}${len(q.choices) + 1}",
+                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt svar",
+                error=f"Välj ett av svarsalternativen för {q.id} i listan.",
+            )
+        elif q.type == "flerval":
+            dv = DataValidation(
+                type=None, showInputMessage=True, promptTitle=q.id[:32],
+                prompt=("Ett eller flera, åtskilda med ; : " + "; ".join(q.choices))[:255],
+            )
+        elif q.type == "tal" and (q.minimum is not None or q.maximum is not None):
+            low = q.minimum if q.minimum is not None else -1e15
+            high = q.maximum if q.maximum is not None else 1e15
+            dv = DataValidation(
+                type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt tal",
+                error=f"{q.id}: ett tal från {low} till {high}.",
+            )
+        else:
+            continue
+        dv.add(target)
+        ws.add_data_validation(dv)
+
+
+def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from granskning.checklist_render import TYPE_WORDS, condition_words
+
+    header = ["Id", "Område", "Fråga", "Typ", "Svarsalternativ", "Visas när", "Hinder",
+              "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    areas = {a.id: a.title for a in chk.areas}
+    for q in chk.questions:
+        ws.append([
+            q.id, areas.get(q.area_id, q.area_id), q.text, TYPE_WORDS[q.type],
+            "; ".join(q.choices), condition_words(q.condition) if q.condition else "",
+            "; ".join(q.hindrances), "; ".join(q.not_applicable), "ja" if q.required else "nej",
+            "; ".join(q.motivation_required), q.minimum, q.maximum,
+            " ".join((q.help or "").split()), q.legal_ref or "",
+        ])
+    for letter, width in zip("ABCDEFGHIJKLMN", (10, 22, 50, 12, 40, 28, 24, 14, 6, 24, 6, 6, 40, 18),
+                             strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "B2"
+
+
+# -- import ----------------------------------------------------------------------
+
+
+def import_answers(
+    store: Store,
+    audit_id: int,
+    path: str | Path,
+    *,
+    who: str,
+    checklist: Checklist | str | Path | None = None,
+) -> Imported:
+    """Validate every row of a filled template and store all of it in one transaction.
+
+    Raises :class:`ManyInputErrors` (exit 2) listing every problem, and then
+    stores nothing.
+    """
+    from granskning.session import checklist_for
+    from granskning.store_values import case_key
+
+    path = Path(path)
+    audit = store.audit(audit_id)
+    chk = checklist_for(audit, checklist)
+    header, rows = _read_sheet(path)
+    name = str(path)
+    known = set(template_columns(chk))
+    errors: list[InputError] = []
+    seen: set[str] = set()
+    for title in header.values():
+        if title is None:
+            continue
+        if title in seen:
+            errors.append(InputError("kolumnen finns två gånger", file=name, row=1, column=title))
+        seen.add(title)
+        if title not in known and title not in INFO_COLUMNS:
+            errors.append(InputError(
+                "okänd kolumn: varken en fråga i checklistan "
+                f'"{chk.id}" eller en av {", ".join(INFO_COLUMNS)}',
+                file=name, row=1, column=title))
+    if CASE not in seen:
+        errors.append(InputError(f'kolumnen "{CASE}" med ärende-id saknas', file=name, row=1))
+    if errors:
+        raise _many(errors)
+
+    cases = {c.case_id: c for c in store.cases(audit_id)}
+    by_title = {title: col for col, title in header.items() if title is not None}
+    desired: dict[str, dict[str, Any]] = {}
+    first_row: dict[str, int] = {}
+    skipped = 0
+    for excel_row, values in rows:
+        raw_id = values.get(by_title[CASE])
+        cells = {
+            title: values.get(col) for title, col in by_title.items()
+            if title in known and not _empty(values.get(col))
+        }
+        if _empty(raw_id):
+            if cells:
+                errors.append(InputError("ärende-id saknas", file=name, row=excel_row,
+                                         column=CASE))
+            continue
+        case_id = case_key(raw_id)
+        if case_id not in cases:
+            from granskning.store_values import show_case_id
+
+            errors.append(InputError(f"ärendet {show_case_id(case_id)} finns inte i "
+                                     f"granskning {audit_id}", file=name, row=excel_row,
+                                     column=CASE))
+            continue
+        if case_id in first_row:
+            errors.append(InputError(f"ärendet finns redan på rad {first_row[case_id]}",
+                                     file=name, row=excel_row, column=CASE))
+            continue
+        first_row[case_id] = excel_row
+        if not cells:
+            skipped += 1
+            continue
+        answers, row_errors = _check_row(chk, cells, name, excel_row)
+        errors += row_errors
+        desired[case_id] = answers
+    if errors:
+        raise _many(errors)
+
+    changes: list[tuple[str, str, Any]] = []
+    for case_id, answers in desired.items():
+        current = store.answers(audit_id, case_id)
+        changes += [(case_id, k, v) for k, v in answers.items()]
+        changes += [(case_id, k, None) for k in current if k in known and k not in answers]
+    changed = store.set_answers(audit_id, changes, who=who) if changes else 0
+    return Imported(len(desired), changed, skipped)
+
+
+def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict[int, Any]]]]:
+    """Return (column number -> header, [(Excel row, column number -> value)]) of sheet Svar."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    if not path.exists():
+        raise InputError("filen finns inte", file=path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
+                         file=path) from None
+    try:
+        if SHEET not in wb.sheetnames:
+            raise InputError(f'bladet "{SHEET}" saknas; är det en mall från '
+                             "granskning svar exportera?", file=path)
+        it = wb[SHEET].iter_rows(values_only=True)
+        first = next(it, None) or ()
+        header = {i: (None if v is None else str(v).strip() or None)
+                  for i, v in enumerate(first)}
+        rows = []
+        for n, values in enumerate(it, start=2):
+            if n > MAX_ROWS:
+                raise InputError(f"för många rader (högst {MAX_ROWS})", file=path)
+            if any(not _empty(v) for v in values):
+                rows.append((n, dict(enumerate(values))))
+                for i, v in enumerate(values):
+                    if i not in header and not _empty(v):
+                        from openpyxl.utils import get_column_letter
+
+                        raise InputError("värde i en kolumn utan rubrik", file=path, row=n,
+                                         column=get_column_letter(i + 1))
+        return header, rows
+    finally:
+        wb.close()
+
+
+def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
+               row: int) -> tuple[dict[str, Any], list[InputError]]:
+    """Return (normalised answers, problems) for one case row."""
+    from granskning.checklist_render import condition_words
+    from granskning.session import check_free_text, storable
+
+    errors: list[InputError] = []
+    answers: dict[str, Any] = {}
+    for key, raw in cells.items():
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        try:
+            if is_motivation or q.type == "fritext":
+                value = str(raw).strip()
+                check_free_text(value, file=file, row=row, column=key)
+            else:
+                value = storable(q.coerce(raw, file=file, row=row, column=key))
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        if value is not None:
+            answers[key] = value
+    if errors:  # conditions on invalid answers would only repeat the same problem
+        return answers, errors
+    shown = {q.id for q in chk.visible_questions(answers)}
+    for key in list(answers):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        if qid not in shown:
+            when = condition_words(q.condition) if q.condition is not None else ""
+            errors.append(InputError(f"frågan visas bara när {when}; lämna cellen tom",
+                                     file=file, row=row, column=key))
+        elif is_motivation and not q.needs_motivation(answers.get(qid)):
+            errors.append(InputError(
+                f"motivering behövs bara vid {', '.join(q.motivation_required)}; "
+                "lämna cellen tom", file=file, row=row, column=key))
+    if errors:
+        return answers, errors
+    for key in chk.missing(answers):
+        qid, is_motivation = _split(key)
+        if is_motivation:
+            text = f"motivering krävs för svaret ”{_show(answers.get(qid))}” på {qid}"
+        else:
+            text = "svar saknas (frågan krävs när ärendet besvaras)"
+        errors.append(InputError(text, file=file, row=row, column=key))
+    return answers, errors
+
+
+def _show(value: Any) -> str:
+    return "; ".join(value) if isinstance(value, list) else str(value)
+
+
+def _split(key: str) -> tuple[str, bool]:
+    from granskning.session import split_key
+
+    return split_key(key)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _many(errors: list[InputError]) -> InputError:
+    return errors[0] if len(errors) == 1 else ManyInputErrors(errors, limit=50)

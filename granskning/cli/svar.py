@@ -1,0 +1,87 @@
+"""``granskning svar``: answers in an Excel template (exportera, importera)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+IMPORT_HELP = """Läs in en ifylld svarsmall (från granskning svar exportera).
+
+En rad med minst ett svar är ärendets alla svar: svaren sparas och tidigare
+sparade svar som raden lämnar tomma tas bort (historiken behåller dem). En rad
+utan svar lämnar ärendet orört. Flera val i en cell skiljs med semikolon.
+
+Varje cell kontrolleras mot checklistan (typ, svarsalternativ, gränser, datum,
+villkor, frågor som krävs och motiveringar). Finns något fel skrivs alla fel ut
+och ingenting sparas; annars sparas allt i en enda transaktion.
+"""
+
+
+@click.group(name="svar", options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
+def svar() -> None:
+    """Exportera och importera svar i en Excel-mall."""
+
+
+audit_option = click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
+                            help="Granskningens id (från granskning ny).")
+checklist_option = click.option("--checklista", "checklist", metavar="FIL", default=None,
+                                type=click.Path(dir_okay=False, path_type=Path),
+                                help="Checklistfilen, om den inte är en medföljande checklista.")
+db_option = click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+json_option = click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+
+
+@svar.command(name="exportera", options_metavar="[FLAGGOR]")
+@audit_option
+@click.option("--ut", "out", required=True, metavar="FIL.xlsx",
+              type=click.Path(dir_okay=False, path_type=Path), help="Mallen att skriva.")
+@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
+              help="Bara den här granskarens ärenden.")
+@checklist_option
+@db_option
+@json_option
+def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | None,
+              url: str | None, as_json: bool) -> None:
+    """Skriv en svarsmall: en rad per ärende, en kolumn per fråga, med sparade svar ifyllda."""
+    from granskning.answers_excel import export_template
+    from granskning.store import Store
+
+    with Store.open(url) as store:
+        done = export_template(store, audit_id, out, checklist=checklist, reviewer=reviewer)
+    if as_json:
+        click.echo(json.dumps({"granskning": audit_id, "fil": done.path, "ärenden": done.n_cases,
+                               "svarskolumner": done.n_columns,
+                               "ifyllda_svar": done.n_prefilled}, ensure_ascii=False))
+        return
+    click.echo(f"Skrev {done.path}: {done.n_cases} ärenden, {done.n_columns} svarskolumner, "
+               f"{done.n_prefilled} svar redan ifyllda.")
+
+
+@svar.command(name="importera", help=IMPORT_HELP, options_metavar="[FLAGGOR]")
+@click.argument("fil", type=click.Path(dir_okay=False, path_type=Path), metavar="FIL.xlsx")
+@audit_option
+@click.option("--granskare", "who", metavar="NAMN", default=None,
+              help="Vem som för in svaren (standard: ditt användarnamn).")
+@checklist_option
+@db_option
+@json_option
+def importera(fil: Path, audit_id: int, who: str | None, checklist: Path | None,
+              url: str | None, as_json: bool) -> None:
+    from granskning.answers_excel import import_answers
+    from granskning.store import Store
+
+    with Store.open(url) as store:
+        done = import_answers(store, audit_id, fil, who=who or getpass.getuser(),
+                              checklist=checklist)
+    if as_json:
+        click.echo(json.dumps({"granskning": audit_id, "ärenden": done.n_cases,
+                               "ändrade_svar": done.n_changed,
+                               "rader_utan_svar": done.n_skipped_rows}, ensure_ascii=False))
+        return
+    click.echo(f"Läste in svar för {done.n_cases} ärenden: {done.n_changed} svar sparade eller "
+               f"borttagna ({done.n_skipped_rows} rader utan svar lämnades orörda).")
