@@ -49,6 +49,8 @@ def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: s
                      "--granskare", reviewer]
             if checklist is not None:
                 again += ["--checklista", str(checklist)]
+            if url is not None:  # display_url never shows a password
+                again += ["--db", store.display_url]
             click.echo(f"\nAvbrutet. Dina svar är sparade. Fortsätt med: {shlex.join(again)}",
                        err=True)
             click.get_current_context().exit(130)
