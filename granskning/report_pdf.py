@@ -189,8 +189,8 @@ def table_flowable(t: Table, width: float, st: dict[str, Any]):
         style = st["head"] if r_i in t.total_rows else st["cell"]
         cells = []
         for value, kind in zip(row, t.kinds, strict=True):
-            text = nobreak(escape(format_cell(value, kind)))
-            cells.append(P(text, style) if kind == "text" else text)
+            text = nobreak(format_cell(value, kind))
+            cells.append(P(escape(text), style) if kind == "text" else text)  # plain strings are drawn as is
         body.append(cells)
     table = RLTable([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     cmds = [
@@ -279,7 +279,8 @@ def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
     meta = [[P(f"<b>{escape(k)}:</b>", st["meta"]), P(escape(v), st["meta"])] for k, v in doc.metadata]
     if meta:
         mt = RLTable(meta, colWidths=[42 * mm, width - 42 * mm], hAlign="LEFT")
-        mt.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        mt.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                ("FONTNAME", (0, 0), (-1, -1), FONT)]))
         story.append(mt)
     story += [NextPageTemplate("normal"), PageBreak()]
 
@@ -341,6 +342,8 @@ def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
     story += [PageBreak(), P("Innehåll", st["h1"])]
     toc = TableOfContents(dotsMinLevel=0)
     toc.levelStyles = [st["toc1"], st["toc2"]]
+    toc.tableStyle = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("FONTNAME", (0, 0), (-1, -1), FONT)])
     story.append(toc)
     story.append(PageBreak())
     render(doc.blocks)
@@ -388,6 +391,7 @@ def write_pdf(doc: Document, path: str | Path) -> Path:
         bottomMargin=bottom, title=doc.title, author=doc.author,
         subject=doc.subtitle or "Granskningsrapport", creator=f"granskning {__version__}",
         keywords="granskning; socialtjänst; endast antal och andelar", lang="sv-SE",
+        initialFontName=FONT, initialFontSize=10,  # no page refers to a font that is not embedded
     )
     pdf.addPageTemplates([PageTemplate("title", [frame], onPage=title_page),
                           PageTemplate("normal", [frame], onPage=footer)])
