@@ -333,7 +333,6 @@ class Verification:
 
 def stored_sample(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, list[str]]:
     """Return (record, cases, reserves, excluded ids) from a sample file (XLSX or JSON)."""
-    import pandas as pd
 
     from granskning.frame import read_table
 
@@ -342,8 +341,8 @@ def stored_sample(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.Da
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             record = doc["urvalsprotokoll"]
-            cases = pd.DataFrame(doc["urval"]).astype(str)
-            reserves = pd.DataFrame(doc["reserver"]).astype(str)
+            cases = _text_frame(doc["urval"])
+            reserves = _text_frame(doc["reserver"])
         except FileNotFoundError:
             raise InputError("filen finns inte.", file=path) from None
         except (json.JSONDecodeError, KeyError, TypeError):
@@ -356,6 +355,23 @@ def stored_sample(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.Da
     if record.get("uteslutna", {}).get("antal"):
         excluded = read_table(path, sheet="Uteslutna").iloc[:, 0].tolist()
     return record, cases, reserves, excluded
+
+
+def _text_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return JSON records as text columns, as the XLSX reader gives them (missing -> "")."""
+    import pandas as pd
+
+    def text(v: Any) -> str:
+        if v is None or (isinstance(v, float) and v != v):  # missing (None or NaN)
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    frame = pd.DataFrame(records)
+    for col in frame.columns:
+        frame[col] = [text(v) for v in frame[col]]
+    return frame
 
 
 def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:

@@ -168,3 +168,12 @@ def test_read_record_of_foreign_workbook(tmp_path):
     Workbook().save(tmp_path / "annan.xlsx")
     with pytest.raises(InputError, match="hittar inget urvalsprotokoll"):
         sampling.read_record(tmp_path / "annan.xlsx")
+
+
+def test_json_sample_keeps_missing_values_empty(ram, tmp_path):
+    s = draw(ram, per_stratum=3, keep=("handlaggare",))
+    s.cases.loc[0, "handlaggare"] = None
+    samplebook.write_sample(s, tmp_path / "u.json")
+    _rec, cases, _res, _exc = sampling.stored_sample(tmp_path / "u.json")
+    assert cases.loc[0, "handlaggare"] == ""
+    assert cases["Dragordning"].iloc[0] == "1"
