@@ -110,11 +110,21 @@ def analyse(store: Store, audit: Audit, protocol: Protocol | None, checklist: Ch
 # -- tables ---------------------------------------------------------------------------
 
 
+WIDE = 12  # more strata than this: strata as rows (a long table), no bar chart per stratum
+LABELLED = 30  # more strata than this: funnel points without names
+
+
 def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
-    """Return a question's counts in the published layout (strata as columns, Total)."""
+    """Return a question's counts in the published layout (strata as columns, Total).
+
+    With more than ``WIDE`` strata the table is turned: strata as rows, so that
+    it breaks across pages with the header repeated instead of running off the page.
+    """
     t = analysis.tables[qid]
     counts = t.counts
     total = analysis.total_label
+    if counts.shape[1] - 1 > WIDE:
+        return _long_table(analysis, qid, taken, mask)
     rows = []
     for category, row in counts.iterrows():
         is_total = category == total
@@ -130,6 +140,26 @@ def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int
         total_rows=(len(rows) - 1,),
         note="Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
         first_column_width=0.22 if len(counts.columns) > 6 else 0.4,
+    )
+
+
+def _long_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+    t = analysis.tables[qid]
+    turned = t.counts.T
+    total = analysis.total_label
+    rows = []
+    for stratum, row in turned.iterrows():
+        values = [int(v) for v in row.to_numpy()]
+        if stratum != total:
+            values = [*(masked(v, mask) for v in values[:-1]), values[-1]]
+        rows.append((str(stratum), *values))
+    word = _words(analysis.strata_column)[2]
+    return Table(
+        sheet=unique_sheet(f"{qid} {t.text}", taken), title=t.text,
+        columns=(word, *map(str, turned.columns)), kinds=("text",) + ("count",) * turned.shape[1],
+        rows=tuple(rows), total_rows=(len(rows) - 1,),
+        note="Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+        first_column_width=0.3,
     )
 
 
@@ -461,7 +491,12 @@ def _chart_funnel(analysis: Analysis, qid: str):
     def draw():
         from granskning import charts
 
-        return charts.funnel_figure(analysis.indicators[qid].funnel, ylabel="Andel")
+        fig = charts.funnel_figure(analysis.indicators[qid].funnel, ylabel="Andel")
+        if len(analysis.strata) > LABELLED:  # hundreds of names would hide the points
+            for ax in fig.axes:
+                for text in list(ax.texts):
+                    text.remove()
+        return fig
     return draw
 
 
@@ -534,7 +569,9 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
                 if qid in analysis.indicators:
                     blocks.append(Paragraph(_indicator_sentence(analysis, qid)))
                 body = [c for r in table.rows[:-1] for c in r[1:-1]]
-                if any(isinstance(c, str) for c in body):
+                if len(analysis.strata) > WIDE:
+                    pass  # one bar per stratum would not be readable
+                elif any(isinstance(c, str) for c in body):
                     blocks.append(Paragraph("Diagrammet utelämnas eftersom tabellen har maskerade celler.",
                                             style="small"))
                 elif not t.multiple:

@@ -221,15 +221,19 @@ def table_flowable(t: Table, width: float, st: dict[str, Any]):
 
 def chart_flowable(chart: Chart, width: float):
     """Return the chart rendered at 300 dpi as an image ``width`` points wide."""
+    from PIL import Image as PILImage
     from reportlab.platypus import Image
 
     fig = chart.draw()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     w, h = fig.get_size_inches()
     buf.seek(0)
+    rgb = io.BytesIO()  # no alpha channel: reportlab need not write a soft mask for every chart
+    PILImage.open(buf).convert("RGB").save(rgb, format="PNG")
+    rgb.seek(0)
     shown = width * chart.width
-    return Image(buf, width=shown, height=shown * h / w)
+    return Image(rgb, width=shown, height=shown * h / w)
 
 
 def _doc_class():
