@@ -190,7 +190,7 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
         rows.append(tuple(row))
     return Table(sheet=unique_sheet("Indikatorer", taken), title="Indikatorer för staden",
                  columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), note=note,
-                 first_column_width=0.34 if with_est else 0.5)
+                 first_column_width=0.28 if with_est else 0.5)
 
 
 def _nan(x: float) -> float | str:
@@ -268,12 +268,12 @@ def strata_table(record: dict[str, Any], column: str | None, taken: set[str], es
     columns = [word, "Population (N)", "Urval (n)", "Vikt (N/n)"]
     kinds = ["text", "count", "count", "number"]
     if estimate:
-        columns.append("Felmarginal ± (procentenheter)")
+        columns.append("Felmarginal ±")
         kinds.append("percent")
     return Table(sheet=unique_sheet("Urval", taken), title="Population och urval per stratum",
                  columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), total_rows=(len(rows) - 1,),
                  first_column_width=0.34,
-                 note="Felmarginalen gäller en andel nära 50 % med 95 % konfidens och ändlighetskorrektion."
+                 note="Felmarginalen (i procentenheter) gäller en andel nära 50 % med 95 % konfidens och ändlighetskorrektion."
                  if estimate else None)
 
 
