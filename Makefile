@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench lint clean pg-start pg-stop
+.PHONY: demo test bench lint clean tools
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "granskning kräver Python 3.11 eller senare")'
@@ -20,11 +20,22 @@ demo: $(STAMP)
 	$(BIN)/granskning demo --ut demo
 
 ## make test: hela testsviten, mot SQLite och en tillfällig PostgreSQL-server
-test: $(STAMP)
+test: $(STAMP) tools
 	@scripts/pg.sh start >/dev/null
-	@rc=0; GRANSKNING_TEST_PG="$$(scripts/pg.sh url)" GRANSKNING_REQUIRE_PG=1 \
+	@rc=0; GRANSKNING_TEST_PG="$$(scripts/pg.sh url)" GRANSKNING_REQUIRE_PG=1 GRANSKNING_REQUIRE_TOOLS=1 \
 	    $(BIN)/python -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
 	    scripts/pg.sh stop >/dev/null || true; exit $$rc
+
+# pdftoppm (poppler-utils) renders report pages in the tests; install it when missing.
+tools:
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "Installerar poppler-utils (pdftoppm) ..."; \
+	        (apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
+	         (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq poppler-utils >/dev/null)); \
+	    else \
+	        echo "VARNING: pdftoppm saknas och kan inte installeras här (kräver root och apt-get)."; \
+	    fi; }
 
 ## make bench: prestandamätningar (skriver data i bench-data/)
 bench: $(STAMP)

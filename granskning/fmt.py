@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"
 
@@ -14,7 +15,10 @@ def tal(x: float | int, decimaler: int = 1, *, tusental: str = " ") -> str:
     if isinstance(x, int) and decimaler == 0:
         s = f"{x:,d}"
     else:
-        s = f"{x:,.{decimaler}f}"
+        # Round halves away from zero, as readers (and Excel) do: 6,25 -> 6,3, not 6,2.
+        # The shortest repr of the float is the number the reader would write down.
+        q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimaler), rounding=ROUND_HALF_UP)
+        s = f"{q:,.{decimaler}f}"
     s = s.replace(",", "\x00").replace(".", ",").replace("\x00", tusental)
     return s.replace("-", "−") if s.startswith("-") else s
 

@@ -9,7 +9,7 @@
 # runs as root), keeps its data in a fresh temp directory, listens on 127.0.0.1 on
 # the first free port from $PG_PORT (default 54329) and trusts local connections:
 # it is for tests only.  State lives in .pg/ at the project root:
-# .pg/url (the URL), .pg/datadir, .pg/port.
+# .pg/url (the URL), .pg/datadir, .pg/port (or $PG_STATE/… when PG_STATE is set).
 #
 # Typical use (what `make test` does):
 #   scripts/pg.sh start
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE="$ROOT/.pg"
+STATE="${PG_STATE:-$ROOT/.pg}"   # PG_STATE: a second server beside the first
 DBNAME="${PG_DBNAME:-granskning_test}"
 PG_USER_NAME="postgres"   # the database superuser created by initdb
 
@@ -44,7 +44,9 @@ ensure_postgres() {
     if BINDIR="$(find_bindir)"; then return 0; fi
     if [[ "$(id -u)" -eq 0 ]]; then
         echo "pg.sh: PostgreSQL saknas; installerar med apt-get ..." >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 || {
+            DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2; }
         BINDIR="$(find_bindir)" || die "PostgreSQL installerades men initdb hittas inte"
     else
         echo "##############################################################" >&2
