@@ -281,4 +281,8 @@ def indicator(
         design = design.rename(columns={"h": strata, "N": population, "y": question})
         estimate = stratified_estimate(design, strata=strata, population=population, variable=question,
                                        kind="medel", alpha=alpha)
+        # The mean of a 0/1 indicator is a proportion: keep its Wald interval inside [0, 1].
+        from dataclasses import replace
+
+        estimate = replace(estimate, low=max(0.0, estimate.low), high=min(1.0, estimate.high))
     return IndicatorResult(question, positive, excluded, overall, per, homog, estimate)

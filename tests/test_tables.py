@@ -225,3 +225,12 @@ def test_national_scale_tables():
     res = indicator(df, "q", "s", positive=["Ja"], excluded=["Barnet kan inte"])
     assert res.overall.nobs == int((df["q"] != "Barnet kan inte").sum())
     assert res.overall.count == int((df["q"] == "Ja").sum())
+
+
+def test_design_interval_of_a_rare_indicator_stays_within_0_and_1():
+    # 1 positive of 16 in the denominator: the Wald interval 1/16 ± 1.96·SE goes below 0.
+    df = pd.DataFrame({"s": ["A"] * 10 + ["B"] * 10, "N": [100] * 10 + [300] * 10,
+                       "q": ["Ja"] + ["Nej"] * 7 + ["Ej aktuellt"] * 2 + ["Nej"] * 8 + ["Ej aktuellt"] * 2})
+    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Ej aktuellt"], population="N")
+    assert res.estimate.low == 0.0
+    assert 0 < res.estimate.estimate < res.estimate.high <= 1
