@@ -210,8 +210,12 @@ def assign_cases(
     per_stratum: bool = False,
     peer: bool = False,
     reassign: bool = False,
+    who: str | None = None,
 ) -> AssignmentResult:
-    """Plan and store the assignment of an audit's cases; return the resulting loads."""
+    """Plan and store the assignment of an audit's cases; return the resulting loads.
+
+    ``who`` signs the assignments in the history (default: the acting user).
+    """
     cases = store.cases(audit_id)
     planned = plan_assignment(
         cases, reviewers, per_stratum=per_stratum, peer=peer, reassign=reassign
@@ -219,7 +223,7 @@ def assign_cases(
     current = {c.case_id: c.reviewer for c in cases}
     changes = {cid: r for cid, r in planned.items() if current[cid] != r}
     if changes:
-        store.assign(audit_id, changes)
+        store.assign(audit_id, changes, who=who)
     after = store.cases(audit_id)
     n_active = sum(1 for c in after if not c.reserve)
     return AssignmentResult(

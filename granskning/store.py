@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import sqlalchemy as sa
 
+PNR_SHAPE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
+
 __all__ = [
     "Answer",
     "Audit",
@@ -171,6 +173,7 @@ class Store:
         self._engine = engine
         self.display_url = display_url
         self._schema_ok = False
+        self._user: str | None = None
 
     # -- opening, schema --------------------------------------------------
 
@@ -204,6 +207,62 @@ class Store:
     def dialect(self) -> str:
         """Return the database kind: ``"sqlite"`` or ``"postgresql"``."""
         return self._engine.dialect.name
+
+    def database_user(self) -> str | None:
+        """Return the PostgreSQL user this store is connected as (None on SQLite)."""
+        if self.dialect == "sqlite":
+            return None
+        if self._user is None:
+            with self._tx(write=False) as conn:
+                self._user = str(conn.exec_driver_sql("SELECT current_user").scalar_one())
+        return self._user
+
+    def database_role(self) -> str | None:
+        """Return ``"samordnare"`` or ``"granskare"`` on PostgreSQL (None on SQLite).
+
+        See :mod:`granskning.identity` for the rule.
+        """
+        if self.dialect == "sqlite":
+            return None
+        from granskning import store_roles
+
+        with self._tx(write=False) as conn:
+            return store_roles.role_of_current_user(conn)
+
+    def setup_roles(self) -> tuple[str, ...]:
+        """Create the group roles (if missing) and grant them their rights; PostgreSQL only.
+
+        Returns the roles created now.  Safe to run again (after a migration,
+        it grants the rights on new tables).
+        """
+        from granskning import store_roles
+
+        self._require_postgres("Roller")
+        self._require_schema()
+        with self._tx(write=True) as conn:
+            created = store_roles.create_groups(conn)
+            store_roles.grant(conn)
+        return created
+
+    def add_user(self, name: str, role: str, *, password: str | None = None) -> bool:
+        """Create a login role in the group for ``role`` (or add an existing one); PostgreSQL only.
+
+        Returns True when the login role was created, False when it existed.
+        """
+        from granskning import store_roles
+
+        self._require_postgres("Användare")
+        with self._tx(write=True) as conn:
+            return store_roles.add_user(conn, name, role, password=password)
+
+    def roles_ready(self) -> bool:
+        """Return True when the group roles exist (PostgreSQL); False on SQLite."""
+        if self.dialect == "sqlite":
+            return False
+        from granskning import store_roles
+
+        with self._tx(write=False) as conn:
+            return store_roles.groups_exist(conn)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -266,7 +325,7 @@ class Store:
         """Return the number of rows per table (for ``granskning db status``)."""
         sa, s = _sql()
         self._require_schema()
-        tables = (s.audits, s.cases, s.assignments, s.answers, s.answer_history)
+        tables = (s.audits, s.cases, s.assignments, s.answers, s.answer_history, s.change_log)
         with self._tx(write=False) as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
@@ -295,6 +354,8 @@ class Store:
         if checklist_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", checklist_sha256):
             raise InputError("Checklistans sha256 ska vara 64 hexadecimala tecken (gemener).")
         record = encode(dict(sample_record or {}), what="urvalsprotokollet")
+        created_by = required_text(created_by, "skapad av")
+        now = datetime.now(UTC)
         with self._tx(write=True) as conn:
             result = conn.execute(
                 sa.insert(s.audits).values(
@@ -305,11 +366,15 @@ class Store:
                     checklist_version=checklist_version,
                     checklist_sha256=checklist_sha256,
                     sample_record=record,
-                    created_at=datetime.now(UTC),
-                    created_by=required_text(created_by, "skapad av"),
+                    created_at=now,
+                    created_by=created_by,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            audit_id = int(result.inserted_primary_key[0])
+            about = {"titel": title, "slag": kind, "checklista": checklist_id,
+                     "checklistversion": checklist_version}
+            _log(conn, audit_id, None, "granskning", None, about, created_by, now)
+            return audit_id
 
     def audit(self, audit_id: int) -> Audit:
         """Return one audit; InputError if there is none with that id."""
@@ -329,13 +394,17 @@ class Store:
             rows = conn.execute(sa.select(s.audits).order_by(s.audits.c.id)).all()
         return [_audit(r) for r in rows]
 
-    def add_cases(self, audit_id: int, cases: Any) -> int:
+    def add_cases(self, audit_id: int, cases: Any, *, who: str | None = None) -> int:
         """Add sampled cases (list of dicts or a DataFrame) to an audit; return how many.
 
         Keys/columns used: ``case_id`` (required, unique within the audit),
         ``stratum``, ``sex``, ``age``, ``design_weight``,
         ``inclusion_probability``, ``draw_order``, ``reserve``, ``case_worker``;
         other columns are ignored.  All rows are checked before any is stored.
+        A case id that is a valid personnummer is refused: ids are stored as
+        pseudonyms (:mod:`granskning.pseudonym`; ``granskning ny`` makes them).
+        ``who`` (default: :func:`granskning.identity.current`) is written to the
+        audit's history.
         """
         sa, s = _sql()
         self._require_schema()
@@ -348,6 +417,17 @@ class Store:
                 row = case_row(rec, i + 2)
             except InputError as exc:
                 errors.append(exc)
+                continue
+            if looks_like_personnummer(row["case_id"]):
+                errors.append(
+                    InputError(
+                        f"ärende-id {show_case_id(row['case_id'])} är ett personnummer; "
+                        "skapa granskningen med granskning ny, som sparar en pseudonym i "
+                        "stället",
+                        row=i + 2,
+                        column="case_id",
+                    )
+                )
                 continue
             if row["case_id"] in first_row:
                 errors.append(
@@ -365,6 +445,7 @@ class Store:
             raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
         if not rows:
             return 0
+        who = self._who(who)
         with self._tx(write=True) as conn:
             self._check_audit(conn, audit_id)
             stored = set(
@@ -378,6 +459,9 @@ class Store:
                 more = f" och {len(clash) - 5} till" if len(clash) > 5 else ""
                 raise InputError(f"Ärendena {shown}{more} finns redan i granskning {audit_id}.")
             conn.execute(sa.insert(s.cases), rows)
+            n_reserves = sum(bool(r["reserve"]) for r in rows)
+            added = {"antal": len(rows) - n_reserves, "reserver": n_reserves}
+            _log(conn, audit_id, None, "ärenden", None, added, who, datetime.now(UTC))
         return len(rows)
 
     def cases(self, audit_id: int, reviewer: str | None = None) -> list[Case]:
@@ -430,15 +514,18 @@ class Store:
 
     # -- assignment -------------------------------------------------------
 
-    def assign(self, audit_id: int, mapping: Mapping[Any, str]) -> int:
+    def assign(self, audit_id: int, mapping: Mapping[Any, str], *, who: str | None = None) -> int:
         """Assign cases to reviewers; return how many assignments were written.
 
         A case already assigned to the same reviewer is left alone; a case that
         is already reviewed (status klar) is never moved to another reviewer.
+        Every assignment written gets a history row signed by ``who`` (default:
+        :func:`granskning.identity.current`).
         """
         sa, s = _sql()
         self._require_schema()
         wanted = {case_key(k): required_text(v, "granskare") for k, v in mapping.items()}
+        who = self._who(who)
         a = s.assignments
         now = datetime.now(UTC)
         written = 0
@@ -482,6 +569,8 @@ class Store:
                         .where(a.c.audit_id == audit_id, a.c.case_id == case_id)
                         .values(reviewer=reviewer, assigned_at=now)
                     )
+                before = None if old is None else old.reviewer
+                _log(conn, audit_id, case_id, "tilldelning", before, reviewer, who, now)
                 written += 1
         return written
 
@@ -494,6 +583,11 @@ class Store:
         now = datetime.now(UTC)
         with self._tx(write=True) as conn:
             self._check_case(conn, audit_id, case_id)
+            before = conn.execute(
+                sa.select(a.c.status).where(a.c.audit_id == audit_id, a.c.case_id == case_id)
+            ).scalar()
+            if before != "klar":
+                _log(conn, audit_id, case_id, "status", before, "klar", who, now)
             updated = conn.execute(
                 sa.update(a)
                 .where(a.c.audit_id == audit_id, a.c.case_id == case_id)
@@ -571,6 +665,24 @@ class Store:
         with self._tx(write=False) as conn:
             return self._read_answer(conn, audit_id, case_key(case_id), question_id)
 
+    def answer_versions(
+        self, audit_id: int, case_id: Any | None = None
+    ) -> dict[tuple[str, str], Answer]:
+        """Return (case id, question id) -> stored answer, deleted ones included (value None).
+
+        What a caller read, to pass on as ``expected_version`` when it writes.
+        """
+        sa, s = _sql()
+        self._require_schema()
+        t = s.answers
+        query = sa.select(t).where(t.c.audit_id == audit_id)
+        if case_id is not None:
+            query = query.where(t.c.case_id == case_key(case_id))
+        with self._tx(write=False) as conn:
+            self._check_audit(conn, audit_id)
+            rows = conn.execute(query).all()
+        return {(r.case_id, r.question_id): _answer(r) for r in rows}
+
     def answers(self, audit_id: int, case_id: Any) -> dict[str, Any]:
         """Return the current answers of one case: question id -> value."""
         sa, s = _sql()
@@ -644,6 +756,33 @@ class Store:
             frame[col] = pd.Series([r[col] for r in records], index=frame.index, dtype=object)
         return frame
 
+    def changes(self, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
+        """Return the trail of the audit, its cases and assignments (oldest first).
+
+        Columns: those of ``change_log``; ``old_value``/``new_value`` decoded from JSON.
+        With ``case_id``, only rows about that case.
+        """
+        import pandas as pd
+
+        sa, s = _sql()
+        self._require_schema()
+        t = s.change_log
+        query = sa.select(t).where(t.c.audit_id == audit_id).order_by(t.c.id)
+        if case_id is not None:
+            query = query.where(t.c.case_id == case_key(case_id))
+        with self._tx(write=False) as conn:
+            self._check_audit(conn, audit_id)
+            rows = conn.execute(query).all()
+        columns = [c.name for c in t.columns]
+        records = [
+            {**r._asdict(), "old_value": decode(r.old_value), "new_value": decode(r.new_value)}
+            for r in rows
+        ]
+        frame = pd.DataFrame(records, columns=columns)
+        for col in ("case_id", "old_value", "new_value"):  # None stays None
+            frame[col] = pd.Series([r[col] for r in records], index=frame.index, dtype=object)
+        return frame
+
     # -- internals --------------------------------------------------------
 
     def set_answers(
@@ -689,11 +828,10 @@ class Store:
                         changed += did_change
                 return changed
             except _IntegrityStoreError:
-                if expected:
-                    raise StoreError(
-                        "Några svar ändrades av någon annan samtidigt; inget sparades. "
-                        "Försök igen."
-                    ) from None
+                # Another session inserted one of these answers first (PostgreSQL,
+                # where FOR UPDATE cannot lock a row that does not exist yet): try
+                # again, and a stale expected version then raises ConflictError.
+                continue
         raise StoreError("Svaren kunde inte sparas; försök igen.")
 
     def _write_answer(
@@ -822,7 +960,27 @@ class Store:
                 f"Databasen {self.display_url} vägrade ändringen: {first_line(exc.orig)}"
             ) from exc
         except sa.exc.DBAPIError as exc:
+            if _denied(exc):
+                raise StoreError(
+                    f"Du har inte behörighet till det här i databasen {self.display_url} "
+                    f"({first_line(exc.orig)}). Samordnare tilldelar, exporterar och skriver "
+                    "rapporter; granskare svarar på sina egna ärenden."
+                ) from exc
             raise StoreError(f"Databasfel i {self.display_url}: {first_line(exc.orig)}") from exc
+
+    def _who(self, who: str | None) -> str:
+        if who is not None:
+            return required_text(who, "vem")
+        from granskning import identity
+
+        return identity.current(self)
+
+    def _require_postgres(self, what: str) -> None:
+        if self.dialect != "postgresql":
+            raise InputError(
+                f"{what} finns bara i en PostgreSQL-databas; en SQLite-fil skyddas av "
+                "filens rättigheter (bara ägaren kan läsa den)."
+            )
 
     def _require_schema(self) -> None:
         if self._schema_ok:
@@ -894,6 +1052,50 @@ def _audit(row: Any) -> Audit:
         created_at=row.created_at,
         created_by=row.created_by,
     )
+
+
+def _log(
+    conn: sa.Connection,
+    audit_id: int,
+    case_id: str | None,
+    subject: str,
+    old: Any,
+    new: Any,
+    who: str,
+    when: datetime,
+) -> None:
+    """Append one row to the trail of audits, cases and assignments (change_log)."""
+    sa, s = _sql()
+    conn.execute(
+        sa.insert(s.change_log).values(
+            audit_id=audit_id,
+            case_id=case_id,
+            subject=subject,
+            old_value=None if old is None else encode(old),
+            new_value=None if new is None else encode(new),
+            changed_at=when,
+            changed_by=who,
+            tool_version=__version__,
+        )
+    )
+
+
+def _denied(exc: Any) -> bool:
+    """Return True for a refusal by privileges, row-level security or the history trigger."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == "42501":  # insufficient_privilege (PostgreSQL)
+        return True
+    from granskning.store_migrations import APPEND_ONLY_MESSAGE
+
+    return APPEND_ONLY_MESSAGE in str(exc.orig)
+
+
+def looks_like_personnummer(case_id: str) -> bool:
+    """Return True for a case id that is a valid personnummer (with or without separator)."""
+    from granskning import personnummer as pnr
+
+    text = case_id.replace(" ", "")
+    return bool(PNR_SHAPE.fullmatch(text)) and pnr.is_valid(text)
 
 
 def _answer(row: Any) -> Answer:

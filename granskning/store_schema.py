@@ -19,6 +19,8 @@ import sqlalchemy as sa
 KINDS = ("granskning", "internkontroll")
 STATUSES = ("pågår", "klar")
 EVENTS = ("nytt", "ändrat", "borttaget")
+# What a change_log row is about (migration 3): the audit, its cases, an assignment.
+SUBJECTS = ("granskning", "ärenden", "tilldelning", "status")
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -132,6 +134,27 @@ answer_history = sa.Table(
     sa.Column("tool_version", sa.String(40), nullable=False),
     sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
     sa.CheckConstraint(sa.column("event").in_(EVENTS), name="ck_answer_history_event"),
+)
+
+# Added by migration 3: the trail of everything that is not an answer (the audit
+# itself, cases added, assignments and their status), append-only like answer_history.
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("audit_id", sa.Integer, sa.ForeignKey("audits.id"), nullable=False),
+    sa.Column("case_id", sa.String(100)),  # NULL: about the whole audit
+    sa.Column("subject", sa.String(20), nullable=False),
+    sa.Column("old_value", sa.Text),  # JSON
+    sa.Column("new_value", sa.Text),  # JSON
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("tool_version", sa.String(40), nullable=False),
+    sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
+    sa.CheckConstraint(sa.column("subject").in_(SUBJECTS), name="ck_change_log_subject"),
+)
+ix_change_log_case = sa.Index(
+    "ix_change_log_case", change_log.c.audit_id, change_log.c.case_id, change_log.c.id
 )
 
 # Added by migration 2.  CreateTable (migration 1) does not emit these.

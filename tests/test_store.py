@@ -65,16 +65,17 @@ def test_migrate_from_empty_then_idempotent(db_url):
     with Store.open(db_url) as store:
         assert store.schema_version() == 0
         applied, pending = store.schema_steps()
-        assert applied == () and [p.version for p in pending] == [1, 2]
+        assert applied == () and [p.version for p in pending] == [1, 2, 3]
         steps = store.migrate()
-        assert [s.version for s in steps] == [1, 2]
-        assert store.schema_version() == 2
+        assert [s.version for s in steps] == [1, 2, 3]
+        assert store.schema_version() == 3
         assert store.migrate() == ()
         assert store.init() == ()
         applied, pending = store.schema_steps()
-        assert [a.version for a in applied] == [1, 2] and pending == ()
+        assert [a.version for a in applied] == [1, 2, 3] and pending == ()
         assert all(a.tool_version == __version__ and a.applied_at.tzinfo for a in applied)
-    assert {"audits", "cases", "assignments", "answers", "answer_history", "schema_version"} <= (
+    assert {"audits", "cases", "assignments", "answers", "answer_history", "change_log",
+            "schema_version"} <= (
         table_names(db_url)
     )
 
@@ -86,8 +87,8 @@ def test_migrates_forward_from_older_schema(db_url):
         with pytest.raises(StoreError, match="granskning db migrera") as info:
             store.audits()
         assert info.value.exit_code == 2
-        assert [p.version for p in store.schema_steps()[1]] == [2]
-        assert [s.version for s in store.migrate()] == [2]
+        assert [p.version for p in store.schema_steps()[1]] == [2, 3]
+        assert [s.version for s in store.migrate()] == [2, 3]
         assert store.audits() == []
 
 
@@ -104,12 +105,12 @@ def test_failed_migration_is_rolled_back(db_url, monkeypatch):
     with Store.open(db_url) as store:
         store.migrate()
         monkeypatch.setattr(
-            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(3, "trasig", broken))
+            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(4, "trasig", broken))
         )
-        monkeypatch.setattr(mig, "LATEST", 3)
+        monkeypatch.setattr(mig, "LATEST", 4)
         with pytest.raises(StoreError, match="rullades tillbaka"):
             store.migrate()
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
     # SQLite DDL is transactional only because the store emits its own BEGIN.
     assert "half_done" not in table_names(db_url)
 
@@ -465,12 +466,18 @@ def test_add_cases_from_dataframe(store):
 
 
 def test_personnummer_is_masked_in_messages(store):
-    audit = make_audit(store, cases=[{"case_id": "19121212-1212"}])
+    # Skatteverket's test number 19121212-1212 (valid check digit): a case id that is a
+    # personnummer is refused (ids are stored as pseudonyms), and the refusal masks it.
+    audit = make_audit(store, cases=[{"case_id": "A-1"}])
     assert show_case_id("19121212-1212") == "19121212-****"
     assert show_case_id("121212-1212") == "121212-****"
     with pytest.raises(InputError) as info:
         store.add_cases(audit, [{"case_id": "19121212-1212"}])
     assert "1212-1212" not in info.value.message and "19121212-****" in info.value.message
+    assert "pseudonym" in info.value.message
+    with pytest.raises(InputError) as info:
+        store.add_cases(audit, [{"case_id": "A-1"}])  # already there: named, not stored twice
+    assert '"A-1"' in info.value.message
 
 
 def test_assign_mark_done_progress(store):
@@ -569,20 +576,20 @@ def test_cli_db_init_migrate_status(db_url):
     r = runner.invoke(cli, ["db", "status", "--db", db_url, "--json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["schemaversion"] == 0 and [p["version"] for p in data["väntande"]] == [1, 2]
+    assert data["schemaversion"] == 0 and [p["version"] for p in data["väntande"]] == [1, 2, 3]
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "klar (schemaversion 2)" in r.stdout
+    assert r.exit_code == 0 and "klar (schemaversion 3)" in r.stdout
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert "redan initierad (schemaversion 2)" in r.stdout
+    assert "redan initierad (schemaversion 3)" in r.stdout
     r = runner.invoke(cli, ["db", "migrera", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "redan den senaste schemaversionen (2)" in r.stdout
+    assert r.exit_code == 0 and "redan den senaste schemaversionen (3)" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0
-    assert "Schemaversion:  2 (verktyget använder 2)" in r.stdout
+    assert "Schemaversion:  3 (verktyget använder 3)" in r.stdout
     assert "Väntande migreringar: inga" in r.stdout and "0 granskningar" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url, "--json"], catch_exceptions=False)
     data = json.loads(r.stdout)
-    assert data["schemaversion"] == 2 and data["väntande"] == []
+    assert data["schemaversion"] == 3 and data["väntande"] == []
     assert data["antal_rader"]["granskningar"] == 0
 
 
@@ -591,7 +598,8 @@ def test_cli_db_migrera_from_version_1(db_url):
         store.migrate(target=1)
     r = CliRunner().invoke(cli, ["db", "migrera", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0
-    assert "Migrering 2: Index" in r.stdout and "Schemaversion 1 → 2." in r.stdout
+    assert "Migrering 2: Index" in r.stdout and "Migrering 3: Historik" in r.stdout
+    assert "Schemaversion 1 → 3." in r.stdout
 
 
 def test_cli_db_uses_environment(tmp_path, monkeypatch):

@@ -16,19 +16,30 @@ LABELS = {
     "assignments": "tilldelningar",
     "answers": "svar",
     "answer_history": "historikrader",
+    "change_log": "övriga historikrader",
 }
 db_option = click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 
 
 @click.group(name="db", options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
 def db() -> None:
-    """Skapa, migrera och visa databasen för svar och tilldelning."""
+    """Skapa, migrera och visa databasen för svar och tilldelning; roller och användare."""
 
 
-@db.command(name="init", options_metavar="[FLAGGOR]")
+INIT_HELP = """Skapa tabellerna i en ny databas (gör inget om de redan finns).
+
+Med --roller (bara PostgreSQL) skapas också grupprollerna granskning_samordnare
+och granskning_granskare, och de får sina rättigheter på tabellerna. Lägg sedan
+till personer med granskning db anvandare NAMN --roll granskare|samordnare.
+Se docs/server.md.
+"""
+
+
+@db.command(name="init", help=INIT_HELP, options_metavar="[FLAGGOR]")
 @db_option
-def init(url: str | None) -> None:
-    """Skapa tabellerna i en ny databas (gör inget om de redan finns)."""
+@click.option("--roller", "roles", is_flag=True,
+              help="PostgreSQL: skapa rollerna för samordnare och granskare och ge dem rättigheter.")
+def init(url: str | None, roles: bool) -> None:
     from granskning.store import Store
 
     with Store.open(url) as store:
@@ -42,6 +53,35 @@ def init(url: str | None) -> None:
             click.echo(
                 f"Databasen {store.display_url} är redan initierad (schemaversion {before})."
             )
+        if roles:
+            created = store.setup_roles()
+            made = f" (nya: {', '.join(created)})" if created else ""
+            click.echo(f"Rollerna granskning_samordnare och granskning_granskare har sina "
+                       f"rättigheter{made}.")
+
+
+@db.command(name="anvandare", options_metavar="[FLAGGOR]")
+@click.argument("name", metavar="NAMN")
+@click.option("--roll", "role", type=click.Choice(["granskare", "samordnare"]), required=True,
+              help="Granskare svarar på sina tilldelade ärenden; samordnare gör allt annat.")
+@click.option("--losenord", "password", is_flag=True,
+              help="Fråga efter ett lösenord för inloggningen (annars sätts inget).")
+@db_option
+def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
+    """Lägg till en person som granskare eller samordnare (bara PostgreSQL).
+
+    Skapar inloggningen NAMN (små bokstäver, siffror, understreck) i gruppen
+    för rollen, eller lägger en befintlig inloggning i gruppen.
+    """
+    from granskning.store import Store
+
+    secret = None
+    if password:
+        secret = click.prompt("Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet")
+    with Store.open(url) as store:
+        created = store.add_user(name, role, password=secret)
+    what = "skapad" if created else "fanns redan och har lagts till"
+    click.echo(f"Inloggningen {name} {what} som {role}.")
 
 
 @db.command(name="migrera", options_metavar="[FLAGGOR]")
@@ -53,6 +93,8 @@ def migrera(url: str | None) -> None:
     with Store.open(url) as store:
         before = store.schema_version()
         steps = store.migrate()
+        if steps and store.roles_ready():
+            store.setup_roles()  # rights on the tables a migration added
         if not steps:
             click.echo(f"Databasen har redan den senaste schemaversionen ({before}).")
             return

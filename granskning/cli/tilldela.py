@@ -58,13 +58,16 @@ def tilldela(
     ut i tur och ordning, så att alla får ärenden från alla strata. Redan
     tilldelade ärenden behålls om inte --om anges.
     """
+    from granskning import identity
     from granskning.assignment import assign_cases, parse_reviewers
     from granskning.store import Store
 
     names = parse_reviewers(reviewers)
     with Store.open(url) as store:
+        identity.require_coordinator(store, "tilldela ärenden")
         result = assign_cases(
-            store, audit_id, names, per_stratum=per_stratum, peer=kollegial, reassign=reassign
+            store, audit_id, names, per_stratum=per_stratum, peer=kollegial, reassign=reassign,
+            who=identity.current(store),
         )
     if as_json:
         payload = {
