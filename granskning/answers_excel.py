@@ -19,6 +19,16 @@ Import rules (documented for users in ``granskning svar importera --help``):
   are errors.  All problems are reported together, each as
   ``mall.xlsx, rad 7, kolumn "F7": …``, and then nothing is stored.
 * Everything is written in one transaction, with one history row per change.
+* **No silent overwrite.**  The template carries, in the hidden sheet
+  ``Versioner``, the version of every stored answer at export time.  An
+  import that would change an answer that someone else has changed since
+  (stored version ≠ exported version) is refused, and every such cell is
+  listed with the other person's value, who and when; nothing is stored.
+  The user exports a new template, or imports again with ``overwrite``
+  (``--skriv-over``) to let the file win deliberately.  A template without
+  the sheet counts as exported before any answer existed.  The versions are
+  also passed to the store as ``expected_versions``, so a change made while
+  the import runs is caught as well.
 """
 
 from __future__ import annotations
@@ -34,12 +44,25 @@ from granskning.errors import InputError, ManyInputErrors
 if TYPE_CHECKING:
     from granskning.store import Case, Store
 
-__all__ = ["Exported", "Imported", "export_template", "import_answers", "template_columns"]
+__all__ = [
+    "Exported",
+    "ImportConflict",
+    "Imported",
+    "export_template",
+    "import_answers",
+    "template_columns",
+]
 
-SHEET, QUESTIONS, LISTS = "Svar", "Frågor", "Listor"
+SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
 CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
 INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
 MAX_ROWS = 100_000
+MAX_CELL = 32_767  # Excel's own limit on the characters in one cell
+MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
+
+
+class ImportConflict(ManyInputErrors):
+    """Answers changed by someone else since the template was exported (nothing stored)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +136,7 @@ def export_template(
     prefilled = _write_answers_sheet(ws, chk, columns, cases, answered)
     _write_lists(wb, ws, chk, columns, len(cases))
     _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
+    _write_versions(wb, store, audit_id, {c.case_id for c in cases})
     atomic_write(path, wb.save)
     return Exported(str(path), len(cases), len(columns), prefilled)
 
@@ -229,6 +253,42 @@ def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: i
         ws.add_data_validation(dv)
 
 
+def _write_versions(wb: Any, store: Store, audit_id: int, case_ids: set[str]) -> None:
+    """Add the hidden sheet of answer versions the import checks against."""
+    ws = wb.create_sheet(VERSIONS)
+    ws.sheet_state = "hidden"
+    ws.append([CASE, "Svar", "Version"])
+    for (case_id, key), found in sorted(store.answer_versions(audit_id).items()):
+        if case_id in case_ids:
+            ws.append([case_id, key, found.version])
+
+
+def _read_versions(path: Path) -> dict[tuple[str, str], int] | None:
+    """Return (case id, answer key) -> version from sheet Versioner; None if there is none."""
+    from openpyxl import load_workbook
+
+    from granskning.store_values import case_key
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if VERSIONS not in wb.sheetnames:
+            return None
+        out: dict[tuple[str, str], int] = {}
+        for n, row in enumerate(wb[VERSIONS].iter_rows(min_row=2, values_only=True), start=2):
+            if n > MAX_ROWS * 200:
+                raise InputError(f'bladet "{VERSIONS}" har för många rader', file=path)
+            case_id, key, version = (tuple(row) + (None, None, None))[:3]
+            if case_id is None or key is None:
+                continue
+            if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+                raise InputError(f'bladet "{VERSIONS}" är skadat (versionen är inget heltal); '
+                                 "exportera en ny mall", file=path, row=n, column="Version")
+            out[(case_key(case_id), str(key))] = version
+        return out
+    finally:
+        wb.close()
+
+
 def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -267,11 +327,13 @@ def import_answers(
     *,
     who: str,
     checklist: Checklist | str | Path | None = None,
+    overwrite: bool = False,
 ) -> Imported:
     """Validate every row of a filled template and store all of it in one transaction.
 
     Raises :class:`ManyInputErrors` (exit 2) listing every problem, and then
-    stores nothing.
+    stores nothing; :class:`ImportConflict` when answers the file would change
+    were changed by someone else since the export (unless ``overwrite``).
     """
     from granskning.session import checklist_for
     from granskning.store_values import case_key
@@ -338,13 +400,67 @@ def import_answers(
     if errors:
         raise _many(errors)
 
-    changes: list[tuple[str, str, Any]] = []
-    for case_id, answers in desired.items():
-        current = store.answers(audit_id, case_id)
-        changes += [(case_id, k, v) for k, v in answers.items()]
-        changes += [(case_id, k, None) for k in current if k in known and k not in answers]
-    changed = store.set_answers(audit_id, changes, who=who) if changes else 0
+    changes, expected = _plan_changes(store, audit_id, path, desired, known, first_row,
+                                      overwrite=overwrite)
+    changed = (store.set_answers(audit_id, changes, who=who, expected_versions=expected)
+               if changes else 0)
     return Imported(len(desired), changed, skipped)
+
+
+def _plan_changes(
+    store: Store, audit_id: int, path: Path, desired: dict[str, dict[str, Any]],
+    known: set[str], first_row: dict[str, int], *, overwrite: bool,
+) -> tuple[list[tuple[str, str, Any]], dict[tuple[str, str], int]]:
+    """Return (changes, expected versions); ImportConflict for answers changed since export."""
+    from granskning.store_values import encode
+
+    exported = {} if overwrite else (_read_versions(path) or {})
+    stored = store.answer_versions(audit_id)
+    changes: list[tuple[str, str, Any]] = []
+    expected: dict[tuple[str, str], int] = {}
+    conflicts: list[InputError] = []
+    by_case: dict[str, dict[str, Any]] = {}
+    for (case_id, key), found in stored.items():
+        by_case.setdefault(case_id, {})[key] = found
+    for case_id, answers in desired.items():
+        mine = by_case.get(case_id, {})
+        wanted = {**{k: None for k in mine if k in known}, **answers}
+        for key, value in wanted.items():
+            now = mine.get(key)
+            now_value = now.value if now is not None else None
+            if (value is None and now_value is None) or (
+                value is not None and now_value is not None and encode(value) == encode(now_value)
+            ):
+                continue  # no change
+            now_version = now.version if now is not None else 0
+            if overwrite:
+                expected[(case_id, key)] = now_version
+            else:
+                expected[(case_id, key)] = exported.get((case_id, key), 0)
+                if now is not None and expected[(case_id, key)] != now_version:
+                    when = now.changed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                    theirs = "(borttaget)" if now_value is None else _fmt(now_value)
+                    yours = "(tomt)" if value is None else _fmt(value)
+                    conflicts.append(InputError(
+                        f"svaret har ändrats av {now.changed_by} {when} sedan mallen "
+                        f"exporterades: nu ”{theirs}”, i filen ”{yours}”",
+                        file=str(path), row=first_row[case_id], column=key))
+            changes.append((case_id, key, value))
+    if conflicts:
+        hint = InputError(
+            "Inget sparades. Exportera en ny mall (granskning svar exportera) och för in "
+            "dina ändringar där, eller läs in filen igen med --skriv-over om filens svar "
+            "ska ersätta de andras.")
+        raise ImportConflict([*conflicts, hint], limit=50)
+    return changes, expected
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    from granskning import personnummer as pnr
+
+    return pnr.scrub(str(value))
 
 
 def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict[int, Any]]]]:
@@ -355,6 +471,7 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
 
     if not path.exists():
         raise InputError("filen finns inte", file=path)
+    _check_unpacked_size(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
@@ -385,6 +502,21 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
         wb.close()
 
 
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose XML would unpack to more than MAX_UNPACKED bytes."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(path) as z:
+            size = sum(info.file_size for info in z.infolist())
+    except (BadZipFile, OSError):
+        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
+                         file=path) from None
+    if size > MAX_UNPACKED:
+        raise InputError(f"arbetsboken är för stor ({size // 1_000_000} MB uppackad; högst "
+                         f"{MAX_UNPACKED // 1_000_000} MB): dela upp den", file=path)
+
+
 def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
                row: int) -> tuple[dict[str, Any], list[InputError]]:
     """Return (normalised answers, problems) for one case row."""
@@ -396,6 +528,10 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
     for key, raw in cells.items():
         qid, is_motivation = _split(key)
         q = chk.question(qid)
+        if isinstance(raw, str) and len(raw) > MAX_CELL:
+            errors.append(InputError(f"texten är för lång ({len(raw)} tecken; högst {MAX_CELL})",
+                                     file=file, row=row, column=key))
+            continue
         try:
             if is_motivation or q.type == "fritext":
                 value = str(raw).strip()

@@ -23,6 +23,12 @@ Decisions (documented here because users and analyses depend on them):
   ``granskning tilldela`` is needed.
 * Free-text answers and motivations must not contain a personnummer (a valid
   number anywhere in the text is refused), since answers end up in reports.
+* **No silent overwrite.**  :meth:`Session.read` returns the answers with
+  their versions; :meth:`Session.record` passes the version the reviewer saw
+  as ``expected_version``, so an answer someone else changed in between
+  raises :class:`~granskning.store.ConflictError`.  The prompts then show
+  the other value (:meth:`Session.conflict_text`) and let the reviewer
+  choose which one stands.
 
 Nothing here imports pandas: the session must start fast.
 """
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Recorded",
+    "Snapshot",
     "Session",
     "Step",
     "SummaryRow",
@@ -76,6 +83,18 @@ class Recorded:
     value: Any
     version: int
     removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The answers of one case as read at one moment, with each answer's version."""
+
+    values: dict[str, Any]  # answer key -> value (answers that exist)
+    versions: dict[str, int]  # answer key -> version (deleted answers too)
+
+    def version(self, key: str) -> int:
+        """Return the version of ``key`` (0 = never answered)."""
+        return self.versions.get(key, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,14 +378,29 @@ class Session:
         """Return the stored answers of a case."""
         return self.store.answers(self.audit.id, case_id)
 
-    def record(self, case_id: str, key: str, raw: Any) -> Recorded:
+    def read(self, case_id: str) -> Snapshot:
+        """Return the stored answers of a case with their versions (one read)."""
+        found = self.store.answer_versions(self.audit.id, case_id)
+        if not found:
+            self.store.answers(self.audit.id, case_id)  # InputError for an unknown case
+        values = {k: a.value for (_c, k), a in sorted(found.items()) if a.value is not None}
+        return Snapshot(values, {k: a.version for (_c, k), a in found.items()})
+
+    def record(
+        self, case_id: str, key: str, raw: Any, *, expected_version: int | None = None
+    ) -> Recorded:
         """Validate and save one answer (None/blank deletes it); return what was done.
 
         The answer and the deletion of every answer it makes obsolete are
-        committed together, before this returns.
+        committed together, before this returns.  ``expected_version`` is the
+        version of ``key`` the reviewer saw (from :meth:`read`); if the stored
+        one differs, :class:`~granskning.store.ConflictError` is raised and
+        nothing is saved.  Without it, the version read here is used, which
+        still catches a change made while this call runs.
         """
         value = self.normalise(key, raw)
-        current = self.answers(case_id)
+        snapshot = self.read(case_id)
+        current = snapshot.values
         after = dict(current)
         if value is None:
             after.pop(key, None)
@@ -383,9 +417,41 @@ class Session:
         changes = [(case_id, key, value)] if (value is not None or key in current) else []
         changes += [(case_id, k, None) for k in removed]
         if changes:
-            self.store.set_answers(self.audit.id, changes, who=self.reviewer)
+            seen = snapshot.version(key) if expected_version is None else expected_version
+            expected = {(case_id, k): snapshot.version(k) for k in removed}
+            expected[(case_id, key)] = seen
+            self.store.set_answers(self.audit.id, changes, who=self.reviewer,
+                                   expected_versions=expected)
         found = self.store.answer(self.audit.id, case_id, key)
         return Recorded(key, value, found.version if found else 0, tuple(removed))
+
+    def conflict_text(self, conflict: Any, mine: Any) -> list[str]:
+        """Return the lines that tell a reviewer someone else changed an answer.
+
+        ``conflict`` is the :class:`~granskning.store.ConflictError`, ``mine``
+        the value the reviewer tried to save (None = no answer).
+        """
+        qid, is_motivation = split_key(conflict.question_id)
+        try:
+            q = self.checklist.question(qid)
+        except KeyError:
+            q = None
+        label = f"motiveringen till {qid}" if is_motivation else f"svaret på {qid}"
+
+        def shown(value: Any) -> str:
+            if value is None:
+                return "(inget svar)"
+            return show_value(q, value) if q is not None else str(value)
+
+        who = conflict.changed_by or "någon annan"
+        when = (f" {conflict.changed_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+                if conflict.changed_at else "")
+        what = "tagit bort" if conflict.current_value is None else "ändrat"
+        return [
+            f"{who} har {what} {label}{when}, efter att du läste det.",
+            f"Det sparade svaret: {shown(conflict.current_value)}",
+            f"Ditt svar:          {shown(mine)}",
+        ]
 
     def tidy(self, case_id: str) -> tuple[str, ...]:
         """Delete stored answers of a case that no longer apply; return their keys.

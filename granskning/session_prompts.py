@@ -29,6 +29,7 @@ __all__ = ["Prompter", "WIDTH"]
 WIDTH = 78
 HELP, SKIP, QUIT, BACK = "\x00hjälp", "\x00hoppa", "\x00avsluta", "\x00tillbaka"
 DONE, EDIT, MISSING = "\x00klar", "\x00ändra", "\x00saknas"
+KEEP, MINE = "\x00behåll", "\x00mitt"
 SELECT_HINT = "(piltangenter och Enter)"
 CHECKBOX_HINT = "(mellanslag väljer, Enter går vidare)"
 
@@ -169,24 +170,69 @@ class Prompter:
         self.say("\n".join(lines) or "Ingen hjälptext för den här frågan.")
 
     def ask(self, case_id: str, step: Step) -> None:
-        """Ask one step until a valid answer is saved (or an optional one is skipped)."""
+        """Ask one step until a valid answer is saved (or an optional one is skipped).
+
+        If someone else changed the answer after it was read, the reviewer sees
+        the other value and chooses; nothing is overwritten without asking.
+        """
         s = self.session
         while True:
-            answers = s.answers(case_id)
+            snapshot = s.read(case_id)
+            answers = snapshot.values
             self.header(step, answers)
             raw = self.prompt(step, answers.get(step.key))
             if raw == HELP:
                 self.show_help(step)
                 continue
+            value = None if raw == SKIP else raw
+            if self.save(case_id, step, value, snapshot.version(step.key)):
+                return
+
+    def save(self, case_id: str, step: Step, value: Any, expected: int) -> bool:
+        """Save one answer read at version ``expected``; False when it must be asked again."""
+        from granskning.store import ConflictError
+
+        s = self.session
+        while True:
             try:
-                done = s.record(case_id, step.key, None if raw == SKIP else raw)
+                done = s.record(case_id, step.key, value, expected_version=expected)
+            except ConflictError as exc:
+                if exc.question_id != step.key:
+                    self.say(textwrap.fill(
+                        f"Någon annan ändrade {exc.question_id} i ärendet medan du svarade. "
+                        "Ditt svar sparades inte; frågan ställs igen.", WIDTH))
+                    return False
+                overwrite = self.resolve(step, exc, value)
+                if overwrite is None:
+                    return True  # the other answer stands
+                expected = overwrite
+                continue
             except InputError as exc:  # should not happen after validation; ask again
                 self.say(fit(f"Fel: {exc.message}", WIDTH))
-                continue
+                return False
             if done.removed:
                 self.say(fit("Borttaget (gäller inte längre): " + ", ".join(done.removed),
                              WIDTH))
-            return
+            return True
+
+    def resolve(self, step: Step, conflict: Any, mine: Any) -> int | None:
+        """Show an answer someone else changed; return the version to overwrite, or None."""
+        s = self.session
+        self.say()
+        for line in s.conflict_text(conflict, mine):
+            self.say(fit(line, WIDTH))
+        q = step.question
+        theirs = "inget svar" if conflict.current_value is None else show_value(
+            q, conflict.current_value)
+        own = "inget svar" if mine is None else show_value(q, mine)
+        picked = self.select("Vilket svar ska gälla?", [
+            Choice(fit(f"Behåll det sparade svaret ({theirs})", WIDTH - 6), value=KEEP),
+            Choice(fit(f"Spara mitt svar ({own})", WIDTH - 6), value=MINE),
+        ])
+        if picked == KEEP:
+            self.say(fit(f"Det sparade svaret på {step.key} gäller.", WIDTH))
+            return None
+        return conflict.current_version
 
     def prompt(self, step: Step, current: Any) -> Any:
         """Return the raw answer for a step (HELP, SKIP or a value)."""

@@ -78,8 +78,11 @@ def test_template_layout_lists_and_prefill(store, audit, tmp_path):
     # can require a motivation (F1, F2, F4, F5, F8_skal, F10, F17, F18, F19).
     assert done.n_columns == len(template_columns(CHK)) == 26 + 9
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Svar", "Listor", "Frågor"]
-    assert wb["Listor"].sheet_state == "hidden"
+    assert wb.sheetnames == ["Svar", "Listor", "Frågor", "Versioner"]
+    assert wb["Listor"].sheet_state == "hidden" and wb["Versioner"].sheet_state == "hidden"
+    # The version of every stored answer, for the import's conflict check.
+    assert sorted(wb["Versioner"].iter_rows(min_row=2, values_only=True)) == [
+        ("FB-1", "F2", 1), ("FB-1", "F2__motivering", 1), ("FB-2", "F4_dagar", 1)]
     ws = wb["Svar"]
     header = [c.value for c in ws[1]]
     assert header[:7] == ["Ärende", "Stratum", "Kön", "Ålder", "F1", "F1__motivering", "F2"]
@@ -164,8 +167,9 @@ def test_every_problem_reported_and_nothing_stored(store, audit, tmp_path, db_ur
         4: {**COMPLETE, "F3": None, "F4": "Över 14 dagar", "F4_dagar": 400},
         5: {"Ärende": "FB-99", "F1": "Polisen"},  # unknown case
     })
+    who = [] if db_url.startswith("postgresql") else ["--granskare", "Anna"]
     r = CliRunner().invoke(cli, ["svar", "importera", str(out), "--granskning", str(audit),
-                                 "--db", db_url, "--granskare", "Anna"])
+                                 "--db", db_url, *who])
     assert r.exit_code == 2, r.output
     err = r.stderr
     assert 'mall.xlsx, rad 2, kolumn "F7": fråga F7: "Kanske" är inget av svarsalternativen' in err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import shlex
 from pathlib import Path
 
@@ -17,6 +16,11 @@ frågorna i tur och ordning; frågor som inte gäller hoppas över. Varje svar
 sparas direkt. Avbryt när som helst med Ctrl-C: nästa gång fortsätter du
 där du slutade.
 
+Ärendena visas med sin pseudonym (Ä-…), stratum och dragningsnummer;
+samordnarens lista (granskning lista) kopplar pseudonymen till akten.
+Har någon annan ändrat ett svar sedan du läste det får du se det andra
+svaret och välja vilket som gäller; inget skrivs över i tysthet.
+
 För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 ärenden de där du är handläggare; ingen tilldelning behövs.
 
@@ -29,24 +33,28 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 @click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
               help="Granskningens id (från granskning ny).")
 @click.option("--granskare", "reviewer", metavar="NAMN", default=None,
-              help="Ditt namn som granskare (standard: ditt användarnamn).")
+              help="Ditt namn som granskare (standard: ditt användarnamn). På PostgreSQL "
+                   "är du alltid den du loggar in som.")
 @click.option("--checklista", "checklist", metavar="FIL", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Checklistfilen, om den inte är en medföljande checklista.")
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: str | None) -> None:
+    from granskning import identity
     from granskning.session import Session
     from granskning.session_prompts import Prompter
     from granskning.store import Store
 
-    reviewer = reviewer or getpass.getuser()
     with Store.open(url) as store:
+        given = reviewer
+        reviewer = identity.current(store, reviewer)
         session = Session.open(store, audit_id, reviewer, checklist=checklist)
         try:
             Prompter(session).run()
         except KeyboardInterrupt:
-            again = ["granskning", "kontroll", "--granskning", str(audit_id),
-                     "--granskare", reviewer]
+            again = ["granskning", "kontroll", "--granskning", str(audit_id)]
+            if given is not None or store.database_user() is None:
+                again += ["--granskare", reviewer]
             if checklist is not None:
                 again += ["--checklista", str(checklist)]
             if url is not None:  # display_url never shows a password

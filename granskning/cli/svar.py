@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 
@@ -19,6 +18,11 @@ utan svar lämnar ärendet orört. Flera val i en cell skiljs med semikolon.
 Varje cell kontrolleras mot checklistan (typ, svarsalternativ, gränser, datum,
 villkor, frågor som krävs och motiveringar). Finns något fel skrivs alla fel ut
 och ingenting sparas; annars sparas allt i en enda transaktion.
+
+Har någon annan ändrat ett svar sedan mallen exporterades, och filen skulle
+ändra det, skrivs varje sådan cell ut med det andra svaret, vem och när, och
+ingenting sparas. Exportera då en ny mall, eller läs in med --skriv-over om
+filens svar ska ersätta de andras.
 """
 
 
@@ -66,18 +70,22 @@ def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | 
 @click.argument("fil", type=click.Path(dir_okay=False, path_type=Path), metavar="FIL.xlsx")
 @audit_option
 @click.option("--granskare", "who", metavar="NAMN", default=None,
-              help="Vem som för in svaren (standard: ditt användarnamn).")
+              help="Vem som för in svaren (standard: ditt användarnamn; på PostgreSQL alltid "
+                   "den du loggar in som).")
+@click.option("--skriv-over", "overwrite", is_flag=True,
+              help="Låt filens svar ersätta svar som andra har ändrat sedan exporten.")
 @checklist_option
 @db_option
 @json_option
-def importera(fil: Path, audit_id: int, who: str | None, checklist: Path | None,
-              url: str | None, as_json: bool) -> None:
+def importera(fil: Path, audit_id: int, who: str | None, overwrite: bool,
+              checklist: Path | None, url: str | None, as_json: bool) -> None:
+    from granskning import identity
     from granskning.answers_excel import import_answers
     from granskning.store import Store
 
     with Store.open(url) as store:
-        done = import_answers(store, audit_id, fil, who=who or getpass.getuser(),
-                              checklist=checklist)
+        done = import_answers(store, audit_id, fil, who=identity.current(store, who),
+                              checklist=checklist, overwrite=overwrite)
     if as_json:
         click.echo(json.dumps({"granskning": audit_id, "ärenden": done.n_cases,
                                "ändrade_svar": done.n_changed,
