@@ -8,6 +8,9 @@ up by id in the frame.  Given a personnummer column, sex and age are derived
 from it at a reference date and the number itself is dropped: it is never
 returned, stored or shown whole in a message.
 
+The cases are stored under pseudonyms (:mod:`granskning.pseudonym`); the
+coordinator's list back to the real ids is :func:`pseudonym_list`.
+
 Sex derived from a personnummer is written as the published reports write it:
 ``flicka``/``pojke`` under 18 on the reference date, ``kvinna``/``man`` from 18.
 """
@@ -15,12 +18,12 @@ Sex derived from a personnummer is written as the published reports write it:
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning import identity
 from granskning.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
@@ -29,9 +32,18 @@ if TYPE_CHECKING:
     from granskning.checklist import Checklist
     from granskning.store import Store
 
-__all__ = ["CaseColumns", "cases_from_sample", "create_from_sample", "reference_date_of"]
+__all__ = [
+    "SECRECY",
+    "CaseColumns",
+    "cases_from_sample",
+    "create_from_sample",
+    "pseudonym_list",
+    "reference_date_of",
+]
 
 ADULT_AGE = 18
+SECRECY = "Sekretess enligt OSL 26 kap."
+LIST_COLUMNS = ["pseudonym", "case_id", "stratum", "draw_order", "reserve", "reviewer", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +171,18 @@ def create_from_sample(
     frame_path: str | Path | None = None,
     reference_date: dt.date | None = None,
     created_by: str | None = None,
+    key: bytes | None = None,
 ) -> int:
     """Store a new audit with the sample's cases and return its id.
 
     ``checklist`` is a loaded checklist, a checklist file or a bundled id; its
     id, version and SHA-256 are stored with the audit so that a session can
     refuse a checklist that has changed since.  All cases are read and checked
-    before anything is written.
+    before anything is written.  Cases are stored under their pseudonyms
+    (:mod:`granskning.pseudonym`) made with ``key`` (default: the unit's key,
+    created on first use); the real ids stay in the sample workbook.
     """
+    from granskning import pseudonym
     from granskning.checklist import Checklist, load
     from granskning.store_values import case_row
 
@@ -174,6 +190,7 @@ def create_from_sample(
     record, rows = cases_from_sample(
         sample_path, columns=columns, frame_path=frame_path, reference_date=reference_date
     )
+    secret = key if key is not None else pseudonym.key(create=True)
     errors = []
     for i, rec in enumerate(rows):
         try:
@@ -182,6 +199,7 @@ def create_from_sample(
             errors.append(exc)
     if errors:
         raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
+    who = created_by or identity.current(store)
     audit_id = store.create_audit(
         title=title,
         kind=kind,
@@ -190,10 +208,66 @@ def create_from_sample(
         checklist_sha256=chk.sha256,
         protocol_text=None,
         sample_record=record,
-        created_by=created_by or getpass.getuser(),
+        created_by=who,
     )
-    store.add_cases(audit_id, rows)
+    store.add_cases(audit_id, pseudonym.pseudonymise(secret, rows), who=who)
     return audit_id
+
+
+def pseudonym_list(store: Store, audit_id: int, source: str | Path, *, key: bytes) -> pd.DataFrame:
+    """Return the coordinator's list: each case's pseudonym and real id (secret under OSL).
+
+    ``source`` holds the real ids: the sample workbook (or JSON) from
+    ``granskning urval``, or, for an audit drawn from a protocol, the frame it
+    was drawn from.  Columns: ``pseudonym``, ``case_id`` (real), ``stratum``,
+    ``draw_order``, ``reserve``, ``reviewer``, ``status``; in case order.
+    Refuses (InputError) a file or key that does not give every case of the
+    audit.  Cases stored before pseudonyms are listed under their own id.
+    """
+    import pandas as pd
+
+    from granskning import pseudonym
+
+    audit = store.audit(audit_id)
+    design = audit.sample_record.get("design") or {}
+    id_col = design.get("id_kolumn")
+    if not id_col:
+        raise InputError(f"Granskning {audit_id} har inget urvalsprotokoll med ärende-id-kolumn; "
+                         "det finns ingen lista att göra.")
+    real = _real_ids(Path(source), id_col, design.get("blad"))
+    by_alias = {pseudonym.case(key, r): r for r in real}
+    cases = store.cases(audit_id)
+    rows = []
+    missing = 0
+    for c in cases:
+        found = by_alias.get(c.case_id) or (c.case_id if c.case_id in real else None)
+        missing += found is None
+        rows.append([c.case_id, found, c.stratum, c.draw_order, c.reserve, c.reviewer, c.status])
+    if missing:
+        raise InputError(
+            f"{missing} av {len(cases)} ärenden i granskning {audit_id} finns inte i filen: "
+            "det är fel urval eller ram, eller fel nyckel (GRANSKNING_NYCKEL / --nyckel).",
+            file=source,
+        )
+    return pd.DataFrame(rows, columns=LIST_COLUMNS).astype({"case_id": object})
+
+
+def _real_ids(source: Path, id_col: str, sheet: str | None) -> set[str]:
+    """Return the case ids in a sample workbook/JSON (cases and reserves) or in a frame."""
+    from granskning import sampling
+    from granskning.frame import read_table
+
+    try:
+        _record, cases, reserves, _excluded = sampling.stored_sample(source)
+        tables = [cases, reserves]
+    except InputError:
+        tables = [read_table(source, sheet=sheet, usecols=[id_col])]
+    ids: set[str] = set()
+    for table in tables:
+        if id_col not in table.columns:
+            raise InputError(f'kolumnen "{id_col}" med ärende-id saknas', file=source)
+        ids.update(t for t in (_text(v) for v in table[id_col].tolist()) if t is not None)
+    return ids
 
 
 # -- helpers ---------------------------------------------------------------

@@ -157,12 +157,15 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     db = out_dir / "granskning.db"
     for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         old.unlink(missing_ok=True)
+    from granskning import pseudonym
+
+    key = pseudonym.key_file(out_dir / "nyckel", create=True)  # the demo's own key, 0600
     with Store.open(f"sqlite:///{db}") as store:
         store.init()
         say("")
         with _timed(say, f"2. Skapar granskningen ur protokollet {PROTOCOL.name} i databasen {db}."):
             audit_id, drawn = protocol_run.create_from_protocol(store, PROTOCOL, export_path(),
-                                                                created_by="demo")
+                                                                created_by="demo", key=key)
             say(f"   Granskning {audit_id}: {drawn.sample.n} ärenden, urvalets fingeravtryck "
                 f"{protocol_run.show_fingerprint(drawn.fingerprint)}.")
         with _timed(say, "3. Sparar simulerade svar (tabell 1 och 2 i årsrapporten 2024 återskapas exakt)."):
@@ -179,7 +182,7 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
         with _timed(say, "5. Internkontrolldag i familjehemsenheten: kontroller och enkät."):
             placements = placement_list(out_dir / "placeringar.csv")
             ik_id, ik_draw = protocol_run.create_from_protocol(store, IK_PROTOCOL, placements,
-                                                               created_by="demo")
+                                                               created_by="demo", key=key)
             plans = ", ".join(f"{k} {v.n} akter" for k, v in ik_draw.controls.items())
             say(f"   Granskning {ik_id}: {ik_draw.sample.n} akter dragna ur "
                 f"{ik_draw.sample.record['N_totalt']} placeringar ({plans}).")
@@ -217,7 +220,8 @@ def _survey(store) -> int:
         checklist_id=chk.id, checklist_version=chk.version, checklist_sha256=chk.sha256,
         protocol_text=None, sample_record=None, created_by="demo")
     ids = [f"ENK-{i:03d}" for i in range(1, SURVEY_N + 1)]
-    store.add_cases(survey_id, [{"case_id": c, "draw_order": i} for i, c in enumerate(ids, start=1)])
+    store.add_cases(survey_id, [{"case_id": c, "draw_order": i} for i, c in enumerate(ids, start=1)],
+                    who="demo")
     frame = pd.DataFrame({"case_id": ids, "draw_order": range(1, SURVEY_N + 1)})
     answers = demo_answers.survey_answers(frame, SURVEY_YES)
     demo_answers.check(answers, chk)

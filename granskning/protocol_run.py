@@ -215,8 +215,14 @@ def create_from_protocol(
     created_by: str | None = None,
     reference_date: dt.date | None = None,
     now: dt.datetime | None = None,
+    key: bytes | None = None,
 ) -> tuple[int, ProtocolDraw]:
-    """Draw the protocol's sample from ``ram``, store the audit with its cases; return (id, draw)."""
+    """Draw the protocol's sample from ``ram``, store the audit with its cases; return (id, draw).
+
+    The cases are stored under pseudonyms made with ``key`` (default: the unit's
+    key, created on first use; see :mod:`granskning.pseudonym`).
+    """
+    from granskning import pseudonym
     from granskning.checklist import load as load_checklist
     from granskning.protocol import check_against_checklist, load
 
@@ -225,12 +231,14 @@ def create_from_protocol(
     chk = load_checklist(proto.checklist)
     result = draw(proto, ram, now=now)
     rows = case_rows(result, reference_date=reference_date)
+    secret = key if key is not None else pseudonym.key(create=True)
+    who = created_by or getpass.getuser()
     audit_id = store.create_audit(
         title=proto.title, kind=proto.kind, checklist_id=chk.id, checklist_version=chk.version,
         checklist_sha256=chk.sha256, protocol_text=proto.text, sample_record=result.sample.record,
-        created_by=created_by or getpass.getuser(),
+        created_by=who,
     )
-    store.add_cases(audit_id, rows)
+    store.add_cases(audit_id, pseudonym.pseudonymise(secret, rows), who=who)
     return audit_id, result
 
 

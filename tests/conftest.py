@@ -17,6 +17,14 @@ import pytest
 
 PG_ENV = "GRANSKNING_TEST_PG"
 REQUIRE_PG_ENV = "GRANSKNING_REQUIRE_PG"
+# The pseudonym key of the test suite (granskning.pseudonym): fixed, so that tests never
+# create ~/.config/granskning/nyckel and their pseudonyms are the same on every run.
+TEST_KEY = "6772616e736b6e696e672d746573746e79636b656c2d3332206279746573210a"
+
+
+@pytest.fixture(autouse=True)
+def _pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANSKNING_NYCKEL", TEST_KEY)
 
 
 def pg_server_url() -> str:

@@ -48,6 +48,14 @@ def write_frame(path: Path) -> Path:
     return path
 
 
+def real_ids() -> dict[str, str]:
+    """Return pseudonym -> frame id for every id of write_frame (the store keeps pseudonyms)."""
+    from granskning import pseudonym
+
+    key = pseudonym.key()  # GRANSKNING_NYCKEL, set for every test by conftest
+    return {pseudonym.case(key, f"{s}{i}"): f"{s}{i}" for s in "BF" for i in range(1, 9)}
+
+
 def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
@@ -85,16 +93,19 @@ def test_weights_reserves_and_lookup_from_frame(frame, tmp_path, db_url):
     drawn = [c for c in cases if not c.reserve]
     spare = [c for c in cases if c.reserve]
     assert len(drawn) == 8 and len(spare) == 2
+    real = real_ids()
+    assert all(c.case_id in real for c in cases)  # only pseudonyms are stored
     for c in drawn:
+        rid = real[c.case_id]
         # Bromma N=5, n=4: weight 5/4 = 1.25, probability 0.8; Farsta N=8, n=4: 2.0 and 0.5.
         expected = (1.25, 0.8) if c.stratum == "Bromma" else (2.0, 0.5)
         assert (c.design_weight, c.inclusion_probability) == pytest.approx(expected)
         assert c.draw_order in (1, 2, 3, 4)
         assert c.case_worker == ("Anna" if c.stratum == "Bromma" else
-                                 "Bo" if int(c.case_id[1:]) % 2 else "Cecilia")
+                                 "Bo" if int(rid[1:]) % 2 else "Cecilia")
         assert c.sex == ("flicka" if c.stratum == "Bromma" else "pojke")
         # The frame's alder column: B<i> -> i, F<i> -> i + 2.
-        assert c.age == int(c.case_id[1:]) + (0 if c.stratum == "Bromma" else 2)
+        assert c.age == int(rid[1:]) + (0 if c.stratum == "Bromma" else 2)
     for c in spare:
         assert c.draw_order == 5 and c.design_weight is None and c.inclusion_probability is None
 
@@ -108,8 +119,9 @@ def test_sex_and_age_from_personnummer_never_stored(frame, tmp_path):
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["granskning"] == 1 and doc["ärenden"] == 13 and doc["reserver"] == 0
+    real = real_ids()
     with Store.open(str(db)) as store:
-        by_id = {c.case_id: c for c in store.cases(1)}
+        by_id = {real[c.case_id]: c for c in store.cases(1)}
     # B1 born 2015-03-15: 9 on its birthday 2024-03-15.  B2 born 2015-03-16: still 8.
     # B3 born 2020-02-29: 4 on 2024-03-15.  Ninth digit 2, 3, 4: girl, boy, girl.
     assert (by_id["B1"].age, by_id["B1"].sex) == (9, "flicka")
@@ -197,8 +209,9 @@ def test_library_call_and_survey_next_step(frame, tmp_path, db_url):
                                       created_by="Inspektör")
         assert audit_id == 1
         assert store.audit(1).created_by == "Inspektör"
+        real = real_ids()
         for c in store.cases(1):
-            odd = int(c.case_id[1:]) % 2
+            odd = int(real[c.case_id][1:]) % 2
             assert c.case_worker == ("Anna" if c.stratum == "Bromma" else
                                      "Bo" if odd else "Cecilia")
     r = run("ny", "--urval", str(sample), "--checklista", "delaktighetsenkat", "--titel", "E",

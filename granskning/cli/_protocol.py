@@ -20,6 +20,7 @@ def ny_from_protocol(
     reference: dt.date | None,
     url: str | None,
     as_json: bool,
+    key_path: Path | None = None,
 ) -> None:
     """Draw the protocol's sample from the frame and (unless ``check_only``) store the audit."""
     if frame_path is None:
@@ -36,12 +37,15 @@ def ny_from_protocol(
         result = protocol_run.draw(proto, frame_path)
         audit_id = None
     else:
+        from granskning import identity, pseudonym
         from granskning.store import Store
 
         with Store.open(url) as store:
             store.init()
-            audit_id, result = protocol_run.create_from_protocol(store, proto, frame_path,
-                                                                 reference_date=reference)
+            identity.require_coordinator(store, "skapa granskningar")
+            audit_id, result = protocol_run.create_from_protocol(
+                store, proto, frame_path, reference_date=reference,
+                created_by=identity.current(store), key=pseudonym.key(key_path, create=True))
     sample = result.sample
     if as_json:
         out = {

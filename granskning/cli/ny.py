@@ -33,6 +33,11 @@ där ärendet letas upp på sitt id.
 Med --personnummer räknas kön och ålder fram ur personnumret (åldern vid
 referensdatumet, standard: dagen då urvalet drogs). Personnumret sparas aldrig.
 
+Ärendena sparas under pseudonymer (Ä-…), gjorda med enhetens nyckel
+(GRANSKNING_NYCKEL eller nyckelfilen, som skapas med rättigheterna 0600 första
+gången). Samordnaren skriver ut listan tillbaka till de verkliga id:na med
+granskning lista.
+
 Exempel:
 
 \b
@@ -73,6 +78,10 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               help="Kolumnen med ärendets handläggare.")
 @click.option("--referensdatum", "reference", metavar="ÅÅÅÅ-MM-DD", callback=_date,
               help="Dag då åldern räknas (standard: dagen då urvalet drogs).")
+@click.option("--nyckel", "key_path", metavar="FIL", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Nyckelfilen för pseudonymer (standard: GRANSKNING_NYCKEL, annars "
+                   "~/.config/granskning/nyckel, som skapas första gången).")
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def ny(
@@ -88,6 +97,7 @@ def ny(
     pnr: str | None,
     case_worker: str | None,
     reference: dt.date | None,
+    key_path: Path | None,
     url: str | None,
     as_json: bool,
 ) -> None:
@@ -98,12 +108,13 @@ def ny(
                                 ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
                                 ("--handlaggare", case_worker)) if v is not None]
         ny_from_protocol(protocol, frame_path, given=given, check_only=check_only, reference=reference,
-                         url=url, as_json=as_json)
+                         url=url, as_json=as_json, key_path=key_path)
         return
     missing = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title))
                if v is None]
     if missing:
         raise click.UsageError("ange ett PROTOKOLL, eller " + ", ".join(missing) + ".")
+    from granskning import identity, pseudonym
     from granskning.audit import CaseColumns, create_from_sample
     from granskning.checklist import load
     from granskning.store import Store
@@ -112,9 +123,11 @@ def ny(
     chk = load(checklist)
     with Store.open(url) as store:
         store.init()
+        identity.require_coordinator(store, "skapa granskningar")
         audit_id = create_from_sample(
             store, sample_path, chk, title, kind,
             columns=columns, frame_path=frame_path, reference_date=reference,
+            created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
         )
         cases = store.cases(audit_id)
     n_cases = sum(not c.reserve for c in cases)
