@@ -29,12 +29,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("granskning.cli.demo", "demo", "Kör huvudjobbet på medföljande exempeldata."),
     "checklista": ("granskning.cli.checklista", "checklista", "Validera och visa checklistor."),
     "skatta": ("granskning.cli.skatta", "skatta", "Skatta medelvärde, total eller andel ur ett stratifierat urval."),
-    "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status)."),
+    "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status, anvandare)."),
     "tilldela": ("granskning.cli.tilldela", "tilldela", "Fördela urvalets ärenden mellan granskare."),
     "ny": ("granskning.cli.ny", "ny", "Skapa en granskning av ett urval med en checklista."),
     "kontroll": ("granskning.cli.kontroll", "kontroll", "Svara på checklistan ärende för ärende (interaktivt)."),
     "svar": ("granskning.cli.svar", "svar", "Exportera och importera svar i en Excel-mall."),
     "analys": ("granskning.cli.analys", "analys", "Tabeller, indikatorer, tester och jämställdhetsanalys av svaren."),
+    "historik": ("granskning.cli.historik", "historik", "Visa vem som ändrade vad och när i en granskning."),
+    "lista": ("granskning.cli.lista", "lista", "Samordnarens lista: pseudonym och verkligt ärende-id (sekretess)."),
     "rapport": ("granskning.cli.rapport", "rapport", "Skriv granskningsrapporten (PDF) eller internkontrollens sammanställning, med tabeller (XLSX)."),
 }
 

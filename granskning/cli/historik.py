@@ -1,0 +1,71 @@
+"""``granskning historik``: who changed what and when in an audit."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from granskning.cli.db import DB_HELP
+
+HELP = """Visa historiken för en granskning: varje svar som sparats, ändrats eller
+tagits bort, varje tilldelning och varje ärende som markerats som klart, med
+vem, när, före och efter.
+
+Historiken kan bara utökas; ingen kan ändra eller ta bort rader i den. På en
+PostgreSQL-databas ser en granskare bara historiken för sina egna ärenden.
+
+\b
+  granskning historik --granskning 1
+  granskning historik --granskning 1 --arende Ä-K7QX2MBD4N
+"""
+
+
+@click.command(name="historik", help=HELP, options_metavar="[FLAGGOR]")
+@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
+              help="Granskningens id.")
+@click.option("--arende", "case", metavar="ÄRENDE", default=None,
+              help="Bara ett ärende: pseudonymen (Ä-…), eller det verkliga id:t om du har "
+                   "nyckeln.")
+@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
+              help="Vem du är (SQLite; på PostgreSQL den du loggar in som).")
+@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Skriv historiken som JSON.")
+def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | None,
+             as_json: bool) -> None:
+    from granskning import identity, trail
+    from granskning.store import Store
+
+    with Store.open(url) as store:
+        identity.current(store, reviewer)  # refuses a --granskare that is not you
+        audit = store.audit(audit_id)
+        case_id = None if case is None else _find_case(store, audit_id, case)
+        frame = trail.history(store, audit_id, case_id)
+    if as_json:
+        click.echo(json.dumps({"granskning": audit_id, "titel": audit.title, "ärende": case_id,
+                               "händelser": trail.as_json(frame)}, ensure_ascii=False))
+        return
+    title = f"Historik för granskning {audit_id}: {audit.title}"
+    if case_id is not None:
+        title += f", ärende {case_id}"
+    click.echo(trail.render(frame, title=title))
+
+
+def _find_case(store, audit_id: int, given: str) -> str:
+    """Return the stored id for ``--arende``: as given, or the pseudonym of a real id."""
+    from granskning import pseudonym
+    from granskning.errors import InputError
+    from granskning.store_values import case_key, show_case_id
+
+    text = case_key(given)
+    known = {c.case_id for c in store.cases(audit_id)}
+    if text in known:
+        return text
+    if not pseudonym.is_pseudonym(text):
+        try:
+            alias = pseudonym.case(pseudonym.key(), text)
+        except InputError:
+            alias = None
+        if alias in known:
+            return alias
+    raise InputError(f"Ärendet {show_case_id(text)} finns inte i granskning {audit_id}.")
