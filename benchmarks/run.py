@@ -3,7 +3,7 @@
 Sections (run all, or name some: ``python benchmarks/run.py urval start``):
 
 - ``start``: wall time of ``granskning --help`` and each subcommand's help.
-- ``svar``, ``session``, ``analys``, ``rapport``: the feature benchmarks in
+- ``svar``, ``session``, ``analys``, ``rapport``, ``samtidighet``: the feature benchmarks in
   ``benchmarks/bench_*.py`` (answer commit time, time to the first prompt,
   national-scale analysis against samplics, report rendering).
 - ``urval``: on a 2 000 000-row case export with 11 districts, (a) reading the
@@ -95,6 +95,7 @@ SECTIONS = {
     "session": _script("bench_session", "Kontroll: tid till första frågan (mål < 0,5 s) och per svar"),
     "analys": _script("bench_analysis", "Analys: 290 strata × 30 ärenden × 40 frågor"),
     "rapport": _script("bench_report", "Rapport: demogranskningen och 290 strata"),
+    "samtidighet": _script("bench_concurrency", "Samtidighet: 20 granskare på PostgreSQL"),
 }
 
 

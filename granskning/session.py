@@ -450,7 +450,7 @@ class Session:
         return [
             f"{who} har {what} {label}{when}, efter att du läste det.",
             f"Det sparade svaret: {shown(conflict.current_value)}",
-            f"Ditt svar:          {shown(mine)}",
+            f"Ditt svar: {shown(mine)}",
         ]
 
     def tidy(self, case_id: str) -> tuple[str, ...]:
