@@ -57,7 +57,9 @@ SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
 CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
 INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
 MAX_ROWS = 100_000
-MAX_CELL = 32_767  # Excel's own limit on the characters in one cell
+# Excel holds at most 32 767 characters in a cell, and openpyxl silently cuts a longer
+# cell to 32 767 when it reads one: a cell that long may have lost its end, so it is refused.
+MAX_CELL = 32_766
 MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
 
 
@@ -529,8 +531,8 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
         qid, is_motivation = _split(key)
         q = chk.question(qid)
         if isinstance(raw, str) and len(raw) > MAX_CELL:
-            errors.append(InputError(f"texten är för lång ({len(raw)} tecken; högst {MAX_CELL})",
-                                     file=file, row=row, column=key))
+            errors.append(InputError(f"texten är för lång ({len(raw)} tecken eller fler; högst "
+                                     f"{MAX_CELL})", file=file, row=row, column=key))
             continue
         try:
             if is_motivation or q.type == "fritext":

@@ -41,6 +41,7 @@ from granskning.store_values import (
     case_row,
     decode,
     encode,
+    encode_answer,
     required_text,
     show_case_id,
 )
@@ -640,7 +641,7 @@ class Store:
         if value is None:
             raise InputError("Ett svar kan inte vara tomt; ta bort svaret i stället.")
         return self._write_answer(
-            audit_id, case_id, question_id, encode(value), who, expected_version
+            audit_id, case_id, question_id, encode_answer(value), who, expected_version
         )
 
     def delete_answer(
@@ -807,7 +808,7 @@ class Store:
             (
                 case_key(case_id),
                 required_text(question_id, "fråge-id"),
-                None if value is None else encode(value),
+                None if value is None else encode_answer(value),
             )
             for case_id, question_id, value in changes
         ]

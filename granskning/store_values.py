@@ -55,6 +55,20 @@ def encode(value: Any, *, what: str = "svaret") -> str:
         raise InputError(f"Värdet i {what} går inte att spara som JSON ({exc}).") from None
 
 
+MAX_ANSWER_CHARS = 100_000  # about 40 pages of text: no checklist answer is longer
+
+
+def encode_answer(value: Any) -> str:
+    """Return an answer as JSON text; InputError when it is longer than MAX_ANSWER_CHARS."""
+    text = encode(value)
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InputError(
+            f"Svaret är för långt ({len(text):,} tecken; högst {MAX_ANSWER_CHARS:,}).".replace(
+                ",", " ")
+        )
+    return text
+
+
 def decode(text: str | None) -> Any:
     """Return the value of stored JSON text (None stays None)."""
     return None if text is None else json.loads(text)
