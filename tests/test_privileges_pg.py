@@ -202,3 +202,48 @@ def test_cli_db_anvandare_and_roles(roles):
 def test_roles_need_postgresql(tmp_path):
     r = CliRunner().invoke(cli, ["db", "init", "--roller", "--db", str(tmp_path / "g.db")])
     assert r.exit_code == 2 and "finns bara i en PostgreSQL-databas" in r.stderr
+
+
+@pytest.mark.slow
+def test_whole_chain_on_postgresql_as_coordinator_and_reviewers(tmp_path):
+    """ny, tilldela, answers by two reviewers, rapport: the published Table 2 comes out.
+
+    The coordinator is a member of granskning_samordnare, not the owner of the
+    tables, so this shows the GRANTs and policies are enough for the whole chain.
+    Reference: SEED-004 table 2 (DOMAIN.md §2.2), F7 "Ja" per district and in total,
+    reproduced by the demo's simulated answers (granskning.demo_answers).
+    """
+    from openpyxl import load_workbook
+
+    from granskning import demo_answers
+    from granskning.exempel import export_path
+
+    runner = CliRunner()
+    with role_database(pg_server_url(), PEOPLE) as rdb:
+        sam, anna, bo = rdb.url("sam"), rdb.url("anna"), rdb.url("bo")
+        r = runner.invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(export_path()),
+                                "--db", sam])
+        assert r.exit_code == 0, r.output
+        names = f"{rdb.names['anna']},{rdb.names['bo']}"
+        r = runner.invoke(cli, ["tilldela", "--granskning", "1", "--granskare", names,
+                                "--db", sam])
+        assert r.exit_code == 0, r.output
+        with Store.open(sam) as s:
+            cases = s.cases_frame(1)
+        drawn = cases[~cases["reserve"]]
+        answers = demo_answers.preassessment_answers(drawn)
+        owner = dict(zip(drawn["case_id"], drawn["reviewer"], strict=True))
+        for url in (anna, bo):
+            with Store.open(url) as s:
+                me = identity.current(s)
+                mine = [c for c in demo_answers.changes(answers) if owner[c[0]] == me]
+                assert len(mine) > 0 and s.set_answers(1, mine, who=me) == len(mine)
+        r = runner.invoke(cli, ["analys", "--granskning", "1", "--db", anna, "--json"])
+        assert r.exit_code == 2 and "Bara samordnare får analysera" in r.stderr
+        out = tmp_path / "tabeller.xlsx"
+        r = runner.invoke(cli, ["rapport", "--granskning", "1", "--ut", str(out), "--db", sam])
+        assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    f7 = wb[next(s for s in wb.sheetnames if s.startswith("F7 "))]
+    row = next(r for r in f7.iter_rows(values_only=True) if r[0] == "Ja")
+    assert list(row[1:]) == [4, 3, 4, 5, 5, 8, 2, 4, 2, 10, 5, 52]  # SEED-004 table 2

@@ -96,10 +96,13 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
         if given or ignore:
             raise click.UsageError(f"{', '.join(given) or '--ovriga'} kan inte användas med --granskning "
                                    "(stratum, kön, ålder och populationsstorlekar finns i databasen).")
+        from granskning import identity
         from granskning.analysis_io import analyse_audit
         from granskning.store import Store
 
         with Store.open(url) as store:
+            # A reviewer sees only their own cases (PostgreSQL): no partial analyses.
+            identity.require_coordinator(store, "analysera en granskning")
             result = analyse_audit(store, audit_id, checklist=checklist, **options)
     else:
         if not checklist or not strata:

@@ -64,11 +64,13 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
         raise InputError("--analys-text och --maskera-under hör till granskningsrapporten.")
     if kind == "granskning" and not outputs:
         raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
-    from granskning import report
+    from granskning import identity, report
     from granskning.store import Store
 
     summary = None
     with Store.open(url) as store:
+        # A reviewer sees only their own cases (PostgreSQL): no report on part of the sample.
+        identity.require_coordinator(store, "skriva rapporter")
         if kind == "internkontroll":
             from granskning import report_ik
 
