@@ -256,6 +256,20 @@ class Store:
         with self._tx(write=True) as conn:
             return store_roles.add_user(conn, name, role, password=password)
 
+    def unknown_logins(self, names: list[str]) -> list[str]:
+        """Return the names that are not login roles on this PostgreSQL server ([] on SQLite)."""
+        if self.dialect == "sqlite" or not names:
+            return []
+        with self._tx(write=False) as conn:
+            found = set(
+                conn.exec_driver_sql(
+                    "SELECT rolname FROM pg_catalog.pg_roles WHERE rolcanlogin "
+                    "AND rolname = ANY(%(names)s)",
+                    {"names": list(names)},
+                ).scalars()
+            )
+        return [n for n in names if n not in found]
+
     def roles_ready(self) -> bool:
         """Return True when the group roles exist (PostgreSQL); False on SQLite."""
         if self.dialect == "sqlite":

@@ -169,6 +169,16 @@ def test_cli_as_reviewer(roles):
     r = runner.invoke(cli, ["tilldela", "--granskning", "1", "--granskare", anna,
                             "--db", roles.url("anna")])
     assert r.exit_code == 2 and "Bara samordnare får tilldela ärenden" in r.stderr
+    r = runner.invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", "ram.csv",
+                            "--db", roles.url("anna")])
+    assert r.exit_code == 2 and "Bara samordnare får skapa granskningar" in r.stderr
+    r = runner.invoke(cli, ["lista", "--granskning", "1", "--urval", "urval.xlsx",
+                            "--db", roles.url("anna")])
+    assert r.exit_code == 2 and "Bara samordnare får skriva ut listan" in r.stderr
+    r = runner.invoke(cli, ["tilldela", "--granskning", "1", "--granskare",
+                            f"{anna},Okänd Person", "--db", roles.url("sam")])
+    assert r.exit_code == 0, r.output
+    assert 'Obs! "Okänd Person" är ingen inloggning' in r.stderr and anna not in r.stderr
     r = runner.invoke(cli, ["kontroll", "--granskning", "1", "--granskare", "bo",
                             "--db", roles.url("anna")])
     assert r.exit_code == 2 and f'("{anna}")' in r.stderr and "Traceback" not in r.output

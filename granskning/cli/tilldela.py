@@ -69,6 +69,10 @@ def tilldela(
             store, audit_id, names, per_stratum=per_stratum, peer=kollegial, reassign=reassign,
             who=identity.current(store),
         )
+        for name in store.unknown_logins(names):
+            click.echo(f'Obs! "{name}" är ingen inloggning i databasen och kan inte se sina '
+                       f"ärenden förrän den finns: granskning db anvandare NAMN --roll granskare",
+                       err=True)
     if as_json:
         payload = {
             "granskning": result.audit_id,
