@@ -14,6 +14,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# CI (make test sets GRANSKNING_REQUIRE_PG) runs the property tests with a fixed seed so a
+# submission is judged on the same examples every time; run plain pytest to explore anew.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("GRANSKNING_REQUIRE_PG") == "1":
+    settings.load_profile("ci")
 
 PG_ENV = "GRANSKNING_TEST_PG"
 REQUIRE_PG_ENV = "GRANSKNING_REQUIRE_PG"

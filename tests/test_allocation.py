@@ -194,5 +194,7 @@ def test_equal_shares_differ_by_at_most_one_among_uncapped_strata(pop, data):
     uncapped = df.loc[~df["takes_all"], "n"]
     if len(uncapped):
         assert uncapped.max() - uncapped.min() <= 1
-        # a capped stratum never holds more than an uncapped one could take
-        assert (df.loc[df["takes_all"], "n"] <= uncapped.max()).all()
+        # a capped stratum never holds more than an uncapped one could take; a stratum whose
+        # share rounds up to exactly N_h counts as taken whole (N = 28, 86, 86, total 199 gives
+        # 28, 86, 85: the 86 is capped, the 85 not)
+        assert (df.loc[df["takes_all"], "n"] <= uncapped.max() + 1).all()
