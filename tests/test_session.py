@@ -109,8 +109,9 @@ def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseExcept
     """Run the prompts on ``keys``; return (printed text, prompt screen, exception).
 
     A string is sent at once: prompts answered from type-ahead are never drawn
-    with their choices.  A list is sent piece by piece, 0.3 s apart, so that
-    each prompt is drawn (and its validation message shown) before the next keys.
+    with their choices.  A list is sent piece by piece, each piece once the
+    screen has changed and settled, so that each prompt is drawn (and its
+    validation message shown) before the next keys, however loaded the machine.
     """
     screen, printed = Screen(), io.StringIO()
     error: BaseException | None = None
@@ -120,8 +121,18 @@ def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseExcept
             sender = None
         else:
             def send() -> None:
+                seen = ""
                 for chunk in [*keys, CTRL_C]:
-                    time.sleep(0.3)
+                    deadline = time.monotonic() + 20  # a guard against a hang, not a timing
+                    while time.monotonic() < deadline:
+                        now = screen.buf.getvalue()
+                        if now != seen:
+                            time.sleep(0.05)
+                            if screen.buf.getvalue() == now:
+                                break
+                        else:
+                            time.sleep(0.01)
+                    seen = screen.buf.getvalue()
                     inp.send_text(chunk)
 
             sender = threading.Thread(target=send, daemon=True)
