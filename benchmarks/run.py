@@ -74,16 +74,41 @@ def bench_urval() -> None:
     print(f"  kvot (b)/(a) = {b / a:.2f}  (mål ≤ 1,5)   kvot (b)/(c) = {b / c:.2f}  (mål < 1)")
 
 
-def _script(name: str, title: str):
+SAMPLICS = DATA / "samplics-lib"
+
+
+def _samplics() -> Path | None:
+    """Install samplics for the comparison, outside .venv (it pulls in pyarrow, which would
+    change pandas' default string storage for the whole project)."""
+    if not (SAMPLICS / "samplics").exists():
+        print("  Installerar samplics (bara för jämförelsen) i bench-data/samplics-lib ...", flush=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--target", str(SAMPLICS), "--no-deps", "samplics", "polars", "polars-runtime-32"],
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            print("  samplics kunde inte installeras; jämförelsen hoppas över:", proc.stderr.strip()[-300:])
+            return None
+    return SAMPLICS
+
+
+def _script(name: str, title: str, *, extra_path=None):
     """Return a section that runs ``benchmarks/<name>.py`` (written per feature) in the same run."""
 
     def section() -> None:
+        import os
+
         script = ROOT / "benchmarks" / f"{name}.py"
         print(title)
         if not script.exists():
             print(f"  (saknas: {script.name})")
             return
-        subprocess.run([sys.executable, str(script)], check=True)
+        env = dict(os.environ)
+        path = extra_path() if extra_path else None
+        if path is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
+        subprocess.run([sys.executable, str(script)], check=True, env=env)
 
     return section
 
@@ -93,7 +118,7 @@ SECTIONS = {
     "urval": bench_urval,
     "svar": _script("bench_store", "Svar: tid för att spara ett svar (SQLite, mål < 20 ms)"),
     "session": _script("bench_session", "Kontroll: tid till första frågan (mål < 0,5 s) och per svar"),
-    "analys": _script("bench_analysis", "Analys: 290 strata × 30 ärenden × 40 frågor"),
+    "analys": _script("bench_analysis", "Analys: 290 strata × 30 ärenden × 40 frågor", extra_path=_samplics),
     "rapport": _script("bench_report", "Rapport: demogranskningen och 290 strata"),
     "samtidighet": _script("bench_concurrency", "Samtidighet: 20 granskare på PostgreSQL"),
 }
