@@ -66,7 +66,7 @@ PERCENT_COLUMNS = {"rate", "low", "high", "estimate", "se", "girls_rate", "girls
                    "difference_high", "min_detectable_difference"}
 
 
-def _cell(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
     """Return a value openpyxl can store: numpy scalars as Python, NaN as an empty cell."""
     if hasattr(value, "item"):
         value = value.item()
@@ -125,7 +125,7 @@ def _write(analysis: Analysis, path: Path) -> None:
                  bold)
     _about_sheet(wb.create_sheet("Om analysen"), analysis, bold)
     if analysis.record:
-        _record_sheet(wb.create_sheet("Urvalsprotokoll"), analysis.record, bold)
+        record_sheet(wb.create_sheet("Urvalsprotokoll"), analysis.record, bold)
     for ws in wb.worksheets:
         ws.oddHeader.center.text = "Granskning: endast antal och andelar"
         ws.oddFooter.center.text = "Sida &P av &N"
@@ -142,7 +142,7 @@ def _question_sheet(ws, analysis: Analysis, qid: str, bold) -> None:
         for cell in ws[ws.max_row]:
             cell.font = bold
         for category, row in frame.iterrows():
-            ws.append([str(category), *(_cell(v) for v in row.to_numpy())])
+            ws.append([str(category), *(cell_value(v) for v in row.to_numpy())])
             if fmt:
                 for cell in ws[ws.max_row][1:]:
                     cell.number_format = fmt
@@ -172,7 +172,7 @@ def _frame_sheet(ws, frame: pd.DataFrame, headers: dict[str, str], bold) -> None
     for cell in ws[1]:
         cell.font = bold
     for row in frame[columns].itertuples(index=False):
-        ws.append([_cell(v) for v in row])
+        ws.append([cell_value(v) for v in row])
     for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         if col in PERCENT_COLUMNS:
@@ -207,23 +207,29 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
     ws.column_dimensions["B"].width = 80
 
 
-def _record_sheet(ws, record: dict[str, Any], bold) -> None:
+def record_sheet(ws, record: dict[str, Any], bold, *, title: str | None = None) -> None:
+    """Write a draw record (urvalsprotokoll) as key/value rows and a table of strata."""
+    if title:
+        ws.append([title])
+        ws["A1"].font = bold
     for key, value in record.items():
         if key == "strata":
             continue
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
-        ws.append([key, _cell(shown)])
+        ws.append([key, cell_value(shown)])
         ws.cell(ws.max_row, 1).font = bold
     strata = record.get("strata") or []
     if strata:
+        with_reserves = any("reserver" in s for s in strata)
         ws.append([])
-        ws.append(["Stratum", "N", "n"])
+        ws.append(["Stratum", "N", "n"] + (["Reserver"] if with_reserves else []))
         for cell in ws[ws.max_row]:
             cell.font = bold
         for s in strata:
-            ws.append([s.get("stratum"), s.get("N"), s.get("n")])
+            ws.append([s.get("stratum"), s.get("N"), s.get("n")]
+                      + ([s.get("reserver")] if with_reserves else []))
     ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["B"].width = 90
 
 
 # ---------------------------------------------------------------- text

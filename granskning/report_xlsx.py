@@ -8,22 +8,12 @@ numbers of the PDF.  The draw record (urvalsprotokoll) gets the last sheet.
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
-from typing import Any
 
+from granskning.analysis_report import cell_value, record_sheet
 from granskning.report_doc import Document, Table
 
 FORMATS = {"count": "0", "percent": "0.0 %", "number": "0.0", "p": "0.000"}
-
-
-def _cell(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _table_sheet(ws, t: Table, bold) -> None:
@@ -39,7 +29,7 @@ def _table_sheet(ws, t: Table, bold) -> None:
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
     for i, row in enumerate(t.rows):
-        ws.append([_cell(v) for v in row])
+        ws.append([cell_value(v) for v in row])
         for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
             if kind in FORMATS and isinstance(cell.value, (int, float)):
                 cell.number_format = FORMATS[kind]
@@ -55,27 +45,6 @@ def _table_sheet(ws, t: Table, bold) -> None:
         width = max([min(len(col), 30)] + values) + 2
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 70 if i == 1 else 40)
     ws.freeze_panes = "B3"
-
-
-def _record_sheet(ws, record: dict[str, Any], bold) -> None:
-    ws.append(["Urvalsprotokoll"])
-    ws["A1"].font = bold
-    for key, value in record.items():
-        if key == "strata":
-            continue
-        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
-        ws.append([key, _cell(shown)])
-        ws.cell(ws.max_row, 1).font = bold
-    strata = record.get("strata") or []
-    if strata:
-        ws.append([])
-        ws.append(["Stratum", "N", "n", "Reserver"])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
-        for s in strata:
-            ws.append([s.get("stratum"), s.get("N"), s.get("n"), s.get("reserver")])
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 90
 
 
 def write_xlsx(doc: Document, path: str | Path) -> Path:
@@ -96,7 +65,7 @@ def write_xlsx(doc: Document, path: str | Path) -> Path:
         names.add(t.sheet.casefold())
         _table_sheet(wb.create_sheet(t.sheet), t, bold)
     if doc.record:
-        _record_sheet(wb.create_sheet("Urvalsprotokoll"), doc.record, bold)
+        record_sheet(wb.create_sheet("Urvalsprotokoll"), doc.record, bold, title="Urvalsprotokoll")
     for ws in wb.worksheets:
         ws.oddFooter.center.text = "Sida &P av &N"
     wb.save(str(path))
