@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import granskning
+from granskning import bundled as bundled_files
 from granskning.errors import InputError
 
 TYPES = ("janej", "enval", "flerval", "tal", "datum", "fritext")
@@ -326,31 +326,17 @@ def load(path: str | Path) -> Checklist:
 
 def bundled_dir() -> Path:
     """Return the directory of the checklists shipped with the tool."""
-    return Path(granskning.__file__).resolve().parent.parent / "checklists"
+    return bundled_files.directory("checklists")
 
 
 def bundled() -> list[Path]:
     """Return the bundled checklist files, sorted by name."""
-    d = bundled_dir()
-    return sorted(d.glob("*.yaml")) if d.is_dir() else []
+    return bundled_files.files("checklists")
 
 
 def resolve(name: str | Path) -> Path:
     """Return the file for a path or a bundled checklist id; InputError when neither exists."""
-    p = Path(name)
-    if p.is_file():
-        return p
-    if p.exists():
-        raise InputError(f"{name} är ingen fil")
-    candidate = bundled_dir() / f"{name}.yaml"
-    if "/" not in str(name) and "\\" not in str(name) and candidate.is_file():
-        return candidate
-    ids = [f.stem for f in bundled()]
-    import difflib
-
-    close = difflib.get_close_matches(str(name), ids, n=1)
-    hint = f' Menade du "{close[0]}"?' if close else ""
-    raise InputError(f'hittar varken filen eller den medföljande checklistan "{name}".{hint}')
+    return bundled_files.resolve("checklists", name, what="den medföljande checklistan")
 
 
 def _display(p: Path) -> str:

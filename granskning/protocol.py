@@ -439,25 +439,20 @@ def report_date(protocol: Protocol, today: dt.date | None = None) -> str:
 
 def bundled_dir() -> Path:
     """Return the directory of the protocols shipped with the tool."""
-    import granskning
+    from granskning import bundled as bundled_files
 
-    return Path(granskning.__file__).resolve().parent.parent / "protocols"
+    return bundled_files.directory("protocols")
 
 
 def bundled() -> list[Path]:
     """Return the bundled protocol files, sorted by name."""
-    d = bundled_dir()
-    return sorted(d.glob("*.yaml")) if d.is_dir() else []
+    from granskning import bundled as bundled_files
+
+    return bundled_files.files("protocols")
 
 
 def resolve(name: str | Path) -> Path:
     """Return the file for a path or a bundled protocol id; InputError when neither exists."""
-    p = Path(name)
-    if p.is_file():
-        return p
-    candidate = bundled_dir() / f"{name}.yaml"
-    if "/" not in str(name) and "\\" not in str(name) and candidate.is_file():
-        return candidate
-    ids = ", ".join(f.stem for f in bundled())
-    raise InputError(f'hittar varken filen eller det medföljande protokollet "{name}". '
-                     f"Medföljande: {ids}.")
+    from granskning import bundled as bundled_files
+
+    return bundled_files.resolve("protocols", name, what="det medföljande protokollet")
