@@ -81,23 +81,28 @@ def _records(df, columns: dict[str, str]) -> list[dict]:
 # --- felmarginal ----------------------------------------------------------------------
 
 
+def _population_and_confidence(f):
+    """Add the --population and --konfidens options shared by felmarginal and storlek."""
+    f = click.option(
+        "--konfidens",
+        default="0.95",
+        show_default=True,
+        metavar="NIVÅ",
+        help="Konfidensnivå som andel mellan 0 och 1.",
+    )(f)
+    return click.option(
+        "--population",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Populationens storlek (ger ändlighetskorrektion).",
+    )(f)
+
+
 @click.command(context_settings=CONTEXT, options_metavar="[FLAGGOR]")
 @click.argument("ram", required=False, type=click.Path(dir_okay=False))
 @click.option("--n", "n", type=int, default=None, metavar="N", help="Urvalets storlek.")
-@click.option(
-    "--population",
-    type=int,
-    default=None,
-    metavar="N",
-    help="Populationens storlek (ger ändlighetskorrektion).",
-)
-@click.option(
-    "--konfidens",
-    default="0.95",
-    show_default=True,
-    metavar="NIVÅ",
-    help="Konfidensnivå som andel mellan 0 och 1.",
-)
+@_population_and_confidence
 @click.option(
     "--andel",
     default=None,
@@ -304,20 +309,7 @@ def _stratified_margin_output(strata, confidence, as_json) -> None:
     metavar="E",
     help="Önskad felmarginal. " + PERCENT_RULE,
 )
-@click.option(
-    "--population",
-    type=int,
-    default=None,
-    metavar="N",
-    help="Populationens storlek (ger ändlighetskorrektion).",
-)
-@click.option(
-    "--konfidens",
-    default="0.95",
-    show_default=True,
-    metavar="NIVÅ",
-    help="Konfidensnivå som andel mellan 0 och 1.",
-)
+@_population_and_confidence
 @click.option(
     "--andel", default=None, metavar="P", help="Förväntad andel (standard 50 %). " + PERCENT_RULE
 )
