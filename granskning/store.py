@@ -746,30 +746,8 @@ class Store:
 
     def history(self, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
         """Return the answer history (oldest first): who changed what, when, old and new."""
-        import pandas as pd
-
-        sa, s = _sql()
-        self._require_schema()
-        h = s.answer_history
-        query = sa.select(h).where(h.c.audit_id == audit_id).order_by(h.c.id)
-        if case_id is not None:
-            query = query.where(h.c.case_id == case_key(case_id))
-        with self._tx(write=False) as conn:
-            self._check_audit(conn, audit_id)
-            rows = conn.execute(query).all()
-        columns = [c.name for c in h.columns]
-        records = [
-            {
-                **r._asdict(),
-                "old_value": decode(r.old_value),
-                "new_value": decode(r.new_value),
-            }
-            for r in rows
-        ]
-        frame = pd.DataFrame(records, columns=columns)
-        for col in ("old_value", "new_value"):  # keep JSON values as they are (None, bool …)
-            frame[col] = pd.Series([r[col] for r in records], index=frame.index, dtype=object)
-        return frame
+        _sa, s = _sql()
+        return self._trail(s.answer_history, audit_id, case_id, keep=("old_value", "new_value"))
 
     def changes(self, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
         """Return the trail of the audit, its cases and assignments (oldest first).
@@ -777,24 +755,31 @@ class Store:
         Columns: those of ``change_log``; ``old_value``/``new_value`` decoded from JSON.
         With ``case_id``, only rows about that case.
         """
+        _sa, s = _sql()
+        return self._trail(s.change_log, audit_id, case_id, keep=("case_id", "old_value", "new_value"))
+
+    def _trail(self, table: Any, audit_id: int, case_id: Any | None, *, keep: tuple[str, ...]) -> pd.DataFrame:
+        """Return the rows of a history table for an audit (and case), JSON values decoded.
+
+        The ``keep`` columns are kept as Python objects (None stays None, bools stay bools).
+        """
         import pandas as pd
 
-        sa, s = _sql()
+        sa, _s = _sql()
         self._require_schema()
-        t = s.change_log
-        query = sa.select(t).where(t.c.audit_id == audit_id).order_by(t.c.id)
+        query = sa.select(table).where(table.c.audit_id == audit_id).order_by(table.c.id)
         if case_id is not None:
-            query = query.where(t.c.case_id == case_key(case_id))
+            query = query.where(table.c.case_id == case_key(case_id))
         with self._tx(write=False) as conn:
             self._check_audit(conn, audit_id)
             rows = conn.execute(query).all()
-        columns = [c.name for c in t.columns]
+        columns = [c.name for c in table.columns]
         records = [
             {**r._asdict(), "old_value": decode(r.old_value), "new_value": decode(r.new_value)}
             for r in rows
         ]
         frame = pd.DataFrame(records, columns=columns)
-        for col in ("case_id", "old_value", "new_value"):  # None stays None
+        for col in keep:
             frame[col] = pd.Series([r[col] for r in records], index=frame.index, dtype=object)
         return frame
 
