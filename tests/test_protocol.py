@@ -196,3 +196,19 @@ def test_ny_protocol_usage_errors_exit_2(tmp_path):
     r = runner.invoke(cli, ["urval", str(exempel.export_path()), "--protokoll",
                             str(protocol.resolve("oppenvard-2024"))])
     assert r.exit_code == 2 and "granskning ny PROTOKOLL" in r.stderr
+
+
+def test_ny_protocol_writes_the_coordinators_sample_workbook(tmp_path):
+    from granskning.sampling import verify
+
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    out = tmp_path / "urval.xlsx"
+    r = CliRunner().invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()),
+                                 "--db", db, "--urval-ut", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["urvalsarbetsbok"] == str(out)
+    v = verify(out, exempel.export_path())  # the workbook re-derives from the frame
+    assert v.identical and v.n == 286
+    bad = CliRunner().invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()),
+                                   "--db", db, "--urval-ut", str(tmp_path / "u.docx")])
+    assert bad.exit_code == 2 and "okänt filformat" in bad.stderr

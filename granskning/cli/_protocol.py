@@ -21,8 +21,12 @@ def ny_from_protocol(
     url: str | None,
     as_json: bool,
     key_path: Path | None = None,
+    sample_out: Path | None = None,
 ) -> None:
-    """Draw the protocol's sample from the frame and (unless ``check_only``) store the audit."""
+    """Draw the protocol's sample from the frame and (unless ``check_only``) store the audit.
+
+    With ``sample_out`` the sample workbook (real ids; the coordinator's list) is written too.
+    """
     if frame_path is None:
         raise InputError("ange ramen med --ram RAM (ärendeförteckningen urvalet dras ur).")
     if given:
@@ -33,6 +37,10 @@ def ny_from_protocol(
 
     proto = load(protocol)
     check_against_checklist(proto)
+    if sample_out is not None:
+        from granskning.samplebook import output_format
+
+        output_format(sample_out)  # refuse an unknown format before any work
     if check_only:
         result = protocol_run.draw(proto, frame_path)
         audit_id = None
@@ -47,6 +55,10 @@ def ny_from_protocol(
                 store, proto, frame_path, reference_date=reference,
                 created_by=identity.current(store), key=pseudonym.key(key_path, create=True))
     sample = result.sample
+    if sample_out is not None:
+        from granskning.samplebook import write_sample
+
+        write_sample(sample, sample_out)
     if as_json:
         out = {
             "granskning": audit_id,
@@ -56,6 +68,7 @@ def ny_from_protocol(
             "reserver": len(sample.reserves),
             "checklista": proto.checklist,
             "fingeravtryck": result.fingerprint,
+            "urvalsarbetsbok": str(sample_out) if sample_out is not None else None,
             "strata": [{"stratum": s["stratum"], "N": s["N"], "n": s["n"]} for s in sample.record["strata"]],
         }
         if result.controls:
@@ -73,6 +86,8 @@ def ny_from_protocol(
                    "avvikelser för att kontrollen ska visas fungera.")
     click.echo(f"Urvalets fingeravtryck: {show_fingerprint(result.fingerprint)} "
                f"(SHA-256 {result.fingerprint})")
+    if sample_out is not None:
+        click.echo(f"Urvalsarbetsboken (samordnarens lista, sekretess enligt OSL 26 kap.): {sample_out}")
     if audit_id is None:
         click.echo("Inget sparades (--kontrollera-urval).")
         return

@@ -82,6 +82,10 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               type=click.Path(dir_okay=False, path_type=Path),
               help="Nyckelfilen för pseudonymer (standard: GRANSKNING_NYCKEL, annars "
                    "~/.config/granskning/nyckel, som skapas första gången).")
+@click.option("--urval-ut", "sample_out", metavar="FIL", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Med PROTOKOLL: skriv också urvalsarbetsboken (samordnarens lista med verkliga "
+                   "ärende-id, sekretess enligt OSL 26 kap.) till FIL (.xlsx, .csv eller .json).")
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def ny(
@@ -98,9 +102,12 @@ def ny(
     case_worker: str | None,
     reference: dt.date | None,
     key_path: Path | None,
+    sample_out: Path | None,
     url: str | None,
     as_json: bool,
 ) -> None:
+    if protocol is None and sample_out is not None:
+        raise click.UsageError("--urval-ut används med ett PROTOKOLL (annars finns arbetsboken redan).")
     if protocol is not None:
         from granskning.cli._protocol import ny_from_protocol
 
@@ -108,7 +115,7 @@ def ny(
                                 ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
                                 ("--handlaggare", case_worker)) if v is not None]
         ny_from_protocol(protocol, frame_path, given=given, check_only=check_only, reference=reference,
-                         url=url, as_json=as_json, key_path=key_path)
+                         url=url, as_json=as_json, key_path=key_path, sample_out=sample_out)
         return
     missing = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title))
                if v is None]
