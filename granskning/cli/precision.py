@@ -282,12 +282,7 @@ def _stratified_margin_output(strata, confidence, as_json) -> None:
             }
         )
         return
-    width = max(7, *(len(str(s)) for s in r.strata["stratum"]))
-    lines = [f"{'Stratum':<{width}}  {'N':>7}  {'n':>5}  Felmarginal"]
-    for row in r.strata.itertuples():
-        lines.append(
-            f"{row.stratum!s:<{width}}  {heltal(row.N):>7}  {heltal(row.n):>5}  {_pp(row.margin)}"
-        )
+    lines = _strata_lines(r.strata)
     lines += [
         "",
         f"Hela populationen (vägd efter N): {_pp(r.margin)} "
@@ -418,14 +413,7 @@ def storlek(
         return
     from granskning.fmt import tal
 
-    width = max(7, *(len(str(s)) for s in r.allocation["stratum"]))
-    lines = [f"{'Stratum':<{width}}  {'N':>7}  {'n':>5}  Felmarginal"]
-    for row in r.allocation.itertuples():
-        note = "  (hela stratumet)" if row.takes_all else ""
-        lines.append(
-            f"{row.stratum!s:<{width}}  {heltal(row.N):>7}  {heltal(row.n):>5}  "
-            f"{_pp(row.margin)}{note}"
-        )
+    lines = _strata_lines(r.allocation)
     lines += [
         "",
         f"Minsta urvalsstorlek: {heltal(r.n)} ({r.method} fördelning)",
@@ -433,6 +421,23 @@ def storlek(
         f"uppnådd {_pp(r.margin)}, designeffekt {tal(r.design_effect, 2)}",
     ]
     click.echo("\n".join(lines))
+
+
+def _strata_lines(strata) -> list[str]:
+    """Return the per-stratum table (Stratum, N, n, Felmarginal) as text lines.
+
+    A ``takes_all`` column, when present, marks strata taken whole.
+    """
+    from granskning.fmt import heltal
+
+    width = max(7, *(len(str(s)) for s in strata["stratum"]))
+    lines = [f"{'Stratum':<{width}}  {'N':>7}  {'n':>5}  Felmarginal"]
+    for row in strata.itertuples():
+        note = "  (hela stratumet)" if getattr(row, "takes_all", False) else ""
+        lines.append(
+            f"{row.stratum!s:<{width}}  {heltal(row.N):>7}  {heltal(row.n):>5}  {_pp(row.margin)}{note}"
+        )
+    return lines
 
 
 # --- stickprov ----------------------------------------------------------------------------
