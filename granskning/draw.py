@@ -234,13 +234,3 @@ def _ranked_frame(ids, labels, codes, keys, take, within) -> pd.DataFrame:
         },
         index=ids.index[take],
     )
-
-
-def select(
-    ranked: pd.DataFrame, sizes: Mapping[str, int], reserves: int = 0
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (sample, reserves) from ranked cases and the per-stratum sample sizes."""
-    limit = ranked["stratum"].map(dict(sizes)).fillna(0).astype("int64")
-    sample = ranked[ranked["order"] <= limit]
-    reserve = ranked[(ranked["order"] > limit) & (ranked["order"] <= limit + reserves)]
-    return sample, reserve

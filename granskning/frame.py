@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,6 @@ class Source:
     encoding: str | None = None
     separator: str | None = None
     sheet: str | None = None
-    rows: int = 0
 
     def describe(self) -> str:
         """Return a short Swedish description such as ``CSV, Windows-1252, semikolon``."""
@@ -63,7 +62,6 @@ class Frame:
     rows_kept: int
     filter: str | None = None
     excluded: int = 0
-    notes: tuple[str, ...] = field(default=())
     seed: int | str | None = None
     keys: Any = None  # uint64 draw keys of the ids under ``seed`` (see granskning.draw)
     population: Mapping[str, int] | None = None  # stratum sizes when ``data`` holds candidates only
@@ -165,13 +163,13 @@ def _read_any(
         )
     if _is_excel(path, data):
         table, sheet_name = _read_excel(path, data, sheet, usecols)
-        source = Source(str(path), path.name, digest, "xlsx", sheet=sheet_name, rows=len(table))
+        source = Source(str(path), path.name, digest, "xlsx", sheet=sheet_name)
     else:
         if sheet is not None:
             raise InputError("--blad kan bara användas med Excel-filer (.xlsx).", file=path)
         table, encoding, sep = _read_csv(path, data, usecols)
         source = Source(
-            str(path), path.name, digest, "csv", encoding=encoding, separator=sep, rows=len(table)
+            str(path), path.name, digest, "csv", encoding=encoding, separator=sep
         )
     return table, source
 
@@ -561,8 +559,7 @@ def select(
         from granskning import expr
 
         expr.check_names(spec.expression, table.columns, source="--filter")
-        # The frame's index already holds Excel row numbers; expr adds the header offset itself.
-        mask = spec.expression.mask(table.set_axis(table.index - 2), strict=True, file=name).to_numpy()
+        mask = filter_mask(table, spec.expression, name)
         table = table[mask]
         if keys is not None:
             keys = keys[mask]
@@ -576,6 +573,16 @@ def select(
             if keys is not None:
                 keys = keys[~drop]
     return table, keys, rows_kept, excluded
+
+
+def filter_mask(table: pd.DataFrame, expression: Any, name: str) -> Any:
+    """Return which rows of a table read here satisfy a population filter (a numpy bool array).
+
+    The table's index holds Excel row numbers while expr adds the header offset
+    itself, so the rows are renumbered from 0 for it; a value that cannot be
+    compared raises with its file, row and column.
+    """
+    return expression.mask(table.set_axis(table.index - 2), strict=True, file=name).to_numpy()
 
 
 def reduce_to_candidates(

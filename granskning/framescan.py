@@ -161,7 +161,7 @@ def _merge(
     keys = np.concatenate([p["candidate_keys"] for p in parts if len(p["candidates"])])
     table, keys, _ = reduce_to_candidates(table, keys, spec, candidates)
     source = Source(
-        str(path), path.name, sha, "csv", encoding=layout.encoding, separator=layout.sep, rows=rows
+        str(path), path.name, sha, "csv", encoding=layout.encoding, separator=layout.sep
     )
     return Frame(
         data=table,

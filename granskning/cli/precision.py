@@ -219,7 +219,7 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
     import pandas as pd
 
     from granskning.allocation import allocate
-    from granskning.frame import read_table
+    from granskning.frame import filter_mask, read_table
     from granskning.tables import sv_key
 
     if not strata_col or per_stratum is None:
@@ -242,9 +242,7 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
             column=strata_col,
         )
     if expression is not None:
-        # the index holds Excel row numbers; expr adds the header offset itself
-        mask = expression.mask(table.set_axis(table.index - 2), strict=True, file=Path(ram).name)
-        values = values[mask.to_numpy()]
+        values = values[filter_mask(table, expression, Path(ram).name)]
     if values.empty:
         raise InputError("ramen innehåller inga ärenden" + (" efter filtret." if expression else "."), file=ram)
     counts = values.value_counts(sort=False)
