@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 import pytest
+from analysis_data import DISTRICTS, TABLE_1, TABLE_2
 from click.testing import CliRunner
 
 from granskning import demo_answers, exempel, protocol_run, report
@@ -18,23 +19,24 @@ from granskning.store import Store
 
 # DOMAIN.md §2.1 and §2.2: Tables 1 and 2 of the inspectors' annual report 2024 (SEED-004),
 # districts in the published order, then Total.
-PUBLISHED_F5 = {
-    "Fysiskt möte": [7, 10, 11, 6, 10, 15, 6, 9, 12, 24, 20, 130],
-    "Endast telefon": [16, 15, 7, 16, 15, 9, 19, 17, 13, 2, 6, 135],
-    "Endast brev": [3, 1, 4, 4, 1, 2, 1, 0, 1, 0, 0, 17],
-    "Ingen kontakt": [0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4],
-    "Total": [26] * 11 + [286],
-}
-PUBLISHED_F7 = {
-    "Ja": [4, 3, 4, 5, 5, 8, 2, 4, 2, 10, 5, 52],
-    "Nej": [15, 16, 19, 17, 15, 12, 15, 17, 15, 9, 6, 156],
-    "Barnet vill inte": [0, 0, 0, 0, 0, 0, 4, 0, 0, 1, 2, 7],
-    "Barnet kan inte": [3, 5, 2, 4, 5, 5, 3, 4, 6, 6, 6, 49],
-    "VH samtycker inte": [4, 2, 1, 0, 1, 1, 2, 1, 3, 0, 7, 22],
-    "Total": [26] * 11 + [286],
-}
-DISTRICTS = ["Bromma", "Enskede-Årsta-Vantör", "Farsta", "Hägersten-Älvsjö", "Hässelby-Vällingby", "Järva",
-             "Kungsholmen", "Norra innerstaden", "Skarpnäck", "Skärholmen", "Södermalm"]
+
+
+def _with_totals(table: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Add the published Total column and row (SEED-004 checked: every sum equals its total)."""
+    rows = {cat: [*counts, sum(counts)] for cat, counts in table.items()}
+    rows["Total"] = [sum(col) for col in zip(*rows.values(), strict=True)]
+    return rows
+
+
+PUBLISHED_F5 = _with_totals(TABLE_1)
+PUBLISHED_F7 = _with_totals(TABLE_2)
+
+
+def test_fixture_totals_are_the_published_ones():
+    # SEED-004 Tables 1 and 2, the Total column as printed.
+    assert [r[-1] for r in PUBLISHED_F5.values()] == [130, 135, 17, 4, 286]
+    assert [r[-1] for r in PUBLISHED_F7.values()] == [52, 156, 7, 49, 22, 286]
+    assert PUBLISHED_F5["Total"] == PUBLISHED_F7["Total"] == [26] * 11 + [286]
 PNR = re.compile(r"(?<!\d)(19|20)?\d{6}[-+]?\d{4}(?!\d)")
 CASE_ID = re.compile(r"FB-20\d\d-\d{5}")
 

@@ -7,44 +7,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
+# The published tables (DOMAIN.md §2.1–2.5, SEED-004 Tables 1–5), typed once for all tests.
+from analysis_data import A2_UNITS, DISTRICTS, TABLE_1, TABLE_2, TABLE_3, TABLE_4, TABLE_5
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from granskning.errors import InputError
 from granskning.tables import crosstab, crosstab_shares, indicator, sv_key
 
-DISTRICTS = [
-    "Bromma", "Enskede-Årsta-Vantör", "Farsta", "Hägersten-Älvsjö", "Hässelby-Vällingby", "Järva",
-    "Kungsholmen", "Norra innerstaden", "Skarpnäck", "Skärholmen", "Södermalm",
-]
-
-# DOMAIN.md §2.1, SEED-004 Table 1: Kontaktvägar med vårdnadshavare
-TABLE_1 = {
-    "Fysiskt möte": [7, 10, 11, 6, 10, 15, 6, 9, 12, 24, 20],
-    "Endast telefon": [16, 15, 7, 16, 15, 9, 19, 17, 13, 2, 6],
-    "Endast brev": [3, 1, 4, 4, 1, 2, 1, 0, 1, 0, 0],
-    "Ingen kontakt": [0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0],
-}
-# DOMAIN.md §2.2, SEED-004 Table 2: Har barnet kommit till tals om anmälan?
-TABLE_2 = {
-    "Ja": [4, 3, 4, 5, 5, 8, 2, 4, 2, 10, 5],
-    "Nej": [15, 16, 19, 17, 15, 12, 15, 17, 15, 9, 6],
-    "Barnet vill inte": [0, 0, 0, 0, 0, 0, 4, 0, 0, 1, 2],
-    "Barnet kan inte": [3, 5, 2, 4, 5, 5, 3, 4, 6, 6, 6],
-    "VH samtycker inte": [4, 2, 1, 0, 1, 1, 2, 1, 3, 0, 7],
-}
-A2_UNITS = ["Hässelby - Vällingby", "Kungsholmen", "Skarpnäck"]
-# DOMAIN.md §2.3–2.5, SEED-004 Tables 3–5 (label "Totalt" in the source)
-TABLE_3 = {"Ja": [11, 7, 10], "Nej": [1, 5, 2]}
-TABLE_4 = {
-    "Ja": [2, 0, 3], "Nej": [6, 5, 6], "Barnet under fyra år": [3, 2, 1],
-    "Barnet vill inte": [0, 0, 0], "Genomförandeplan saknas": [1, 5, 2],
-}
-TABLE_5 = {
-    "Ja": [0, 1, 1], "Nej": [4, 6, 5], "Inget avslutsmöte hålls": [1, 0, 2],
-    "Insatsen pågår fortfarande": [4, 3, 2], "Barnet under fyra år": [3, 2, 1],
-    "Barnet vill inte": [0, 0, 1],
-}
 HINDRANCES = ["Barnet vill inte", "Barnet kan inte", "VH samtycker inte"]
 
 
