@@ -28,16 +28,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from granskning.checklist import motivation_key
+from granskning.exempel import DISTRICTS  # the 11 districts of 2024, in the published order
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from granskning.checklist import Checklist
 
-DISTRICTS = (
-    "Bromma", "Enskede-Årsta-Vantör", "Farsta", "Hägersten-Älvsjö", "Hässelby-Vällingby", "Järva",
-    "Kungsholmen", "Norra innerstaden", "Skarpnäck", "Skärholmen", "Södermalm",
-)
 # Table 1 of SEED-004 (DOMAIN.md §2.1), one tuple per district in DISTRICTS order.
 TABLE_F5 = {
     "Fysiskt möte": (7, 10, 11, 6, 10, 15, 6, 9, 12, 24, 20),
