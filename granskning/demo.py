@@ -53,41 +53,22 @@ class DemoResult:
     fingerprint: str | None = None
 
 
-def draw_sample(out_dir: Path, say: Callable[[str], None]) -> tuple[Path, int, float, bool]:
-    """Step 1: the sample workbook from the protocol, as ``granskning urval`` draws it."""
+def draw_sample(store, key: bytes, out_dir: Path, say: Callable[[str], None]):
+    """Step 1: create the audit from the protocol (one draw) and write its sample workbook.
+
+    Returns (workbook path, the protocol draw, audit id, whether the workbook re-derives).
+    """
     import pandas as pd
 
-    from granskning import samplebook, sampling
+    from granskning import protocol_run, samplebook, sampling
     from granskning.fmt import procentenheter, tal
-    from granskning.frame import read_frame
     from granskning.precision import margin_of_error, stratified_margin
-    from granskning.protocol import load_sampling_settings
 
-    settings = load_sampling_settings(PROTOCOL)
-    design = sampling.Design(
-        id_column=settings["id"],
-        strata_column=settings["strata"],
-        seed=settings["seed"],
-        per_stratum=settings["per_stratum"],
-        reserves=settings.get("reserver", 0),
-        filter=settings.get("filter"),
-        keep=tuple(settings.get("kolumner", ())),
-    )
     ram = export_path()
-    say(f"1. Läser ärendeförteckningen {ram.name} (syntetiska exempeldata, 11 stadsdelar).")
-    frame = read_frame(
-        ram,
-        id_column=design.id_column,
-        strata_column=design.strata_column,
-        keep=design.keep,
-        filter=design.filter,
-        seed=design.seed,
-        candidates=design.candidates_needed(),
-    )
-    say(f"   Drar urvalet: {design.per_stratum} ärenden per stadsdel, seed {design.seed}.")
-    sample = sampling.draw_sample(
-        frame, design, command=["granskning", "urval", ram.name, "--protokoll", PROTOCOL.name]
-    )
+    say(f"1. Drar urvalet ur {ram.name} (syntetiska exempeldata, 11 stadsdelar) enligt protokollet "
+        f"{PROTOCOL.name} och skapar granskningen i databasen.")
+    audit_id, drawn = protocol_run.create_from_protocol(store, PROTOCOL, ram, created_by="demo", key=key)
+    sample = drawn.sample
     path = out_dir / "urval.xlsx"
     samplebook.write_sample(sample, path)
     say("")
@@ -105,12 +86,14 @@ def draw_sample(out_dir: Path, say: Callable[[str], None]) -> tuple[Path, int, f
         f"Designvägd felmarginal (vikter N_h/n_h, med ändlighetskorrektion): "
         f"±{procentenheter(strat.margin)}, designeffekt {tal(strat.design_effect, 2)}."
     )
-    per = margin_of_error(design.per_stratum or 1)
-    say(f"Felmarginal för en stadsdel (n = {design.per_stratum}): ±{procentenheter(per.margin)}.")
+    per_district = sample.design.per_stratum or 1
+    per = margin_of_error(per_district)
+    say(f"Felmarginal för en stadsdel (n = {per_district}): ±{procentenheter(per.margin)}.")
     verified = sampling.verify(path, ram).identical
     say(f"   Kontroll: urvalet återskapas {'exakt' if verified else 'INTE'} ur ramen och protokollet.")
-    say(f"   Urvalsarbetsboken: {path}")
-    return path, sample.n, moe.margin, verified
+    say(f"   Granskning {audit_id}: {sample.n} ärenden, urvalets fingeravtryck "
+        f"{protocol_run.show_fingerprint(drawn.fingerprint)}. Urvalsarbetsboken: {path}")
+    return path, drawn, audit_id, verified
 
 
 def placement_list(path: Path, n: int = 96, seed: int = 20250401) -> Path:
@@ -149,11 +132,10 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     """Run the whole chain on the bundled example data and write every file into ``out_dir``."""
     from granskning import demo_answers, protocol_run, report, report_ik
     from granskning.checklist import load
+    from granskning.precision import margin_of_error
     from granskning.store import Store
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    sample_path, n, margin, verified = draw_sample(out_dir, say)
-
     db = out_dir / "granskning.db"
     for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         old.unlink(missing_ok=True)
@@ -162,24 +144,20 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     key = pseudonym.key_file(out_dir / "nyckel", create=True)  # the demo's own key, 0600
     with Store.open(f"sqlite:///{db}") as store:
         store.init()
+        sample_path, drawn, audit_id, verified = draw_sample(store, key, out_dir, say)
         say("")
-        with _timed(say, f"2. Skapar granskningen ur protokollet {PROTOCOL.name} i databasen {db}."):
-            audit_id, drawn = protocol_run.create_from_protocol(store, PROTOCOL, export_path(),
-                                                                created_by="demo", key=key)
-            say(f"   Granskning {audit_id}: {drawn.sample.n} ärenden, urvalets fingeravtryck "
-                f"{protocol_run.show_fingerprint(drawn.fingerprint)}.")
-        with _timed(say, "3. Sparar simulerade svar (tabell 1 och 2 i årsrapporten 2024 återskapas exakt)."):
+        with _timed(say, "2. Sparar simulerade svar (tabell 1 och 2 i årsrapporten 2024 återskapas exakt)."):
             cases = store.cases_frame(audit_id)
             cases = cases[~cases["reserve"]]
             answers = demo_answers.preassessment_answers(cases)
             demo_answers.check(answers, load("forhandsbedomning-0-12"))
             store.set_answers(audit_id, list(demo_answers.changes(answers)), who="demo")
-        with _timed(say, "4. Analyserar och skriver granskningsrapporten och tabellerna."):
+        with _timed(say, "3. Analyserar och skriver granskningsrapporten och tabellerna."):
             doc = report.build(store, audit_id, report.ReportOptions(analysis_text=ANALYSIS_TEXT,
                                                                      subtitle=SUBTITLE))
             pdf = report.write(doc, out_dir / "granskningsrapport.pdf")
             xlsx = report.write(doc, out_dir / "tabeller.xlsx")
-        with _timed(say, "5. Internkontrolldag i familjehemsenheten: kontroller och enkät."):
+        with _timed(say, "4. Internkontrolldag i familjehemsenheten: kontroller och enkät."):
             placements = placement_list(out_dir / "placeringar.csv")
             ik_id, ik_draw = protocol_run.create_from_protocol(store, IK_PROTOCOL, placements,
                                                                created_by="demo", key=key)
@@ -203,7 +181,7 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
                         ("Internkontrollens tabeller", ik_xlsx), ("Urvalsarbetsbok", sample_path),
                         ("Databas", db)):
         say(f"  {label + ':':<28} {path}")
-    return DemoResult(sample_path, n, margin, verified, db, audit_id, pdf, xlsx, ik_pdf, ik_xlsx, ik_id,
+    return DemoResult(sample_path, drawn.sample.n, margin_of_error(drawn.sample.n).margin, verified, db, audit_id, pdf, xlsx, ik_pdf, ik_xlsx, ik_id,
                       survey_id, drawn.fingerprint)
 
 
