@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,17 +144,17 @@ def read_table_with_source(
     # hashlib releases the GIL on large buffers: fingerprint while pandas parses.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest_future = pool.submit(file_sha256, data)
-        table, source = _read_any(path, data, sheet, usecols)
+        table, how = _read_any(path, data, sheet, usecols)
         digest = digest_future.result()
-    source = replace(source, sha256=digest)
+    source = Source(str(path), path.name, digest, **how)
     table.attrs["source"] = source
     return table, source
 
 
 def _read_any(
     path: Path, data: bytes, sheet: str | None, usecols: Sequence[str] | None
-) -> tuple[pd.DataFrame, Source]:
-    digest = ""
+) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """Return the table and how it was read (the :class:`Source` fields besides the file)."""
     if path.suffix.lower() == ".xls":
         raise InputError(
             "det gamla Excel-formatet .xls kan inte läsas. Spara filen som .xlsx "
@@ -163,15 +163,11 @@ def _read_any(
         )
     if _is_excel(path, data):
         table, sheet_name = _read_excel(path, data, sheet, usecols)
-        source = Source(str(path), path.name, digest, "xlsx", sheet=sheet_name)
-    else:
-        if sheet is not None:
-            raise InputError("--blad kan bara användas med Excel-filer (.xlsx).", file=path)
-        table, encoding, sep = _read_csv(path, data, usecols)
-        source = Source(
-            str(path), path.name, digest, "csv", encoding=encoding, separator=sep
-        )
-    return table, source
+        return table, {"kind": "xlsx", "sheet": sheet_name}
+    if sheet is not None:
+        raise InputError("--blad kan bara användas med Excel-filer (.xlsx).", file=path)
+    table, encoding, sep = _read_csv(path, data, usecols)
+    return table, {"kind": "csv", "encoding": encoding, "separator": sep}
 
 
 def _check_columns(path: Path, header: Sequence[str], wanted: Iterable[str], hint: str = "") -> None:
