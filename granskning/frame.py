@@ -72,7 +72,8 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """Return the file's bytes; InputError (in Swedish) when it is missing or unreadable."""
     if not path.exists():
         raise InputError("filen finns inte.", file=path)
     if path.is_dir():
@@ -140,7 +141,7 @@ def read_table_with_source(
     from concurrent.futures import ThreadPoolExecutor
 
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     # hashlib releases the GIL on large buffers: fingerprint while pandas parses.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest_future = pool.submit(file_sha256, data)
@@ -170,7 +171,8 @@ def _read_any(
     return table, {"kind": "csv", "encoding": encoding, "separator": sep}
 
 
-def _check_columns(path: Path, header: Sequence[str], wanted: Iterable[str], hint: str = "") -> None:
+def check_columns(path: Path, header: Sequence[str], wanted: Iterable[str], hint: str = "") -> None:
+    """Raise InputError naming each wanted column missing from the header, with a suggestion."""
     missing = [c for c in dict.fromkeys(wanted) if c not in header]
     if not missing:
         return
@@ -300,7 +302,7 @@ def _read_csv(
         hint = " (Filen verkar bara ha en kolumn: kontrollera avgränsaren, ; , eller tabb.)"
     positions = list(range(len(header)))
     if usecols is not None:
-        _check_columns(path, header, usecols, hint)
+        check_columns(path, header, usecols, hint)
         if not layout.quoted:
             # Quoted fields may hold separators, so the fast field-count check
             # below cannot be used: then every column is parsed and pandas checks rows.
@@ -378,7 +380,7 @@ def _read_excel(
             width -= 1
         header = _check_header(path, ["" if h is None else str(h) for h in raw_header[:width]])
         if usecols is not None:
-            _check_columns(path, header, usecols)
+            check_columns(path, header, usecols)
             positions = sorted({header.index(c) for c in usecols})
         else:
             positions = list(range(width))

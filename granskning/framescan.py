@@ -44,19 +44,19 @@ def scan_parallel(path: Path, spec: FrameSpec, candidates: int, *, min_bytes: in
     import multiprocessing as mp
 
     from granskning.errors import InputError
-    from granskning.frame import _check_columns, _read_bytes, csv_layout, file_sha256
+    from granskning.frame import check_columns, csv_layout, file_sha256, read_bytes
 
     n_proc = workers()
     if n_proc < 2 or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
         return None
     if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux
         return None
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if len(data) < min_bytes or data[:4] == b"PK\x03\x04":
         return None
     try:
         layout = csv_layout(path, data)
-        _check_columns(path, layout.header, spec.columns)
+        check_columns(path, layout.header, spec.columns)
     except InputError:
         return None  # the serial path reports it
     if layout.quoted:
