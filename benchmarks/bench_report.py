@@ -128,7 +128,7 @@ def main() -> None:
         d = Path(tmp)
         print("Rapport: granskning rapport --ut rapport.pdf --ut tabeller.xlsx (hela processen)")
         time_report(demo_audit(d), d, "demogranskningen (11 strata, 286 ärenden)",
-                    ["--analys-text", str(ROOT / "reports" / "exempel-analys-forhandsbedomningar.md")])
+                    ["--analys-text", str(ROOT / "granskning" / "data" / "reports" / "exempel-analys-forhandsbedomningar.md")])
         t0 = time.perf_counter()
         url = national_audit(d)
         print(f"  (290-stratumgranskningen skapad på {time.perf_counter() - t0:.1f} s)")

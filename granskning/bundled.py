@@ -1,4 +1,4 @@
-"""Files shipped with the tool: checklists, protocols and report texts beside the package."""
+"""Files shipped with the tool: checklists, protocols and report texts in ``granskning/data``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from granskning.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent / "data"
 
 
 def directory(kind: str) -> Path:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from granskning.exempel import export_path
 
-ROOT = Path(__file__).resolve().parent.parent
-PROTOCOL = ROOT / "protocols" / "forhandsbedomningar-2024.yaml"
-IK_PROTOCOL = ROOT / "protocols" / "internkontroll-familjehem-2025.yaml"
-ANALYSIS_TEXT = ROOT / "reports" / "exempel-analys-forhandsbedomningar.md"
+DATA = Path(__file__).resolve().parent / "data"
+PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"
+IK_PROTOCOL = DATA / "protocols" / "internkontroll-familjehem-2025.yaml"
+ANALYSIS_TEXT = DATA / "reports" / "exempel-analys-forhandsbedomningar.md"
 SUBTITLE = "Demonstration på syntetiska exempeldata"
 # Deviations per control question in the simulated internal control (a mix of statuses).
 IK_DEVIATIONS = {"E1_enskilt": 1, "E3": 4, "E4": 3, "E5": 5}

@@ -23,9 +23,9 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 def reports_dir() -> Path:
     """Return the directory of the standard report texts shipped with the tool."""
-    import granskning
+    from granskning import bundled
 
-    return Path(granskning.__file__).resolve().parent.parent / "reports"
+    return bundled.directory("reports")
 
 
 def escape(text: str) -> str:
