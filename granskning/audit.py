@@ -249,7 +249,9 @@ def pseudonym_list(store: Store, audit_id: int, source: str | Path, *, key: byte
             "det är fel urval eller ram, eller fel nyckel (GRANSKNING_NYCKEL / --nyckel).",
             file=source,
         )
-    return pd.DataFrame(rows, columns=LIST_COLUMNS).astype({"case_id": object})
+    # dtype=object keeps None as None: pandas 3 would make a text column with a missing
+    # reviewer a "str" column holding NaN (a float), which is neither text nor JSON.
+    return pd.DataFrame(rows, columns=LIST_COLUMNS, dtype=object)
 
 
 def _real_ids(source: Path, id_col: str, sheet: str | None) -> set[str]:

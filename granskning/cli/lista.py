@@ -45,7 +45,7 @@ def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
     with Store.open(url) as store:
         identity.require_coordinator(store, "skriva ut listan med verkliga ärende-id")
         frame = pseudonym_list(store, audit_id, source, key=pseudonym.key(key_path))
-    rows = frame.to_dict(orient="records")
+    rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
     if out is not None:
         _write_xlsx(out, audit_id, rows)
         click.echo(f"Skrev {out}: {len(rows)} ärenden ({SECRECY}).")
@@ -57,7 +57,7 @@ def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
                          "stratum": r["stratum"], "dragordning": r["draw_order"],
                          "reserv": bool(r["reserve"]), "granskare": r["reviewer"],
                          "status": r["status"]} for r in rows],
-        }, ensure_ascii=False))
+        }, ensure_ascii=False, allow_nan=False))
         return
     click.echo(f"{SECRECY.upper()}")
     click.echo(f"Granskning {audit_id}: pseudonym och verkligt ärende-id")
@@ -71,6 +71,16 @@ def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
                 f"{(r['stratum'] or '')[:16]:<16}  {nr:>4}  {who}")
         click.echo(line.rstrip())
     click.echo(SECRECY)
+
+
+def _plain(value: object) -> object:
+    """Return ``value`` with a missing value (None, NaN, pandas NA) as None and numpy scalars
+    as Python ones, so that the text, JSON and Excel lists never see a float NaN."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _write_xlsx(path: Path, audit_id: int, rows: list[dict]) -> None:
