@@ -24,6 +24,9 @@ _HARMLESS_TAGS = frozenset(
 )
 
 # PyYAML's (English) problem texts for the mistakes people make most, in Swedish.
+_TOO_DEEP = f"för djup nästling (mer än {MAX_DEPTH} nivåer)"
+# Never the library's English words: its wording changes between releases.
+_UNKNOWN_PROBLEM = "ogiltig YAML (kontrollera indrag, kolon, citattecken och parenteser här)"
 _PROBLEMS_SV = {
     "mapping values are not allowed here": (
         "kolon på fel ställe (fel indrag, eller en text med ': ' som behöver citattecken)"
@@ -127,8 +130,7 @@ def parse(text: str, *, source: str | None = None) -> Node | None:
                     file=source, line=line)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
-                    raise ChecklistFileError(f"för djup nästling (mer än {MAX_DEPTH} nivåer)",
-                                             file=source, line=line)
+                    raise ChecklistFileError(_TOO_DEEP, file=source, line=line)
                 node = Node("map" if isinstance(event, yaml.MappingStartEvent) else "seq", line)
                 _attach(node, stack, pending_key)
                 stack.append(node)
@@ -150,16 +152,76 @@ def parse(text: str, *, source: str | None = None) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         if problem == "found unexpected end of stream" and exc.context_mark is not None:
             mark = exc.context_mark  # where the unclosed quote starts
-        text_sv = _PROBLEMS_SV.get(problem, f"ogiltig YAML ({problem})")
-        raise ChecklistFileError(text_sv, file=source,
-                                 line=mark.line + 1 if mark is not None else None) from None
+        line = mark.line + 1 if mark is not None else None
+        if problem not in _PROBLEMS_SV and _flow_depth(text) > MAX_DEPTH:
+            # The YAML library may refuse deep nesting itself, in its own words and before
+            # our event check sees it (PyYAML 6.0.4 looks ahead in flow collections).
+            raise ChecklistFileError(_TOO_DEEP, file=source, line=line) from None
+        text_sv = _PROBLEMS_SV.get(problem, _UNKNOWN_PROBLEM)
+        raise ChecklistFileError(text_sv, file=source, line=line) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise ChecklistFileError(f"otillåtet tecken (kod {exc.character!r}) i filen",
                                  file=source, line=line) from None
-    except yaml.YAMLError as exc:
-        raise ChecklistFileError(f"ogiltig YAML ({exc})", file=source) from None
+    except yaml.YAMLError:
+        if _flow_depth(text) > MAX_DEPTH:
+            raise ChecklistFileError(_TOO_DEEP, file=source) from None
+        raise ChecklistFileError(_UNKNOWN_PROBLEM, file=source) from None
     return root
+
+
+def to_python(node: Node | None) -> object:
+    """Return plain Python values for a node tree (what ``yaml.safe_load`` gives, minus tags).
+
+    Plain scalars are typed by YAML's own resolver (numbers, booleans, null, dates);
+    quoted scalars stay text.  Used for protocol files, which want typed values but
+    the same refusals and Swedish messages as checklists.
+    """
+    if node is None:
+        return None
+    if node.kind == "map":
+        return {to_python(k): to_python(v) for k, v in node.items}
+    if node.kind == "seq":
+        return [to_python(item) for item in node.items]
+    if node.quoted:
+        return node.value
+    return _typed(str(node.value))
+
+
+def _typed(text: str) -> object:
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return text
+    constructor = yaml.SafeLoader.yaml_constructors.get(tag)
+    if constructor is None:
+        return text
+    try:
+        return constructor(yaml.SafeLoader(""), yaml.ScalarNode(tag, text))
+    except (ValueError, OverflowError, yaml.YAMLError):
+        return text
+
+
+def _flow_depth(text: str) -> int:
+    """Return the deepest nesting of [ ] and { } outside quotes and comments (a rough count, used only to explain a refusal)."""
+    depth = deepest = 0
+    quote = ""
+    comment = False
+    for ch in text:
+        if comment:
+            comment = ch != "\n"
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _attach(node: Node, stack: list[Node], pending_key: list[Node | None]) -> None:

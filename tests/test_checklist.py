@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 import time
 
@@ -424,10 +425,34 @@ def test_alias_refused() -> None:
     assert p.line == 2
 
 
-def test_deep_nesting_refused_without_crash() -> None:
-    # libyaml's composer crashes the interpreter on this; the event reader refuses it.
-    p = one_problem("a: " + "[" * 100_000)
-    assert "för djup nästling" in p.message
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 100_000,          # libyaml's composer crashes the interpreter on this
+    "a: " + "{b: " * 5_000,          # PyYAML >= 6.0.4 refuses this itself, in English
+    "a: " + "[" * 60 + "]" * 60,     # deeper than ours, well within any library's limit
+    "a:\n" + "".join("  " * i + "- \n" for i in range(60)),  # block nesting
+])
+def test_deep_nesting_refused_without_crash(text: str) -> None:
+    p = one_problem(text)
+    assert "för djup nästling (mer än 50 nivåer)" in p.message
+
+
+@pytest.mark.parametrize("text", [
+    "a: [b, c}\n",
+    "a: {b: c]\n",
+    "a:\n  - b\n  c: d\n",
+    "- a\nb: c\n",
+    "a: &x [1]\nb: *x\n",
+    "a: 'b' c\n",
+    "a: \"b\\q\"\n",
+    "a: !!binary xyz\n",
+    "%YAML 9.9\n---\na: b\n",
+])
+def test_broken_yaml_is_described_in_swedish_only(text: str) -> None:
+    # The YAML library's own (English, release-dependent) wording never reaches the user.
+    p = one_problem(text)
+    english = re.compile(r"\b(found|expected|while|the|not|allowed|could|token|mapping|"
+                         r"exceeded|maximum|depth|scanning|parsing)\b", re.IGNORECASE)
+    assert not english.search(p.message), p.message
 
 
 def test_too_many_questions_refused_quickly() -> None:

@@ -212,3 +212,20 @@ def test_ny_protocol_writes_the_coordinators_sample_workbook(tmp_path):
     bad = CliRunner().invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()),
                                    "--db", db, "--urval-ut", str(tmp_path / "u.docx")])
     assert bad.exit_code == 2 and "okänt filformat" in bad.stderr
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("titel: [Test\n", "listan inom [ ] är inte avslutad"),
+    ("titel: !!python/object/apply:os.system ['true']\n", "YAML-taggen"),
+    ("a: &x [1]\nb: *x\n", "ankare"),
+    ("titel: " + "[" * 5000 + "\n", "för djup nästling"),
+    ("titel: a: b\n", "kolon på fel ställe"),
+])
+def test_broken_protocol_yaml_is_refused_in_swedish_with_the_line(tmp_path, text, words):
+    # Protocols are read with the checklists' safe reader: no tags, no anchors, no deep
+    # nesting, and never the YAML library's English wording (which changes between releases).
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        protocol.load(path)
+    assert words in err.value.message and "p.yaml, rad " in err.value.message
+    assert "found" not in err.value.message and "expected" not in err.value.message
