@@ -124,43 +124,15 @@ def analyse_audit(
     gender: bool = True,
     **options: Any,
 ) -> Analysis:
-    """Return the analysis of an audit in the database.
+    """Return the analysis of an audit in the database, opened as every command opens it.
 
-    The checklist defaults to the one the audit was created with; population
-    sizes come from the stored draw record, so the design-based estimate uses
-    the sample's own N_h.  Cases without any answer yet are left out (and
-    counted in the warnings).  With ``gender`` the stored sex and age of each
-    case feed the gender analysis.
+    The checklist, strata, age bands and whether a design-based estimate is
+    made follow :func:`granskning.opened.open_audit` (the same rule as
+    ``granskning rapport``); population sizes come from the stored draw
+    record.  Cases without any answer yet are left out (and counted in the
+    warnings).  With ``gender`` the stored sex and age of each case feed the
+    gender analysis.
     """
-    from granskning.analysis import analyse
-    from granskning.checklist import Checklist, load
+    from granskning.opened import open_audit
 
-    audit = store.audit(audit_id)
-    if checklist is None:
-        if not audit.checklist_id:
-            raise InputError(f"granskning {audit_id} har ingen checklista; ange --checklista.")
-        checklist = audit.checklist_id
-    chk = checklist if isinstance(checklist, Checklist) else load(checklist)
-    warnings = []
-    if audit.checklist_id and chk.id != audit.checklist_id:
-        raise InputError(f'granskning {audit_id} gjordes med checklistan "{audit.checklist_id}", '
-                         f'inte "{chk.id}".')
-    if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
-        warnings.append(f"checklistan {chk.id} (version {chk.version}) har ändrats sedan granskningen "
-                        f"skapades (version {audit.checklist_version}).")
-    frame, unanswered = audit_frame(store, audit_id)
-    if len(frame) == 0:
-        raise InputError(f"granskning {audit_id} har inga svar ännu.")
-    if unanswered:
-        warnings.append(f"{unanswered} ärenden saknar svar och ingår inte i analysen.")
-    sizes = population_from_record(audit.sample_record)
-    if sizes is None:
-        warnings.append("urvalsprotokollet saknar populationsstorlekar: ingen designbaserad skattning.")
-    if gender and (frame["sex"].isna().all() or frame["age"].isna().all()):
-        warnings.append("kön eller ålder saknas för ärendena: ingen jämställdhetsanalys.")
-        gender = False
-    return analyse(
-        frame, chk, strata="stratum", sex="sex" if gender else None, age="age" if gender else None,
-        population_sizes=sizes, population_label="urvalsprotokollet", id_column="case_id",
-        record=dict(audit.sample_record) if audit.sample_record else None, warnings=warnings, **options,
-    )
+    return open_audit(store, audit_id, checklist).analyse(store, gender=gender, **options)

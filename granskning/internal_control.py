@@ -32,7 +32,8 @@ from granskning.errors import InputError
 from granskning.fmt import heltal, procent, tal
 
 if TYPE_CHECKING:
-    from granskning.protocol import Control, Protocol
+    from granskning.opened import OpenedAudit
+    from granskning.protocol import Control
     from granskning.store import Store
 
 __all__ = ["ControlResult", "InternalControlSummary", "SurveyQuestion", "evaluate", "status", "summarise"]
@@ -175,12 +176,9 @@ def evaluate(control: Control, answers: list[Any], *, excluded: tuple[str, ...] 
 
 def survey_results(store: Store, survey_id: int) -> tuple[str, int, tuple[SurveyQuestion, ...]]:
     """Return (title, respondents, results per Ja/Nej question) of a survey audit."""
-    from granskning.checklist import load
+    from granskning.opened import open_audit
 
-    audit = store.audit(survey_id)
-    if not audit.checklist_id:
-        raise InputError(f"enkäten (granskning {survey_id}) har ingen checklista.")
-    chk = load(audit.checklist_id)
+    chk = open_audit(store, survey_id).checklist
     frame = store.answers_frame(survey_id)
     cols = [c for c in frame.columns if c != "case_id"]
     respondents = int(frame[cols].notna().any(axis=1).sum()) if cols else 0
@@ -203,17 +201,18 @@ def survey_results(store: Store, survey_id: int) -> tuple[str, int, tuple[Survey
 
 
 def summarise(store: Store, audit_id: int, *, survey_id: int | None = None,
-              protocol: Protocol | None = None) -> InternalControlSummary:
-    """Return the internal control of an audit: every control of its protocol, and the survey."""
-    from granskning.checklist import load
-    from granskning.protocol_run import protocol_of
+              opened: OpenedAudit | None = None) -> InternalControlSummary:
+    """Return the internal control of an audit: every control of its protocol, and the survey.
 
-    audit = store.audit(audit_id)
-    proto = protocol or protocol_of(audit)
+    ``opened`` is the audit as :func:`granskning.opened.open_audit` returns it (opened here if not given).
+    """
+    from granskning.opened import open_audit
+
+    opened = opened or open_audit(store, audit_id)
+    audit, proto, chk = opened.audit, opened.protocol, opened.checklist
     if proto is None or not proto.controls:
         raise InputError(f"granskning {audit_id} har inget protokoll med kontroller; skapa den med "
                          "granskning ny PROTOKOLL --ram RAM (slag: internkontroll).")
-    chk = load(audit.checklist_id or proto.checklist)
     answers = store.answers_frame(audit_id)
     record = dict(audit.sample_record) if audit.sample_record else None
     population = (record or {}).get("N_totalt")

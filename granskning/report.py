@@ -41,6 +41,7 @@ from granskning.report_text import escape, inline, read_markdown, standard_text
 if TYPE_CHECKING:
     from granskning.analysis import Analysis
     from granskning.checklist import Checklist
+    from granskning.opened import OpenedAudit
     from granskning.protocol import Protocol
     from granskning.store import Audit, Store
 
@@ -78,33 +79,20 @@ def _short(text: str, limit: int = 80) -> str:
 # -- the analysis ---------------------------------------------------------------------
 
 
-def analyse(store: Store, audit: Audit, protocol: Protocol | None, checklist: Checklist) -> Analysis:
-    """Return the audit's analysis as :mod:`granskning.analysis` computes it for ``granskning analys``.
+def analyse(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None
+            ) -> tuple[Analysis, OpenedAudit]:
+    """Return the audit's analysis, opened as for ``granskning analys`` (:mod:`granskning.opened`).
 
     A protocol with combined strata (district × sex) is analysed by its table
     stratum (the district); a protocol without a population claim gets no
-    design-based estimate.
+    design-based estimate: the same tables and estimates as ``analys --granskning``.
     """
-    from granskning.analysis import analyse as run
-    from granskning.analysis_io import analyse_audit, audit_frame
-    from granskning.gender import DEFAULT_BANDS
-    from granskning.protocol import STRATUM_JOIN
+    from granskning.opened import open_audit
 
-    bands = protocol.age_bands if protocol else DEFAULT_BANDS
-    order = protocol.strata_order if protocol else None
-    if protocol is None or (len(protocol.strata) <= 1 and protocol.estimate):
-        return analyse_audit(store, audit.id, checklist=checklist, bands=bands, strata_order=order)
-    frame, unanswered = audit_frame(store, audit.id)
-    if len(frame) == 0:
-        raise InputError(f"granskning {audit.id} har inga svar ännu.")
-    if len(protocol.strata) > 1:
-        parts = frame["stratum"].astype("string").str.split(STRATUM_JOIN, regex=False)
-        frame["stratum"] = parts.str[protocol.table_level].astype(object)
-    warnings = [f"{unanswered} ärenden saknar svar och ingår inte i analysen."] if unanswered else []
-    gender = not (frame["sex"].isna().all() or frame["age"].isna().all())
-    return run(frame, checklist, strata="stratum", sex="sex" if gender else None,
-               age="age" if gender else None, id_column="case_id", bands=bands, strata_order=order,
-               record=dict(audit.sample_record) if audit.sample_record else None, warnings=warnings)
+    opened = open_audit(store, audit_id, checklist)
+    protocol = opened.protocol
+    # The report's summary says itself that a protocol makes no population claim.
+    return opened.analyse(store, explain=protocol is None or protocol.estimate), opened
 
 
 # -- tables ---------------------------------------------------------------------------
@@ -522,21 +510,15 @@ def _protocol_lists(analysis: Analysis, protocol: Protocol | None) -> tuple[list
     return tables, indicators, funnels, genders
 
 
-def build(store: Store, audit_id: int, options: ReportOptions = ReportOptions()) -> Document:
+def build(store: Store, audit_id: int, options: ReportOptions = ReportOptions(),
+          checklist: Checklist | str | Path | None = None) -> Document:
     """Return the granskningsrapport of an audit as a document (the PDF's and workbook's content)."""
-    from granskning.checklist import load as load_checklist
-    from granskning.protocol_run import protocol_of
-
     audit = store.audit(audit_id)
     if audit.kind == "internkontroll":
         raise InputError(f"granskning {audit_id} är en internkontroll; skriv rapporten med --typ internkontroll.")
-    if not audit.checklist_id:
-        raise InputError(f"granskning {audit_id} har ingen checklista.")
-    protocol = protocol_of(audit)
-    checklist = load_checklist(audit.checklist_id)
-    analysis = analyse(store, audit, protocol, checklist)
+    analysis, opened = analyse(store, audit_id, checklist)
     inspector_text = read_markdown(options.analysis_text, base_level=2) if options.analysis_text else None
-    return document(analysis, audit, protocol, checklist, options, inspector_text)
+    return document(analysis, opened.audit, opened.protocol, opened.checklist, options, inspector_text)
 
 
 def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checklist: Checklist,

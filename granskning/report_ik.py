@@ -96,12 +96,11 @@ def build(store: Store, audit_id: int, *, survey_id: int | None = None, subtitle
           ) -> tuple[Document, InternalControlSummary]:
     """Return (document, summary) of an internal control in the store."""
     from granskning.internal_control import summarise
-    from granskning.protocol_run import protocol_of
+    from granskning.opened import open_audit
 
-    audit = store.audit(audit_id)
-    protocol = protocol_of(audit)
-    summary = summarise(store, audit_id, survey_id=survey_id, protocol=protocol)
-    return document(summary, protocol, subtitle=subtitle), summary
+    opened = open_audit(store, audit_id)
+    summary = summarise(store, audit_id, survey_id=survey_id, opened=opened)
+    return document(summary, opened.protocol, subtitle=subtitle), summary
 
 
 __all__ = ["build", "controls_table", "document", "reasons_table", "survey_table"]

@@ -161,39 +161,15 @@ def show_value(question: Question, value: Any) -> str:
 
 
 def checklist_for(audit: Audit, checklist: Checklist | str | Path | None = None) -> Checklist:
-    """Return the audit's checklist, refusing one that differs from the one it was created with.
+    """Return the audit's checklist under the one rule of :func:`granskning.opened.audit_checklist`.
 
-    Without ``checklist`` the audit's checklist id is looked up among the
-    bundled checklists.  A checklist whose SHA-256 differs from the stored one
-    is refused: answers would otherwise mean different things.
+    A checklist that differs from the one the audit was created with is
+    refused: answers would otherwise mean different things.
     """
-    from granskning.checklist import load
+    from granskning.opened import audit_checklist
+    from granskning.protocol_run import protocol_of
 
-    if checklist is None:
-        if not audit.checklist_id:
-            raise InputError(f"Granskning {audit.id} har ingen checklista.")
-        try:
-            chk = load(audit.checklist_id)
-        except InputError:
-            raise InputError(
-                f'Granskningens checklista "{audit.checklist_id}" finns inte bland de '
-                "medföljande; ange filen med --checklista FIL."
-            ) from None
-    else:
-        chk = checklist if isinstance(checklist, Checklist) else load(checklist)
-    if audit.checklist_id and chk.id != audit.checklist_id:
-        raise InputError(
-            f'Granskning {audit.id} använder checklistan "{audit.checklist_id}", '
-            f'inte "{chk.id}".'
-        )
-    if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
-        raise InputError(
-            f'Checklistan "{chk.id}" har ändrats sedan granskning {audit.id} skapades '
-            f"(version {audit.checklist_version} då, {chk.version} nu; SHA-256 "
-            f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). Använd "
-            "samma checklistfil som när granskningen skapades (--checklista FIL)."
-        )
-    return chk
+    return audit_checklist(audit, checklist, None if audit.checklist_id else protocol_of(audit))
 
 
 class Session:

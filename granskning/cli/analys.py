@@ -9,6 +9,8 @@ import click
 
 from granskning.cli.db import DB_HELP
 
+DATA_BANDS = "0-3,4-6,7-12"
+
 HELP = """Analysera en gransknings svar: tabeller, indikatorer, tester och jämställdhet.
 
 Svaren hämtas ur databasen (--granskning ID) eller ur en tabell DATA (CSV
@@ -33,6 +35,10 @@ minsta upptäckbara skillnad).
 
 Populationsstorlekarna hämtas ur urvalsprotokollet (databasen), en kolumn
 (--population) eller en fil med kolumnerna stratum och N (--populationsfil).
+
+En granskning i databasen öppnas som i granskning rapport: dess egen
+checklista (en ändrad checklista vägras), och för en granskning ur ett
+protokoll protokollets strata, åldersgrupper och om populationen skattas.
 """
 
 
@@ -54,8 +60,9 @@ Populationsstorlekarna hämtas ur urvalsprotokollet (databasen), en kolumn
 @click.option("--ovriga", "ignore", metavar="KOLUMN", multiple=True,
               help="Kolumn som ser ut som en fråga men inte är det; lämnas utanför (kan upprepas).")
 @click.option("--blad", "sheet", metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
-@click.option("--aldersband", "bands", default="0-3,4-6,7-12", show_default=True, metavar="BAND",
-              help="Åldersgrupper för jämställdhetsanalysen.")
+@click.option("--aldersband", "bands", default=None, metavar="BAND",
+              help="Åldersgrupper för jämställdhetsanalysen (standard: protokollets för --granskning, "
+                   "annars 0-3,4-6,7-12).")
 @click.option("--metod", "method", type=click.Choice(["wilson", "clopper-pearson"]), default="wilson",
               show_default=True, help="Konfidensintervall för andelar.")
 @click.option("--konfidens", type=float, default=0.95, show_default=True, help="Konfidensnivå.")
@@ -86,7 +93,7 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
             raise InputError("--ut ska vara en .xlsx-fil.", file=out)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("katalogen finns inte.", file=out.parent)
-    options = {"bands": parse_bands(bands), "method": method, "alpha": 1 - konfidens, "seed": seed,
+    options = {"bands": parse_bands(bands) if bands else None, "method": method, "alpha": 1 - konfidens, "seed": seed,
                "n_sim": n_sim, "total_label": total_label}
     if audit_id is not None:
         given = [name for name, value in (("--strata", strata), ("--kon", sex), ("--alder", age),
@@ -109,6 +116,7 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
             raise click.UsageError("med DATA krävs --checklista och --strata.")
         from granskning.analysis_io import analyse_table
 
+        options["bands"] = options["bands"] or parse_bands(DATA_BANDS)
         result = analyse_table(data, checklist, strata=strata, sheet=sheet, population_file=population_file,
                                sex=sex, age=age, population=population, id_column=id_column,
                                ignore=tuple(ignore), **options)

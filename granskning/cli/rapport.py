@@ -48,10 +48,14 @@ Exempel:
               help="Visa antal från 1 till N−1 som \"<N\" (sekretess).")
 @click.option("--enkat", "survey", type=int, metavar="ID", help="Internkontroll: enkätens granskning.")
 @click.option("--undertitel", "subtitle", metavar="TEXT", help="Undertitel på titelsidan.")
+@click.option("--checklista", "checklist", metavar="FIL", default=None,
+              help="Checklistfilen, om den inte är en medföljande checklista (samma fil som när "
+                   "granskningen skapades).")
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Skriv nyckeltalen och filerna som JSON.")
 def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,
-            survey: int | None, subtitle: str | None, url: str | None, as_json: bool) -> None:
+            survey: int | None, subtitle: str | None, checklist: str | None, url: str | None,
+            as_json: bool) -> None:
     from granskning.errors import InputError
 
     for out in outputs:
@@ -60,8 +64,8 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
                              file=out)
     if kind == "granskning" and survey is not None:
         raise InputError("--enkat hör till --typ internkontroll.")
-    if kind == "internkontroll" and (analysis_text or mask):
-        raise InputError("--analys-text och --maskera-under hör till granskningsrapporten.")
+    if kind == "internkontroll" and (analysis_text or mask or checklist):
+        raise InputError("--analys-text, --maskera-under och --checklista hör till granskningsrapporten.")
     if kind == "granskning" and not outputs:
         raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
     from granskning import identity, report
@@ -77,7 +81,7 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
             doc, summary = report_ik.build(store, audit_id, survey_id=survey, subtitle=subtitle)
         else:
             options = report.ReportOptions(analysis_text=analysis_text, mask_below=mask, subtitle=subtitle)
-            doc = report.build(store, audit_id, options)
+            doc = report.build(store, audit_id, options, checklist=checklist)
     written = [report.write(doc, out) for out in outputs]
     if as_json:
         out = {"granskning": audit_id, "typ": kind, "filer": [str(p) for p in written],
