@@ -629,6 +629,12 @@ def parse(text: str, *, source: str | None = None) -> Expression:
         )
     if not text.strip():
         raise ExprError("Uttrycket är tomt.", source=source)
+    if not text.isascii():
+        import unicodedata
+
+        # frames are read as NFC (granskning.frame): "Järva" typed with a combining
+        # diaeresis must name the same column and match the same value
+        text = unicodedata.normalize("NFC", text)
     from granskning._exprparse import Failure, parse_tree
 
     try:

@@ -45,8 +45,7 @@ class Source:
         """Return a short Swedish description such as ``CSV, Windows-1252, semikolon``."""
         if self.kind == "xlsx":
             return f"Excel, blad {self.sheet}"
-        enc = {"cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 med BOM",
-               "utf-16": "UTF-16"}.get(self.encoding or "", self.encoding or "")
+        enc = _ENCODING_NAMES.get(self.encoding or "", self.encoding or "")
         return f"CSV, {enc}, {SEPARATORS.get(self.separator or '', self.separator)}"
 
 
@@ -85,16 +84,140 @@ def read_bytes(path: Path) -> bytes:
 
 
 def detect_encoding(data: bytes) -> str:
-    """Return the encoding of a CSV export: UTF-8 (with/without BOM), UTF-16 or Windows-1252."""
+    """Return the encoding of a CSV export: UTF-8 (with/without BOM), UTF-16 or Windows-1252.
+
+    Windows-1252 is chosen only when no byte sequence in the file is valid
+    multi-byte UTF-8; a file mixing the two is neither (:func:`decode_csv`
+    reports where).  UTF-16 without a byte-order mark is recognised by its
+    zero bytes.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            return "mixed"  # the byte-order mark says UTF-8
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) >= len(odd) * 0.6 and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) >= len(even) * 0.6 and odd.count(0) == 0:
+            return "utf-16-be"
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        return "cp1252"
+        text = data.decode("utf-8", "surrogateescape")
+        return "mixed" if _VALID_NON_ASCII.search(text) else "cp1252"
     return "utf-8"
+
+
+# A decoded non-ASCII character that is not an escaped invalid byte (U+DC80–U+DCFF).
+_VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_ENCODING_NAMES = {
+    "cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 med BOM", "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (little-endian, utan BOM)", "utf-16-be": "UTF-16 (big-endian, utan BOM)",
+}
+
+
+def _byte_location(data: bytes, pos: int) -> tuple[int, int]:
+    """Return (Excel row, 1-based character position in that line) of byte ``pos``."""
+    row = data.count(b"\n", 0, pos) + 1
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    return row, len(data[line_start:pos].decode("utf-8", "replace")) + 1
+
+
+def _field_at(data: bytes, pos: int) -> int | None:
+    """Return the 0-based field of the header-separated line that holds byte ``pos``."""
+    header_end = data.find(b"\n")
+    header = data[: header_end if header_end >= 0 else len(data)].decode("utf-8", "replace")
+    sep = detect_separator(header.rstrip("\r").lstrip("\ufeff"))
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    prefix = data[line_start:pos].decode("utf-8", "replace")
+    try:
+        return len(next(csv.reader([prefix], delimiter=sep))) - 1 if prefix else 0
+    except (csv.Error, StopIteration):
+        return None
+
+
+def _header_name(data: bytes, field: int | None) -> str | None:
+    if field is None:
+        return None
+    header_end = data.find(b"\n")
+    header = data[: header_end if header_end >= 0 else len(data)].decode("utf-8", "replace")
+    header = header.rstrip("\r").lstrip("\ufeff")
+    try:
+        names = next(csv.reader([header], delimiter=detect_separator(header)))
+    except (csv.Error, StopIteration):
+        return None
+    return names[field].strip() if field < len(names) else None
+
+
+def decode_csv(path: Path, data: bytes) -> tuple[str, bytes]:
+    """Return (detected encoding, the file as NFC-normalised UTF-8 bytes without BOM).
+
+    Raises InputError naming row and column when the bytes are not one encoding:
+    valid UTF-8 with a few stray Windows-1252 bytes (an edited export) is never
+    read as Windows-1252, which would change every å, ä and ö.  Text is
+    normalised to Unicode NFC, so a name spelt with a combining diaeresis
+    (macOS, some web forms) is the same value as the precomposed one.  Old Mac
+    exports with CR-only line endings get LF endings.
+    """
+    import unicodedata
+
+    encoding = detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        text = data.decode("utf-8-sig") if encoding == "utf-8-sig" else data.decode("utf-8")
+    elif encoding == "mixed":
+        text = ""
+    elif encoding.startswith("utf-16"):
+        try:
+            text = data.decode("utf-16" if encoding == "utf-16" else encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"filen ser ut att vara UTF-16 men byte {exc.start + 1} går inte att läsa "
+                "(filen är avkortad eller har fel teckenkodning). Spara den på nytt som "
+                "CSV UTF-8.",
+                file=path,
+            ) from None
+    else:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            row, char = _byte_location(data, exc.start)
+            raise InputError(
+                f"byte 0x{data[exc.start]:02X} (tecken {char} på raden) finns varken i "
+                "UTF-8 eller Windows-1252: filen har fel teckenkodning eller är skadad.",
+                file=path, row=row, column=_header_name(data, _field_at(data, exc.start)),
+            ) from None
+    if encoding == "mixed":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            pos = exc.start
+        row, char = _byte_location(data, pos)
+        raise InputError(
+            f"filen är UTF-8 men byte 0x{data[pos]:02X} (tecken {char} på raden) är inte "
+            "giltig UTF-8 (troligen ett å, ä eller ö i Windows-1252 från en redigering). "
+            "Rätta tecknet eller spara hela filen på nytt i en och samma teckenkodning "
+            "(CSV UTF-8).",
+            file=path, row=row, column=_header_name(data, _field_at(data, pos)),
+        )
+    changed = encoding != "utf-8"
+    text = text.lstrip("\ufeff")
+    if "\r" in text:
+        if "\n" not in text:
+            text = text.replace("\r", "\n")  # old Mac: CR-only line endings
+            changed = True
+        elif '"' not in text and re.search("\r(?!\n)", text):
+            text = re.sub("\r(?!\n)", "\n", text)  # a lone CR ends a line, as in Excel
+            changed = True
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        changed = True
+    return encoding, (text.encode("utf-8") if changed else data)
 
 
 def detect_separator(header: str) -> str:
@@ -193,10 +316,26 @@ def check_columns(path: Path, header: Sequence[str], wanted: Iterable[str], hint
 
 
 def _check_header(path: Path, header: Sequence[str]) -> list[str]:
-    cleaned = [str(h).strip().lstrip("\ufeff") for h in header]
+    """Return the cleaned column names; empty ones get a placeholder such as ``(kolumn 3)``.
+
+    Exports often end their header with empty cells; those columns cannot be
+    chosen but must not be mistaken for duplicates of each other.
+    """
+    import unicodedata
+
+    cleaned = [unicodedata.normalize("NFC", str(h).strip().lstrip("\ufeff")) for h in header]
+    bad = next((i for i, name in enumerate(cleaned) if _CONTROL.search(name)), None)
+    if bad is not None:
+        raise InputError(
+            f"rubriken i kolumn {bad + 1} innehåller ett styrtecken "
+            f"({_describe_char(_CONTROL.search(cleaned[bad]).group())}).",
+            file=path, row=1,
+        )
     seen: dict[str, int] = {}
     for i, name in enumerate(cleaned):
-        if name in seen and name:
+        if not name:
+            cleaned[i] = name = f"(kolumn {i + 1})"
+        if name in seen:
             raise InputError(
                 f"kolumnnamnet förekommer två gånger (kolumn {seen[name] + 1} och {i + 1}).",
                 file=path, row=1, column=name,
@@ -205,39 +344,88 @@ def _check_header(path: Path, header: Sequence[str]) -> list[str]:
     return cleaned
 
 
+# Characters no case export means to contain: C0 controls other than tab, LF and CR,
+# DEL and the C1 controls (they break the Excel workbook a draw writes, and are
+# invisible on screen).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Also refused in ids and strata: line breaks, tabs and invisible characters, which
+# make two values that look the same on screen different (or one value look like two).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ufffd]")
+
+
+def _describe_char(ch: str) -> str:
+    names = {"\t": "tabb", "\n": "radbrytning", "\r": "vagnretur (CR)", "\x00": "nolltecken",
+             "\ufeff": "byte-order mark U+FEFF, osynligt", "\ufffd": "ersättningstecknet \ufffd"}
+    return names.get(ch, f"U+{ord(ch):04X}" + (", osynligt" if ord(ch) >= 0x200B else ""))
+
+
+def check_text(table: pd.DataFrame, name: str | Path, strict: Sequence[str] = ()) -> None:
+    """Raise InputError at the first cell holding a control character.
+
+    Columns in ``strict`` (ids and strata) also refuse tabs, line breaks and
+    invisible characters such as U+FEFF and zero-width spaces.
+    """
+    for col in table.columns:
+        values = table[col].to_numpy(dtype=object)
+        if col in strict:
+            pattern = _INVISIBLE
+            found = any(pattern.search(v) for v in values)
+        else:
+            pattern = _CONTROL  # never matches the newline that joins the values
+            found = bool(values.size) and pattern.search("\n".join(values)) is not None
+        if not found:
+            continue
+        for row, value in zip(table.index, values, strict=True):
+            m = pattern.search(value)
+            if m:
+                raise InputError(
+                    f"värdet innehåller ett otillåtet tecken ({_describe_char(m.group())}, "
+                    f"tecken {m.start() + 1} i värdet). Ta bort det i filen och försök igen.",
+                    file=name, row=int(row), column=str(col),
+                )
+
+
 @dataclass(frozen=True, slots=True)
 class CsvLayout:
     """How a CSV file is laid out: encoding, separator, header and where the data start."""
 
     encoding: str  # as detected (reported in the record)
-    encoding_read: str  # what the parser is given (UTF-16 is transcoded to UTF-8 first)
-    data: bytes  # the bytes to parse (transcoded when needed)
+    encoding_read: str  # what the parser is given (always UTF-8: the text is transcoded)
+    data: bytes  # the bytes to parse: NFC UTF-8 without BOM, LF or CRLF line endings
     sep: str
     header: list[str]
     body_start: int  # byte offset of the first data line
     quoted: bool  # the file contains quote characters
 
 
+MAX_HEADER = 1 << 20  # bytes of a header line
+
+
 def csv_layout(path: Path, data: bytes) -> CsvLayout:
     """Return the layout of a CSV export; raise InputError for empty or unreadable files."""
     if re.search(rb"\S", data[: 1 << 16]) is None and not data[1 << 16 :].strip():
         raise InputError("filen är tom.", file=path)
-    encoding = detect_encoding(data)
-    if encoding == "utf-16":
-        data = data.decode("utf-16").encode("utf-8")
-        encoding_read = "utf-8"
-    else:
-        encoding_read = encoding
-    first_line_end = data.find(b"\n", 0, 1 << 20)
+    encoding, data = decode_csv(path, data)
+    first_line_end = data.find(b"\n", 0, MAX_HEADER)
+    if first_line_end < 0 and len(data) > MAX_HEADER:
+        raise InputError(
+            f"rubrikraden är längre än {MAX_HEADER // 1024} kB eller filen saknar radbrytningar: "
+            "det är ingen ärendeförteckning i CSV-format.",
+            file=path, row=1,
+        )
     head = data[: first_line_end if first_line_end >= 0 else len(data)]
-    try:
-        header_text = head.decode(encoding_read).rstrip("\r").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise InputError("filens teckenkodning känns inte igen.", file=path) from None
+    header_text = head.decode("utf-8").rstrip("\r")
     sep = detect_separator(header_text)
-    header = _check_header(path, next(csv.reader([header_text], delimiter=sep)))
+    old_limit = csv.field_size_limit(max(MAX_HEADER, csv.field_size_limit()))
+    try:
+        fields = next(csv.reader([header_text], delimiter=sep))
+    except csv.Error as exc:
+        raise InputError(f"rubrikraden kunde inte tolkas ({exc}).", file=path, row=1) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    header = _check_header(path, fields)
     body_start = first_line_end + 1 if first_line_end >= 0 else len(data)
-    return CsvLayout(encoding, encoding_read, data, sep, header, body_start, b'"' in data)
+    return CsvLayout(encoding, "utf-8", data, sep, header, body_start, b'"' in data)
 
 
 def parse_csv_body(
@@ -246,13 +434,16 @@ def parse_csv_body(
     """Return the records in ``layout.data[start:end]`` (whole lines) as stripped text columns.
 
     The index holds Excel row numbers starting at ``first_row``; blank lines
-    are dropped but keep their numbers.
+    are dropped but keep their numbers.  A record with more or fewer fields
+    than the header, or a control character in a read column, raises
+    InputError with its row.
     """
     import numpy as np
     import pandas as pd
 
     header = layout.header
     data = layout.data
+    blank = check_field_counts(path, layout, start, end, first_row)
     # pandas cannot start a headerless read at a blank line: skip them, keeping row numbers.
     while start < end and data[start : start + 1] in (b"\n", b"\r"):
         if data[start : start + 1] == b"\n":
@@ -262,11 +453,17 @@ def parse_csv_body(
         return pd.DataFrame({header[p]: [] for p in positions}, dtype=object).set_axis(
             pd.RangeIndex(first_row, first_row, name="rad")
         )
+    if data.startswith(b"\xef\xbb\xbf", start):  # pandas would drop it silently here only
+        raise InputError(
+            f"värdet innehåller ett otillåtet tecken ({_describe_char(chr(0xFEFF))}, tecken 1 i "
+            "värdet): en byte-order mark mitt i filen (två exporter sammanfogade?).",
+            file=path.name, row=first_row, column=header[0],
+        )
     try:
         table = pd.read_csv(
             io.BytesIO(data[start:end]),
             sep=layout.sep,
-            encoding=layout.encoding_read,
+            encoding="utf-8",
             dtype=object,
             keep_default_na=False,
             na_filter=False,
@@ -283,13 +480,76 @@ def parse_csv_body(
         raise InputError(
             f"filen kunde inte tolkas som CSV: {_parser_message(exc, first_row - 1)}", file=path
         ) from None
-    except UnicodeDecodeError:
-        raise InputError("filens teckenkodning känns inte igen.", file=path) from None
     table.index = pd.RangeIndex(first_row, first_row + len(table), name="rad")
     table.columns = [header[p] for p in positions]
     for col in table.columns:  # cheaper than scanning the bytes for stray spaces first
         table[col] = np.array([v.strip() for v in table[col].to_numpy(dtype=object)], dtype=object)
-    return _drop_blank_rows(table)
+    if len(blank):
+        table = table[~table.index.isin(blank)]
+    check_text(table, path.name if isinstance(path, Path) else path)
+    return table
+
+
+def check_field_counts(path: Path, layout: CsvLayout, start: int, end: int, first_row: int) -> Any:
+    """Return the Excel rows of blank records; raise InputError for rows with the wrong field count.
+
+    pandas fills a short row with empty values and, when only some columns
+    are read, ignores surplus fields: either would silently change the frame.
+    A blank record (every field empty, whichever columns are read) is
+    skipped; a record with text in any field is a case.  Files without quotes
+    are checked by counting bytes per line (vectorised); files with quotes
+    record by record.
+    """
+    import numpy as np
+
+    columns = len(layout.header)
+    data = layout.data
+    bad: list[tuple[int, int]] = []  # (Excel row, fields)
+    if not layout.quoted:
+        buf = np.frombuffer(memoryview(data)[start:end], dtype=np.uint8)
+        if not len(buf):
+            return np.zeros(0, dtype=np.int64)
+        newline = buf == 10
+        starts = np.flatnonzero(newline) + 1
+        starts = np.concatenate(([0], starts[:-1] if buf[-1] == 10 else starts))
+        sep = buf == ord(layout.sep)
+        per_line = np.add.reduceat(sep, starts, dtype=np.int64)  # each segment has >= 1 byte
+        empty = newline
+        empty |= sep
+        for byte in (13, 32, 9):
+            empty |= buf == byte
+        blank_lines = np.logical_and.reduceat(empty, starts)
+        wrong = np.flatnonzero((per_line != columns - 1) & ~blank_lines)
+        bad = [(first_row + int(i), int(per_line[i]) + 1) for i in wrong[:MAX_ERRORS]]
+        blank = first_row + np.flatnonzero(blank_lines)
+    else:
+        text = data[start:end].decode("utf-8")
+        blank_list: list[int] = []
+        old_limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+        try:
+            for i, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=layout.sep)):
+                if not any(f.strip() for f in record):
+                    blank_list.append(first_row + i)
+                elif len(record) != columns and len(bad) < MAX_ERRORS:
+                    bad.append((first_row + i, len(record)))
+        except csv.Error as exc:
+            raise InputError(f"filen kunde inte tolkas som CSV ({exc}).", file=path) from None
+        finally:
+            csv.field_size_limit(old_limit)
+        blank = np.array(blank_list, dtype=np.int64)
+    if bad:
+        name = path.name if isinstance(path, Path) else path
+        errors = [
+            InputError(
+                f"raden har {n} fält men rubrikraden har {columns}"
+                + (" (raden är avkortad; rätta den så att inget ärende tappas)" if n < columns
+                   else " (ett avgränsningstecken i ett värde utan citattecken?)") + ".",
+                file=name, row=row,
+            )
+            for row, n in bad
+        ]
+        raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
+    return blank
 
 
 def _read_csv(
@@ -303,32 +563,11 @@ def _read_csv(
     positions = list(range(len(header)))
     if usecols is not None:
         check_columns(path, header, usecols, hint)
-        if not layout.quoted:
-            # Quoted fields may hold separators, so the fast field-count check
-            # below cannot be used: then every column is parsed and pandas checks rows.
-            positions = sorted({header.index(c) for c in usecols})
+        positions = sorted({header.index(c) for c in usecols})
     table = parse_csv_body(path, layout, layout.body_start, len(layout.data), positions, 2)
-    if len(positions) < len(header) and not fields_consistent(
-        layout.data, layout.sep, len(header), len(table) + 1
-    ):
-        # pandas ignores surplus fields when reading selected columns, so a row with
-        # more fields than the header (an unquoted separator) would shift silently.
-        # Parse every column once so such a row is reported with its line number.
-        all_cols = list(range(len(header)))
-        table = parse_csv_body(path, layout, layout.body_start, len(layout.data), all_cols, 2)
     if usecols is not None and len(table.columns) > len(set(usecols)):
         table = table[list(dict.fromkeys(usecols))]
     return table, layout.encoding, layout.sep
-
-
-def fields_consistent(data: bytes, sep: str, columns: int, lines: int) -> bool:
-    """Return True when every line surely has exactly ``columns`` fields.
-
-    Only for files without quote characters: then the file is consistent when
-    its separators add up to exactly (columns - 1) per non-blank line (``lines``
-    counts them; blank lines have none).
-    """
-    return data.count(sep.encode()) == (columns - 1) * lines
 
 
 def _parser_message(exc: Exception, offset: int = 1) -> str:
@@ -342,11 +581,35 @@ def _parser_message(exc: Exception, offset: int = 1) -> str:
     return text.splitlines()[-1] if text else "okänt fel"
 
 
-def _drop_blank_rows(table: pd.DataFrame) -> pd.DataFrame:
-    if table.empty or table.shape[1] == 0:
-        return table
-    blank = (table == "").all(axis=1)
-    return table[~blank] if blank.any() else table
+MAX_XLSX_UNPACKED = 1_000_000_000  # bytes of XML in a frame workbook (a full sheet is ~300 MB)
+MAX_XLSX_RATIO = 300  # unpacked/packed of one large part; real sheets compress 5-30 times
+
+
+def check_xlsx_size(path: Path | str, data: bytes) -> None:
+    """Refuse a workbook that would unpack to more than we agree to parse (a zip bomb)."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"filen kunde inte läsas som Excel-arbetsbok ({exc}).", file=path) from None
+    size = sum(i.file_size for i in infos)
+    if size > MAX_XLSX_UNPACKED:
+        raise InputError(
+            f"arbetsboken packas upp till {size // 1_000_000} MB, mer än de "
+            f"{MAX_XLSX_UNPACKED // 1_000_000} MB en ram får vara. Spara ramen som CSV "
+            "eller dela upp den.",
+            file=path,
+        )
+    for info in infos:
+        if info.file_size > 10_000_000 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+            raise InputError(
+                f'delen "{info.filename}" packas upp {info.file_size // max(info.compress_size, 1)} '
+                "gånger (en så hög packningsgrad har ingen riktig arbetsbok; filen kan vara en "
+                "zip-bomb). Öppna den i Excel och spara som ny arbetsbok eller som CSV.",
+                file=path,
+            )
 
 
 def _read_excel(
@@ -355,6 +618,7 @@ def _read_excel(
     import pandas as pd
     from openpyxl import load_workbook
 
+    check_xlsx_size(path, data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
@@ -384,12 +648,24 @@ def _read_excel(
             positions = sorted({header.index(c) for c in usecols})
         else:
             positions = list(range(width))
-        records = [[_cell_text(r[p]) if p < len(r) else "" for p in positions] for r in rows]
+        records = []
+        index = []
+        for n, r in enumerate(rows, start=2):
+            # a row is blank when every cell is, not only the cells read
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
+                continue
+            records.append([_cell_text(r[p]) if p < len(r) else "" for p in positions])
+            index.append(n)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl parses lazily: broken XML shows up here
+        raise InputError(f"filen kunde inte läsas som Excel-arbetsbok ({exc}).", file=path) from None
     finally:
         wb.close()
     table = pd.DataFrame(records, columns=[header[p] for p in positions], dtype=object)
-    table.index = pd.RangeIndex(2, len(table) + 2, name="rad")
-    return _drop_blank_rows(table), sheet_name
+    table.index = pd.Index(index, dtype="int64", name="rad")
+    check_text(table, path.name)
+    return table, sheet_name
 
 
 def _cell_text(value: object) -> str:
@@ -404,7 +680,8 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    return _nfc(text)
 
 
 def read_frame(
@@ -457,8 +734,8 @@ def read_frame(
     return Frame(
         data=selected,
         source=source,
-        id_column=id_column,
-        strata_column=strata_column,
+        id_column=spec.id_column,
+        strata_column=spec.strata_column,
         rows_read=len(table),
         rows_kept=rows_kept,
         filter=filter,
@@ -493,14 +770,38 @@ class FrameSpec:
 
             expression = expr.parse(filter, source="--filter")
             wanted.extend(sorted(expression.names))
-        exclude = frozenset(exclude_ids) if exclude_ids is not None else None
-        return cls(id_column, strata_column, list(dict.fromkeys(wanted)), filter, expression, exclude, seed)
+        exclude = frozenset(map(_nfc, exclude_ids)) if exclude_ids is not None else None
+        wanted = [_nfc(c) for c in wanted]
+        return cls(
+            _nfc(id_column), _nfc(strata_column) if strata_column else strata_column,
+            list(dict.fromkeys(wanted)), filter, expression, exclude, seed,
+        )
+
+
+def _nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC, the form every value read from a frame has."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
 
 
 def validate(table: pd.DataFrame, spec: FrameSpec, name: str) -> Any:
     """Raise for empty or duplicate ids and empty strata; return the draw keys (or None)."""
     id_column, strata_column = spec.id_column, spec.strata_column
+    key_columns = [id_column] + ([strata_column] if strata_column else [])
+    check_text(table[key_columns], name, strict=key_columns)
     ids = table[id_column]  # the readers strip surrounding spaces
+    repeated = ids == id_column
+    if strata_column:
+        repeated &= table[strata_column] == strata_column
+    if repeated.any():
+        raise InputError(
+            "raden upprepar rubrikraden (två exporter sammanfogade?). Ta bort den: annars "
+            "blir den ett ärende.",
+            file=name, row=int(ids.index[repeated.to_numpy()][0]), column=id_column,
+        )
     errors: list[InputError] = []
     empty = (ids == "").to_numpy()
     for row in ids.index[empty][:MAX_ERRORS]:

@@ -100,7 +100,6 @@ def _cut(layout: CsvLayout, n: int) -> list[tuple[int, int, int]]:
 def _scan_chunk(cut: tuple[int, int, int]) -> dict[str, Any] | None:
     """Parse, validate, select and rank one chunk (runs in a worker process)."""
     from granskning.frame import (
-        fields_consistent,
         parse_csv_body,
         reduce_to_candidates,
         select,
@@ -113,9 +112,6 @@ def _scan_chunk(cut: tuple[int, int, int]) -> dict[str, Any] | None:
     try:
         positions = sorted({layout.header.index(c) for c in spec.columns})
         table = parse_csv_body(_JOB["path"], layout, start, end, positions, first_row)
-        lines = len(table)
-        if not fields_consistent(layout.data[start:end], layout.sep, len(layout.header), lines):
-            return None
         keys_all = validate(table, spec, _JOB["path"].name)
         selected, keys, kept, excluded = select(table, keys_all, spec, _JOB["path"].name)
         if selected.empty:

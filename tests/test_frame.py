@@ -142,7 +142,7 @@ def test_blank_lines_are_ignored_but_row_numbers_kept(tmp_path):
 def test_ragged_row_reported_with_line(tmp_path):
     path = tmp_path / "ram.csv"
     path.write_text("id;s\nA;x\nB;y;z;w\n", encoding="utf-8")
-    with pytest.raises(InputError, match="rad 3 har 4 fält men rubrikraden har 2"):
+    with pytest.raises(InputError, match="rad 3: raden har 4 fält men rubrikraden har 2"):
         read_frame(path, id_column="id", strata_column="s")
 
 

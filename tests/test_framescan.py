@@ -92,7 +92,7 @@ def test_ragged_row_falls_back_to_precise_message(tmp_path, monkeypatch):
     path.write_bytes(("\r\n".join(text) + "\r\n").encode("cp1252"))
     monkeypatch.setattr(framescan, "MIN_BYTES", 0)
     monkeypatch.setenv("GRANSKNING_PROCESSER", "2")
-    with pytest.raises(InputError, match="rad 251 har 4 fält men rubrikraden har 3"):
+    with pytest.raises(InputError, match="rad 251: raden har 4 fält men rubrikraden har 3"):
         read_frame(path, id_column="arende_id", strata_column="stadsdel", seed=7, candidates=6)
 
 
