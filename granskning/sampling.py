@@ -175,7 +175,8 @@ def draw_sample(
         if design.strata_column:
             out[design.strata_column] = part["stratum"].to_numpy()
         if reserve:
-            out["Reservordning"] = (part["order"] - part["stratum"].map(sizes)).to_numpy()
+            # astype: mapping an empty text column keeps its text dtype (pandas 3 / pyarrow)
+            out["Reservordning"] = (part["order"] - part["stratum"].map(sizes).astype("int64")).to_numpy()
         out["Dragordning"] = part["order"].to_numpy()
         if not reserve:
             n_h = part["stratum"].map(sizes).astype(float)

@@ -1,0 +1,30 @@
+"""pandas with pyarrow (pandas 3's default string storage): the draw path must not crash.
+
+These tests need pyarrow; CI runs the whole suite also in an environment with it
+(issue 9, item 18).  Without pyarrow the same code paths run in the other tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("pyarrow")
+
+
+@pytest.mark.parametrize("reserves", ["0", "2"])
+def test_urval_with_pyarrow_strings(tmp_path, reserves):
+    from click.testing import CliRunner
+
+    from granskning.cli import cli
+
+    path = tmp_path / "ram.csv"
+    path.write_text("id;stadsdel\n" + "".join(f"{i};{'AB'[i % 2]}\n" for i in range(20)), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["urval", str(path), "--id", "id", "--strata", "stadsdel", "--per-stratum", "3",
+              "--seed", "1", "--reserv", reserves, "--json", "--ut", str(tmp_path / "u.xlsx")],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n"] == 6 and [s["reserver"] for s in out["strata"]] == [int(reserves)] * 2
