@@ -10,6 +10,11 @@ appendix A.1.1): with ``r_p`` the smallest count whose binomial cdf reaches
 
 so the limit moves continuously between the attainable rates.  The default
 levels are 95 % (two-sided p = 0.025, 0.975) and 99.8 % (p = 0.001, 0.999).
+
+The interpolated limit is a drawing aid: at the boundary it lies strictly
+inside the attainable rates (for 1 of 1 against a centre of 80 % the upper
+limit is 97,5 %), so a stratum is counted as outside a limit only when the
+exact one-sided binomial test against the centre also rejects at that level.
 """
 
 from __future__ import annotations
@@ -99,9 +104,12 @@ def funnel(
     """Return each stratum's rate with its funnel limits and whether it lies outside.
 
     ``centre`` defaults to the pooled rate ``Σ numerators / Σ denominators``
-    (the city rate).  A rate strictly above the upper limit is ``"över"``,
-    strictly below the lower limit ``"under"``, otherwise ``"inom"``; strata
-    with no denominator are ``"okänd"``.
+    (the city rate).  A rate strictly above the upper limit is ``"över"`` and
+    strictly below the lower limit ``"under"`` only if the exact one-sided
+    binomial test against the centre also rejects at that level (p below the
+    tail ``(1 − level)/2``, strictly, as every significance statement in the
+    reports); otherwise ``"inom"``.  Strata with no denominator are
+    ``"okänd"``.  ``p_over`` and ``p_under`` hold the one-sided p-values.
     """
     import pandas as pd
 
@@ -123,7 +131,16 @@ def funnel(
                          "rate": rate})
     points = pd.concat([base] * len(levels), ignore_index=True)
     points[["level", "lower", "upper"]] = lim[["level", "lower", "upper"]].to_numpy()
-    position = np.where(points["rate"] > points["upper"], "över",
-                        np.where(points["rate"] < points["lower"], "under", "inom"))
+    # Outside a limit only if the exact one-sided binomial test agrees at the same level: the
+    # interpolated limit of a tiny or full unit (1 of 1, 26 of 26) lies just inside the
+    # attainable rates, so the rate alone would flag a unit that no test can tell from the centre.
+    k, m = points["numerator"].to_numpy(), points["denominator"].to_numpy()
+    tail = (1 - points["level"].to_numpy()) / 2
+    p_over = stats.binom.sf(k - 1, m, centre)   # P(R >= k): binomtest(k, m, centre, "greater")
+    p_under = stats.binom.cdf(k, m, centre)     # P(R <= k): binomtest(k, m, centre, "less")
+    points["p_over"], points["p_under"] = p_over, p_under
+    over = (points["rate"] > points["upper"]).to_numpy() & (p_over < tail)
+    under = (points["rate"] < points["lower"]).to_numpy() & (p_under < tail)
+    position = np.where(over, "över", np.where(under, "under", "inom"))
     points["position"] = np.where(points["denominator"] > 0, position, "okänd")
     return Funnel(float(centre), tuple(levels), points)

@@ -66,13 +66,11 @@ def _check_bands(bands: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...
     return out
 
 
-def format_p(p: float) -> str:
-    """Return a p-value as Swedish text: ``p = 0,048``, ``p < 0,001``."""
-    if p is None or math.isnan(p):
-        return "p saknas"
-    if p < 0.001:
-        return "p < 0,001"
-    return f"p = {tal(p, 3 if p < 0.01 else 2)}"
+def format_p(p: float, alpha: float = 0.05) -> str:
+    """Return a p-value as Swedish text: ``p = 0,048``, ``p < 0,001`` (see :mod:`granskning.wording`)."""
+    from granskning.wording import format_p as _format_p
+
+    return _format_p(p, alpha)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,43 +211,70 @@ def conclusion(
     girls: Proportion, boys: Proportion, diff: Difference, fisher_result: Fisher,
     cmh_result: MantelHaenszel, mdd: float, *, alpha: float = 0.05, power: float = 0.8,
 ) -> str:
-    """Return one plain Swedish statement of what the data show and cannot show."""
+    """Return one plain Swedish statement of what the data show and cannot show.
+
+    The wording follows :mod:`granskning.wording`: "statistiskt säkerställd"
+    only for p < α, and a difference whose interval includes 0 "kunde inte
+    påvisas" (never "det fanns ingen skillnad").
+    """
+    from granskning.wording import (
+        antal,
+        format_p,
+        includes_zero,
+        level_text,
+        not_shown,
+        significant,
+    )
+
     if girls.nobs == 0 or boys.nobs == 0:
         missing = "flickor" if girls.nobs == 0 else "pojkar"
         return f"Jämförelsen kan inte göras eftersom det inte finns några {missing} i underlaget."
-    level = tal(100 * (1 - alpha), 0)
     rates = (f"Andelen var {procent(girls.estimate)} bland flickor ({girls.count} av {girls.nobs}) "
              f"och {procent(boys.estimate)} bland pojkar ({boys.count} av {boys.nobs}).")
     d = diff.difference
-    ci = f"({level} % KI {tal(100 * diff.low, 1)} till {tal(100 * diff.high, 1)} procentenheter)"
+    ci = (f"({level_text(alpha)} KI {tal(100 * diff.low, 1)} till {tal(100 * diff.high, 1)} "
+          "procentenheter)")
     age_p = cmh_result.p
+    fisher_p = f"Fishers exakta test {format_p(fisher_result.p, alpha)}"
     detect = ""
     if not math.isnan(mdd):
-        detect = (f" Med så här stora urval går det bara att upptäcka skillnader på omkring "
+        size = "så här små urval" if mdd >= 0.10 else "urval av den här storleken"
+        detect = (f" Med {size} ({antal(girls.nobs, 'flicka', 'flickor')} och "
+                  f"{antal(boys.nobs, 'pojke', 'pojkar')}) går det bara att upptäcka skillnader på omkring "
                   f"{procentenheter(mdd, 0)} eller mer ({tal(100 * power, 0)} % styrka).")
-    if abs(d) < 0.0005:
-        return (f"{rates} Det fanns ingen skillnad mellan flickor och pojkar {ci}, men det betyder inte "
-                f"att skillnader saknas i hela populationen.{detect}")
     who = "flickor" if d > 0 else "pojkar"
-    size = f"Andelen var {procentenheter(abs(d))} högre bland {who}"
-    if fisher_result.p < alpha:
+    size_text = f"Andelen var {procentenheter(abs(d))} högre bland {who} {ci}"
+    if significant(fisher_result.p, alpha) and not includes_zero(diff.low, diff.high):
         if math.isnan(age_p):
             age = ""
-        elif age_p < alpha:
-            age = f" och kvarstår när hänsyn tas till barnens ålder ({format_p(age_p)})"
+        elif significant(age_p, alpha):
+            age = f" och kvarstår när hänsyn tas till barnens ålder ({format_p(age_p, alpha)})"
         else:
-            age = (f" men inte när hänsyn tas till barnens ålder ({format_p(age_p)}); skillnaden kan "
+            age = (f" men inte när hänsyn tas till barnens ålder ({format_p(age_p, alpha)}); skillnaden kan "
                    "alltså bero på att flickorna och pojkarna var olika gamla")
-        return (f"{rates} {size} {ci}. Skillnaden är statistiskt säkerställd "
-                f"(Fishers exakta test {format_p(fisher_result.p)}){age}.")
-    small = "både skillnaden och urvalen är relativt små" if not abs(d) >= mdd else "urvalen är små"
-    caveat = f"Då {small} går det inte att med säkerhet säga att skillnaden finns i hela populationen."
-    if not math.isnan(age_p) and age_p < alpha:
-        return (f"{rates} {size} {ci}. Skillnaden är inte statistiskt säkerställd i sin helhet "
-                f"(Fishers exakta test {format_p(fisher_result.p)}) men väl när hänsyn tas till barnens "
-                f"ålder ({format_p(age_p)}); åldersfördelningen skiljer sig alltså mellan flickor och "
-                f"pojkar och bör redovisas.{detect}")
-    tests = f"Fishers exakta test {format_p(fisher_result.p)}"
-    if not math.isnan(age_p):
-        tests += f"; justerat för ålder {format_p(age_p)}"
-    return f"{rates} {size} {ci}, men skillnaden är inte statistiskt säkerställd ({tests}). {caveat}{detect}"
+        return f"{rates} {size_text}. Skillnaden är statistiskt säkerställd ({fisher_p}){age}."
+    if significant(fisher_result.p, alpha):
+        # The test and the interval disagree (possible near the boundary): claim neither.
+        return (f"{rates} {size_text}. Resultatet är ett gränsfall: {fisher_p} men konfidensintervallet "
+                f"för skillnaden omfattar noll, så skillnaden bör inte betraktas som statistiskt "
+                f"säkerställd.{detect}")
+    shown = (" " + not_shown(diff.low, diff.high, ("flickor", "pojkar"))
+             if includes_zero(diff.low, diff.high) else "")
+    age_shown = not math.isnan(age_p) and significant(age_p, alpha)
+    tests = fisher_p
+    if not math.isnan(age_p) and not age_shown:
+        tests += f"; justerat för ålder {format_p(age_p, alpha)}"
+    if abs(d) < 0.0005:
+        head = f"{rates} Andelarna var lika i urvalet {ci}, {tests}."
+    else:
+        head = f"{rates} {size_text}, men skillnaden är inte statistiskt säkerställd ({tests})."
+    if age_shown:
+        return (f"{head} När hänsyn tas till barnens ålder är skillnaden däremot statistiskt säkerställd "
+                f"({format_p(age_p, alpha)}); det kan bero på att flickorna och pojkarna var olika gamla, "
+                f"och åldersfördelningen bör redovisas.{detect}")
+    if abs(d) < 0.0005:
+        return (f"{head}{shown} Lika andelar i urvalet betyder inte att skillnader saknas i hela "
+                f"populationen.{detect}")
+    if not shown:
+        shown = " Det går inte att med säkerhet säga att skillnaden finns i hela populationen."
+    return f"{head}{shown}{detect}"

@@ -84,8 +84,15 @@ def test_limits_table_is_tidy_and_ordered():
 def test_explicit_centre_and_empty_stratum():
     f = funnel([0, 3], [0, 10], ["Tom", "Full"], centre=0.1)
     assert f.points.loc[f.points.stratum == "Tom", "position"].iloc[0] == "okänd"
-    assert f.outside(0.95)["over"] == ["Full"]  # 3/10 vs upper limit for n = 10 at 10 %
+    # 3/10 lies above the interpolated 95 % limit for n = 10 at 10 % (0.279), but the exact test
+    # does not reject: P(R >= 3 | 10, 0.1) = 0.0702 > 0.025 (R: binom.test(3, 10, 0.1,
+    # alternative = "greater")$p.value = 0.07019083), so it is not outside; 4/10 is (0.0128).
     assert reference_limit(10, 0.1, 0.975) < 0.3
+    assert f.outside(0.95)["over"] == []
+    assert f.points.loc[f.points.stratum == "Full", "p_over"].iloc[0] == pytest.approx(0.07019083, abs=1e-8)
+    f = funnel([0, 4], [0, 10], ["Tom", "Full"], centre=0.1)
+    assert f.outside(0.95)["over"] == ["Full"]
+    assert f.outside(0.998)["over"] == []
 
 
 def test_curve_for_drawing():
@@ -116,3 +123,52 @@ def test_limits_are_ordered_and_bracket_the_centre(n, theta):
     # the limits bracket it.
     if n * min(theta, 1 - theta) >= 1:
         assert lo <= theta + 1e-12 <= hi + 2e-12
+
+
+def test_boundary_units_are_outside_only_if_the_exact_test_agrees():
+    # Issue 9 item 4: 1 of 1 against a centre of 80 %: the interpolated 99.8 % upper limit is
+    # (1 − 0.001/0.8)/1 = 0.99875 < 1, so the rate alone says "över" at every level, but
+    # P(R >= 1 | n = 1, p = 0.8) = 0.8 (R: binom.test(1, 1, 0.8, alternative = "greater")$p.value).
+    f = funnel([1, 80], [1, 100], ["Liten", "Stor"], centre=0.8)
+    assert float(binomial_limit(1, 0.8, 0.999)) == pytest.approx(1 - 0.001 / 0.8)
+    assert f.outside(0.95) == {"over": [], "under": []}
+    assert f.outside(0.998) == {"over": [], "under": []}
+    row = f.points[(f.points.stratum == "Liten") & (f.points.level == 0.95)].iloc[0]
+    assert row.p_over == pytest.approx(0.8)
+    # 26 of 26 against 80 %: P(R >= 26) = 0.8^26 = 0.003022 (R: binom.test(26, 26, 0.8,
+    # alternative = "greater")$p.value = 0.003022315): outside at 95 % (< 0.025), not at 99.8 % (> 0.001),
+    # although 100 % lies above the interpolated 99.8 % limit too.
+    f = funnel([26, 80], [26, 100], ["Full", "Stor"], centre=0.8)
+    assert 1.0 > float(binomial_limit(26, 0.8, 0.999))
+    assert f.outside(0.95) == {"over": ["Full"], "under": []}
+    assert f.outside(0.998) == {"over": [], "under": []}
+    assert f.points[f.points.stratum == "Full"].p_over.iloc[0] == pytest.approx(0.8**26, rel=1e-9)
+
+
+def test_a_single_full_stratum_is_its_own_centre_and_never_outside():
+    # One stratum, 26 of 26 "Ja": the centre is 100 % and nothing can deviate from it.
+    for x, n in [(26, 26), (1, 1), (0, 5)]:
+        f = funnel([x], [n], ["Enda"])
+        for level in f.levels:
+            assert f.outside(level) == {"over": [], "under": []}
+
+
+def test_a_unit_truly_outside_is_still_flagged_both_ways():
+    # 2 of 40 against 80 %: P(R <= 2 | 40, 0.8) ~ 1e-24 (R: pbinom(2, 40, 0.8)); 40 of 40 against
+    # 50 %: P(R >= 40) = 0.5^40 (R: binom.test(40, 40, 0.5, alternative = "greater")$p.value).
+    f = funnel([2, 40, 400], [40, 40, 500], ["Låg", "Hög", "Stor"], centre=0.8)
+    assert f.outside(0.998)["under"] == ["Låg"]
+    f = funnel([40, 50], [40, 100], ["Hög", "Stor"], centre=0.5)
+    assert f.outside(0.998)["over"] == ["Hög"]
+    assert f.points[f.points.stratum == "Hög"].p_over.iloc[0] == pytest.approx(0.5**40, rel=1e-9)
+
+
+def test_exact_p_values_agree_with_scipy_binomtest():
+    from scipy.stats import binomtest
+
+    x, n = [0, 3, 7, 19, 26], [4, 19, 20, 22, 26]
+    f = funnel(x, n, list("abcde"), centre=0.6)
+    rows = f.points[f.points.level == 0.95]
+    for k, m, po, pu in zip(x, n, rows.p_over, rows.p_under, strict=True):
+        assert po == pytest.approx(binomtest(k, m, 0.6, alternative="greater").pvalue, rel=1e-12)
+        assert pu == pytest.approx(binomtest(k, m, 0.6, alternative="less").pvalue, rel=1e-12)

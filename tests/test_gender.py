@@ -68,7 +68,12 @@ def test_small_difference_gives_the_2024_style_caveat():
     assert r.fisher.p > 0.3
     assert r.conclusion.startswith("Andelen var 25,0 % bland flickor (12 av 48) och 18,0 % bland pojkar (9 av 50).")
     assert "inte statistiskt säkerställd" in r.conclusion
-    assert "går det inte att med säkerhet säga att skillnaden finns i hela populationen" in r.conclusion
+    # Issue 9 item 2: the interval (−9,3 to 23,1 pp) includes 0: "could not show", and what it allows.
+    assert ("Granskningen kunde inte påvisa någon skillnad mellan flickor och pojkar, men kan inte heller "
+            "utesluta stora skillnader: andelen kan vara upp till 23,1 procentenheter högre bland flickor "
+            "eller upp till 9,3 procentenheter högre bland pojkar.") in r.conclusion
+    assert "Med så här små urval (48 flickor och 50 pojkar)" in r.conclusion
+    assert "så här stora" not in r.conclusion
     assert "procentenheter eller mer (80 % styrka)" in r.conclusion
     assert r.bands == DEFAULT_BANDS
     assert list(r.band_table.band.unique()) == ["0–3 år", "4–6 år", "7–12 år"]
@@ -91,7 +96,11 @@ def test_minimum_detectable_difference_uses_the_group_sizes():
                        "svar": (["Ja"] * 4 + ["Nej"] * 14) * 2})
     r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
     assert r.min_detectable_difference > 0.3
-    assert "Det fanns ingen skillnad" in r.conclusion
+    # Issue 9 item 2: equal rates in the sample are not "no difference" (the interval is ±26,5 pp).
+    assert "ingen skillnad" not in r.conclusion
+    assert "Andelarna var lika i urvalet (95 % KI −26,5 till 26,5 procentenheter)" in r.conclusion
+    assert "kunde inte påvisa någon skillnad" in r.conclusion
+    assert "utesluta stora skillnader" in r.conclusion
 
 
 def test_hindrances_unknown_sex_and_age_outside_bands():

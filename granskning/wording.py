@@ -1,0 +1,144 @@
+"""The words every report uses for significance, differences and counts.
+
+One rule, used by every sentence the tool prints (PDF, text summary, XLSX):
+
+* a result is *statistiskt säkerställd* when its p-value is strictly smaller
+  than α (``p < 0,05`` at 95 % confidence); ``p = α`` is not;
+* a p-value is printed with as many decimals as it takes for the printed
+  number to be on the same side of α as the exact one, so "p = 0,05" is never
+  printed beside "statistiskt säkerställd";
+* when a confidence interval for a difference includes 0, the sentence says
+  that the data *could not show* a difference ("kunde inte påvisa"), never
+  that there is none, and names how large a difference the interval still
+  allows;
+* counts agree in number: "1 ärende", "2 ärenden", "1 stratum", "2 strata".
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from granskning.fmt import heltal, tal
+
+# Swedish singular/plural of the nouns that follow a count in the reports.
+PLURALS = {
+    "ärende": "ärenden",
+    "stratum": "strata",
+    "rad": "rader",
+    "akt": "akter",
+    "reserv": "reserver",
+    "fråga": "frågor",
+    "svar": "svar",
+    "simulering": "simuleringar",
+    "frihetsgrad": "frihetsgrader",
+    "procentenhet": "procentenheter",
+    "stadsdelsförvaltning": "stadsdelsförvaltningar",
+    "granskare": "granskare",
+    "svarskolumn": "svarskolumner",
+}
+
+# Differences (in proportion units) whose interval bound reaches this far are "stora".
+LARGE_DIFFERENCE = 0.10
+
+
+def plural(n: int, singular: str, many: str | None = None) -> str:
+    """Return the noun in the number that agrees with ``n``: ``plural(1, "ärende") == "ärende"``."""
+    if many is None:
+        many = PLURALS.get(singular, singular)
+    return singular if n == 1 else many
+
+
+def antal(n: int, singular: str, many: str | None = None) -> str:
+    """Return a count with its noun: ``antal(1, "ärende") == "1 ärende"``, ``"2 ärenden"``."""
+    return f"{heltal(int(n))} {plural(int(n), singular, many)}"
+
+
+def significant(p: float, alpha: float = 0.05) -> bool:
+    """Return whether ``p`` is statistically significant at ``alpha``: strictly ``p < alpha``."""
+    return p is not None and not math.isnan(p) and p < alpha
+
+
+def format_p(p: float, alpha: float = 0.05) -> str:
+    """Return a p-value as Swedish text (``p = 0,048``, ``p < 0,001``) on the right side of α.
+
+    Two decimals (three below 0,01); more when the rounded number would land on
+    the other side of ``alpha`` than ``p`` does, so the printed value always
+    agrees with :func:`significant`.
+    """
+    if p is None or math.isnan(p):
+        return "p saknas"
+    if p < 0.001 and alpha > 0.001:
+        return "p < 0,001"
+    if p < 1e-6:
+        return "p < 0,000001"
+    decimals = 3 if p < 0.01 else 2
+    while decimals < 8:
+        shown = _rounded(p, decimals)
+        if (shown < alpha) == (p < alpha):
+            break
+        decimals += 1
+    else:
+        return f"p {'<' if p < alpha else '≥'} {tal(alpha, _decimals(alpha))}"
+    return f"p = {tal(p, decimals)}"
+
+
+def _rounded(x: float, decimals: int) -> float:
+    """Return ``x`` rounded as :func:`granskning.fmt.tal` prints it (halves away from zero)."""
+    q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(q)
+
+
+def _decimals(x: float) -> int:
+    for d in range(0, 8):
+        if abs(round(x, d) - x) < 1e-12:
+            return d
+    return 8
+
+
+def verdict(p: float, alpha: float = 0.05) -> str:
+    """Return ``"statistiskt säkerställd"`` or ``"inte statistiskt säkerställd"`` by the one rule."""
+    return "statistiskt säkerställd" if significant(p, alpha) else "inte statistiskt säkerställd"
+
+
+def level_text(alpha: float) -> str:
+    """Return the confidence level of ``alpha`` as Swedish text: ``"95 %"``, ``"99,8 %"``."""
+    level = 100 * (1 - alpha)
+    return f"{tal(level, 0 if abs(level - round(level)) < 1e-9 else 1)} %"
+
+
+def includes_zero(low: float, high: float) -> bool:
+    """Return whether an interval for a difference includes 0 (no difference)."""
+    return low <= 0 <= high
+
+
+def points(x: float, decimals: int = 1) -> str:
+    """Return a difference in percentage points with its noun agreeing: ``"1,0 procentenhet"``."""
+    text = tal(100 * x, decimals)
+    return f"{text} {'procentenhet' if text in ('1', '1,0', '1,00') else 'procentenheter'}"
+
+
+def not_shown(low: float, high: float, groups: tuple[str, str], *, what: str = "någon skillnad") -> str:
+    """Return the sentence for a difference whose interval includes 0.
+
+    ``groups`` names the first and second group (the difference is first −
+    second).  The sentence says what the data allow: that a difference could
+    not be shown, and how large a difference in either direction the interval
+    still leaves open.
+    """
+    a, b = groups
+    text = f"Granskningen kunde inte påvisa {what} mellan {a} och {b}"
+    if any(math.isnan(v) for v in (low, high)):
+        return text + "."
+    reach = []
+    if high > 0.0005:
+        reach.append(f"upp till {points(high)} högre bland {a}")
+    if low < -0.0005:
+        reach.append(f"upp till {points(-low)} högre bland {b}")
+    if not reach:
+        return text + "."
+    big = max(abs(low), abs(high)) >= LARGE_DIFFERENCE
+    allows = " eller ".join(reach)
+    if big:
+        return f"{text}, men kan inte heller utesluta stora skillnader: andelen kan vara {allows}."
+    return f"{text}; intervallet rymmer skillnader på {allows}."
