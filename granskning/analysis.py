@@ -132,6 +132,7 @@ class Analysis:
     record: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     origin: str | None = None
+    interval: str = "beta"  # the design-based estimate's interval (granskning.estimation.INTERVALS)
 
     # -- tidy tables --------------------------------------------------------
 
@@ -261,6 +262,7 @@ class Analysis:
             "strata": list(self.strata),
             "antal_arenden": self.n_cases,
             "metod": self.method,
+            "intervall_skattning": self.interval,
             "konfidensniva": 1 - self.alpha,
             "seed": self.seed,
             "simuleringar": self.n_sim,
@@ -452,6 +454,7 @@ def analyse(
     alpha: float = 0.05,
     seed: int = 1,
     n_sim: int = 2000,
+    interval: str = "beta",
     total_label: str = "Total",
     strata_order: Sequence[str] | None = None,
     record: dict[str, Any] | None = None,
@@ -480,6 +483,10 @@ def analyse(
 
     if method not in METHODS:
         raise InputError(f"okänd intervallmetod {method!r}; välj bland: {', '.join(METHODS)}.")
+    from granskning.estimation import INTERVALS
+
+    if interval not in INTERVALS:
+        raise InputError(f"okänt intervall för skattningen {interval!r}; välj bland: {', '.join(INTERVALS)}.")
     if not 0 < alpha < 1:
         raise InputError(f"konfidensnivån måste ligga mellan 0 och 1 (alpha = {alpha}).")
     if (sex is None) != (age is None):
@@ -552,7 +559,7 @@ def analyse(
         result = indicator(
             data, q.id, strata, positive=positive, excluded=excluded,
             population=pop_col if in_den.any() else None, strata_order=strata_order,
-            alpha=alpha, method=method, seed=seed, n_sim=n_sim,
+            alpha=alpha, method=method, seed=seed, n_sim=n_sim, interval=interval,
         )
         if sex:
             g = gender_analyse(data, q.id, positive=positive, excluded=excluded, sex=sex, age=age,
@@ -572,5 +579,5 @@ def analyse(
         strata=tuple(str(s) for s in order), n_cases=len(df), tables=tables, indicators=indicators,
         method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
         total_label=total_label, has_population=pop_col is not None, record=record,
-        warnings=tuple(notes), origin=_file(df),
+        warnings=tuple(notes), origin=_file(df), interval=interval,
     )

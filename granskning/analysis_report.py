@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.fmt import procent, tal
+from granskning.wording import antal, significant
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,17 +240,17 @@ def _interval(low: float, high: float) -> str:
     return f"{tal(100 * low, 1)}–{tal(100 * high, 1)} %"
 
 
-def _p(p: float) -> str:
-    from granskning.gender import format_p
+def _p(p: float, alpha: float = 0.05) -> str:
+    from granskning.wording import format_p
 
-    return format_p(p)
+    return format_p(p, alpha)
 
 
 def summary_text(analysis: Analysis) -> str:
     """Return a readable Swedish summary: one paragraph per indicator."""
     level = tal(100 * (1 - analysis.alpha), 0 if (100 * (1 - analysis.alpha)).is_integer() else 1)
     lines = [
-        f"Analys av {analysis.n_cases} ärenden i {len(analysis.strata)} strata "
+        f"Analys av {antal(analysis.n_cases, 'ärende')} i {antal(len(analysis.strata), 'stratum')} "
         f"(checklista {analysis.checklist_id} version {analysis.checklist_version}).",
     ]
     lines += [f"Varning: {w}" for w in analysis.warnings]
@@ -268,20 +269,22 @@ def summary_text(analysis: Analysis) -> str:
         if table is not None and not table.multiple:
             answered = int(table.counts.iloc[-1, -1])
             if answered > o.nobs:
-                lines.append(f"  {answered - o.nobs} ärenden med hinder eller ej tillämpligt ingår inte "
-                             "i nämnaren.")
+                lines.append(f"  {antal(answered - o.nobs, 'ärende')} med hinder eller ej tillämpligt ingår "
+                             "inte i nämnaren.")
         e = r.estimate
         if e is not None:
             lines.append(f"  Designbaserad skattning för populationen: {procent(e.estimate)} ({level} % KI "
                          f"{_interval(e.low, e.high)}), standardfel {tal(100 * e.se, 1)} procentenheter, "
                          f"designeffekt {tal(e.deff, 2)}.")
         h = r.homogeneity
-        if h is not None and not math.isnan(h.statistic):
-            how = (f"Monte Carlo med {h.n_sim} simuleringar, seed {h.seed}" if h.method == "monte-carlo"
+        if h is not None and not math.isnan(h.statistic) and len(analysis.strata) > 1:
+            how = (f"Monte Carlo med {antal(h.n_sim, 'simulering')}, seed {h.seed}" if h.method == "monte-carlo"
                    else "chi-två-fördelningen")
-            lines.append(f"  Skillnader mellan strata: chi-två {tal(h.statistic, 2)}, {_p(h.p)} ({how}), "
-                         f"Cramérs V {tal(h.cramers_v, 2)}.")
-        if ind.funnel is not None:
+            said = ("statistiskt säkerställda" if significant(h.p, analysis.alpha)
+                    else "kunde inte påvisas")
+            lines.append(f"  Skillnader mellan strata: {said} (chi-två {tal(h.statistic, 2)}, "
+                         f"{_p(h.p, analysis.alpha)}, {how}; Cramérs V {tal(h.cramers_v, 2)}).")
+        if ind.funnel is not None and len(analysis.strata) > 1:
             parts = []
             for lv in ind.funnel.levels:
                 out = ind.funnel.outside(lv)

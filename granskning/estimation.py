@@ -16,9 +16,20 @@ The estimators are those of R's ``survey`` package for
   same number of units from the whole population, ``s²/n · (1 − n/N̂)`` with
   ``s²`` the weighted population variance — R's ``deff=TRUE``
   (``deff="replace"`` would drop the ``1 − n/N̂`` factor);
-* the interval is ``estimate ± z·SE`` with the normal quantile, as R's
-  ``confint()`` gives for these statistics; for a proportion it is clipped
-  to [0, 1].  ``df`` (rows − strata, R's ``degf``) is reported alongside.
+* the interval of a mean or total is ``estimate ± z·SE`` with the normal
+  quantile, as R's ``confint()`` gives for these statistics.  ``df`` (rows −
+  strata, R's ``degf``) is reported alongside;
+* the interval of a proportion (``interval``) is by default Korn–Graubard's
+  (1998) beta interval with the effective sample size, exactly R's
+  ``svyciprop(..., method = "beta")``: ``n_eff = p(1 − p)/var`` scaled by
+  ``(t_{α/2, rows−1} / t_{α/2, degf})²`` and the Clopper–Pearson beta
+  quantiles at ``n_eff``.  Where R gives no interval (p = 0 or 1, or no
+  sampling variance) the number of rows in the domain is the effective sample
+  size, so three cases all "Ja" give 29,2–100 %, not 100–100 %; a census
+  (every stratum wholly drawn) has no sampling error and gives the estimate
+  itself.  ``"logit"`` is R's ``method = "logit"`` (a Wald interval on the
+  logit scale with ``degf`` degrees of freedom); ``"wald"`` is
+  ``estimate ± z·SE`` clipped to [0, 1] (R's ``confint(svymean(...))``).
 
 Weights default to ``N_h/n_h``; a weight column may be given instead.
 """
@@ -37,6 +48,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KINDS = ("medel", "total", "andel")
+INTERVALS = ("beta", "logit", "wald")
+INTERVAL_NAMES = {
+    "beta": "Korn–Graubards betaintervall med effektiv urvalsstorlek",
+    "logit": "Waldintervall på logitskala",
+    "wald": "normalapproximation (Wald), avskuret till 0–100 %",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,7 @@ class Estimate:
     alpha: float
     variable: str
     value: str | None = None
+    interval: str = "wald"
 
     def to_json_dict(self) -> dict:
         def num(x: float) -> float | None:
@@ -68,6 +86,7 @@ class Estimate:
             "standardfel": num(self.se),
             "ki": [num(self.low), num(self.high)],
             "konfidensniva": 1 - self.alpha,
+            "intervall": self.interval,
             "designeffekt": num(self.deff),
             "frihetsgrader": int(self.df),
             "n": int(self.n),
@@ -134,13 +153,16 @@ def stratified_estimate(
     value: str | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
+    interval: str | None = None,
 ) -> Estimate:
     """Return the design-based estimate of a mean, total or proportion.
 
     ``population`` names a column holding each stratum's population size N_h
     (the same on every row of a stratum).  For ``kind="andel"`` the estimate is
     the share of rows whose ``variable`` equals ``value``; rows with an empty
-    value are outside the domain.
+    value are outside the domain.  ``interval`` (``"beta"``, ``"logit"``,
+    ``"wald"``) chooses a proportion's interval, default ``"beta"``; a mean of
+    a 0/1 variable may ask for it too.  Means and totals otherwise use Wald.
     """
     from scipy import stats
 
@@ -148,6 +170,10 @@ def stratified_estimate(
         raise InputError(f"okänd typ {kind!r}; välj bland: {', '.join(KINDS)}.")
     if not 0 < alpha < 1:
         raise InputError(f"konfidensnivån måste ligga mellan 0 och 1 (alpha = {alpha}).")
+    if interval is not None and interval not in INTERVALS:
+        raise InputError(f"okänt intervall {interval!r}; välj bland: {', '.join(INTERVALS)}.")
+    if interval is None:
+        interval = "beta" if kind == "andel" else "wald"
     cols = [strata, population, variable] + ([weights] if weights else [])
     _require_columns(df, cols)
     if len(df) == 0:
@@ -237,12 +263,68 @@ def stratified_estimate(
         v_srs *= pop**2
     deff = variance / v_srs if v_srs > 0 else math.nan
 
-    zq = float(stats.norm.ppf(1 - alpha / 2))
-    low, high = est - zq * se, est + zq * se
-    if kind == "andel":
-        low, high = max(0.0, low), min(1.0, high)
+    degf = len(df) - n_strata
+    if interval != "wald" and kind != "andel":
+        binary = kind == "medel" and bool(np.isin(y[in_domain], (0.0, 1.0)).all())
+        if not binary:
+            raise InputError(f"intervallet {interval!r} gäller andelar; använd --typ andel (eller wald).")
+    if interval == "wald" or kind == "total":
+        zq = float(stats.norm.ppf(1 - alpha / 2))
+        low, high = est - zq * se, est + zq * se
+        if kind == "andel" or interval != "wald":
+            low, high = max(0.0, low), min(1.0, high)
+    else:
+        census = bool(np.all(n_h >= N_h))
+        low, high = proportion_interval(est, variance, n_rows=len(df), degf=degf, n_domain=n,
+                                        alpha=alpha, method=interval, census=census)
     return Estimate(
         kind=kind, estimate=est, se=se, low=low, high=high, deff=deff,
-        df=len(df) - n_strata, n=n, population=pop, strata=n_strata, alpha=alpha,
-        variable=variable, value=None if value is None else str(value),
+        df=degf, n=n, population=pop, strata=n_strata, alpha=alpha,
+        variable=variable, value=None if value is None else str(value), interval=interval,
     )
+
+
+def proportion_interval(
+    p: float, variance: float, *, n_rows: int, degf: int, n_domain: int, alpha: float = 0.05,
+    method: str = "beta", census: bool = False,
+) -> tuple[float, float]:
+    """Return the interval of a design-based proportion as R's ``svyciprop`` computes it.
+
+    ``method="beta"`` (Korn & Graubard 1998; R ``svyciprop(method = "beta")``):
+    ``n_eff = p(1 − p)/variance · (qt(α/2, n_rows − 1)/qt(α/2, degf))²`` and
+    ``[qbeta(α/2, n_eff·p, n_eff·(1 − p) + 1), qbeta(1 − α/2, n_eff·p + 1, n_eff·(1 − p))]``.
+    When the variance is zero outside a census (p = 0 or 1, where R returns
+    NaN) ``n_domain`` replaces ``p(1 − p)/variance``: the Clopper–Pearson
+    interval of the cases actually seen.  ``method="logit"`` (R
+    ``svyciprop(method = "logit")``): ``expit(logit(p) ± qt(1 − α/2, degf) ·
+    SE/(p(1 − p)))``; it has no interval at p = 0 or 1 (NaN).
+    """
+    from scipy import stats
+
+    if math.isnan(p):
+        return math.nan, math.nan
+    if census and variance <= 0:
+        return p, p  # every case in the population was read: no sampling error
+    if method == "logit":
+        if variance <= 0 or p <= 0 or p >= 1:
+            return math.nan, math.nan
+        se_logit = math.sqrt(variance) / (p * (1 - p))
+        t = float(stats.t.ppf(1 - alpha / 2, degf)) if degf > 0 else math.inf
+        centre = math.log(p / (1 - p))
+        return float(_expit(centre - t * se_logit)), float(_expit(centre + t * se_logit))
+    if method != "beta":
+        raise InputError(f"okänt intervall {method!r}; välj bland: {', '.join(INTERVALS)}.")
+    base = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else float(n_domain)
+    if n_rows > 1 and degf > 0:
+        ratio = (float(stats.t.ppf(alpha / 2, n_rows - 1)) / float(stats.t.ppf(alpha / 2, degf))) ** 2
+    else:
+        ratio = 1.0
+    n_eff = base * ratio
+    x = n_eff * p
+    low = float(stats.beta.ppf(alpha / 2, x, n_eff - x + 1)) if x > 0 else 0.0
+    high = float(stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)) if n_eff - x > 0 else 1.0
+    return low, high
+
+
+def _expit(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

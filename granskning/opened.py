@@ -145,7 +145,9 @@ class OpenedAudit:
             raise InputError(f"granskning {self.audit.id} har inga svar ännu.")
         warnings = list(self.notes) if explain else []
         if unanswered:
-            warnings.append(f"{unanswered} ärenden saknar svar och ingår inte i analysen.")
+            from granskning.wording import antal
+
+            warnings.append(f"{antal(unanswered, 'ärende')} saknar svar och ingår inte i analysen.")
         sizes = self.population_sizes()
         if self.estimate and sizes is None:
             warnings.append("urvalsprotokollet saknar populationsstorlekar: ingen designbaserad skattning.")

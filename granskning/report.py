@@ -37,6 +37,7 @@ from granskning.report_doc import (
     unique_sheet,
 )
 from granskning.report_text import escape, inline, read_markdown, standard_text
+from granskning.wording import antal, level_text
 
 if TYPE_CHECKING:
     from granskning.analysis import Analysis
@@ -57,6 +58,7 @@ class ReportOptions:
     analysis_text: Path | None = None
     mask_below: int | None = None
     subtitle: str | None = None
+    interval: str = "beta"  # the design-based estimate's interval (granskning.estimation.INTERVALS)
 
     def __post_init__(self) -> None:
         if self.mask_below is not None and self.mask_below < 2:
@@ -79,8 +81,8 @@ def _short(text: str, limit: int = 80) -> str:
 # -- the analysis ---------------------------------------------------------------------
 
 
-def analyse(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None
-            ) -> tuple[Analysis, OpenedAudit]:
+def analyse(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None,
+            interval: str = "beta") -> tuple[Analysis, OpenedAudit]:
     """Return the audit's analysis, opened as for ``granskning analys`` (:mod:`granskning.opened`).
 
     A protocol with combined strata (district × sex) is analysed by its table
@@ -92,7 +94,7 @@ def analyse(store: Store, audit_id: int, checklist: Checklist | str | Path | Non
     opened = open_audit(store, audit_id, checklist)
     protocol = opened.protocol
     # The report's summary says itself that a protocol makes no population claim.
-    return opened.analyse(store, explain=protocol is None or protocol.estimate), opened
+    return opened.analyse(store, explain=protocol is None or protocol.estimate, interval=interval), opened
 
 
 # -- tables ---------------------------------------------------------------------------
@@ -157,6 +159,8 @@ def _reveals_masked(values: list[int], mask: int | None) -> bool:
 
 def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimate: bool) -> Table:
     """Return the city-level rate of each indicator with its interval (and the design estimate)."""
+    from granskning.estimation import INTERVAL_NAMES
+
     level = tal(100 * (1 - analysis.alpha), 0)
     with_est = estimate and any(analysis.indicators[q].result.estimate is not None for q in ids)
     columns = ["Indikator", "Täljare", "Nämnare", "Andel", "KI nedre", "KI övre"]
@@ -166,7 +170,7 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
         columns += ["Skattad andel", "Skattad KI nedre", "Skattad KI övre"]
         kinds += ["percent", "percent", "percent"]
         note += (" Skattad andel gäller hela populationen: designvägd (N/n) med ändlighetskorrektion och "
-                 "intervall enligt normalapproximation.")
+                 f"intervall enligt {INTERVAL_NAMES[analysis.interval]}.")
     rows = []
     for qid in ids:
         ind = analysis.indicators[qid]
@@ -299,7 +303,7 @@ def _margin_text(record: dict[str, Any], column: str | None, per_stratum: int | 
     city = margin_of_error(n)
     lo, hi = 0.5 - city.margin, 0.5 + city.margin
     out = [Paragraph(
-        f"Sett till hela urvalet om {heltal(n)} slumpvis valda ärenden ger materialet en skattning "
+        f"Sett till hela urvalet om {heltal(n)} slumpvis {'valt ärende' if n == 1 else 'valda ärenden'} ger materialet en skattning "
         f"av hela populationen med en felmarginal om cirka ±{procentenheter(city.margin)} (95 % "
         f"konfidens, för en andel nära 50 %). Det betyder att om hälften av ärendena i urvalet har en "
         f"viss egenskap ligger den verkliga andelen i populationen med 95 % säkerhet mellan cirka "
@@ -309,7 +313,7 @@ def _margin_text(record: dict[str, Any], column: str | None, per_stratum: int | 
         sizes = [s["n"] for s in strata]
         smallest = min(sizes)
         per = margin_of_error(max(1, smallest))
-        same = "" if len(set(sizes)) > 1 else f" ({smallest} ärenden per {one})"
+        same = "" if len(set(sizes)) > 1 else f" ({antal(smallest, 'ärende')} per {one})"
         out.append(Paragraph(
             f"För en enskild {one}{same} är felmarginalen cirka ±{procentenheter(per.margin)}. "
             f"Resultaten per {one} ska därför inte läsas som skattningar för respektive {one}, utan "
@@ -371,32 +375,34 @@ def _indicator_sentence(analysis: Analysis, qid: str) -> str:
     if table is not None and not table.multiple:
         answered = int(table.counts.iloc[-1, -1])
         if answered > o.nobs:
-            left = (f" {answered - o.nobs} ärenden med hinder eller där frågan inte var tillämplig "
+            left = (f" {antal(answered - o.nobs, 'ärende')} med hinder eller där frågan inte var tillämplig "
                     "räknas inte i nämnaren.")
-    return (f"<b>Andel:</b> {heltal(o.count)} av {heltal(o.nobs)} ärenden ({procent(o.estimate)}, "
+    return (f"<b>Andel:</b> {heltal(o.count)} av {antal(o.nobs, 'ärende')} ({procent(o.estimate)}, "
             f"{level} % konfidensintervall {_ci(o.low, o.high)}).{left}")
 
 
 def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
-    from granskning.gender import format_p
+    from granskning.wording import format_p, significant
 
     ind = analysis.indicators[qid]
     h = ind.result.homogeneity
+    one, many, _ = _words(analysis.strata_column)
+    if len(analysis.strata) < 2:
+        return f"Med en enda {one} finns inga skillnader mellan {many} att pröva."
     if h is None or math.isnan(h.statistic):
-        return "Skillnaden mellan strata kan inte prövas (för få ärenden i nämnaren)."
-    _, many, _ = _words(analysis.strata_column)
-    how = (f"p-värdet beräknat med Monte Carlo-simulering, {heltal(h.n_sim)} simuleringar, seed {h.seed}"
+        return f"Skillnaden mellan {many} kan inte prövas (för få ärenden i nämnaren)."
+    how = (f"p-värdet beräknat med Monte Carlo-simulering, {antal(h.n_sim, 'simulering')}, seed {h.seed}"
            if h.method == "monte-carlo" else "p-värdet från chi-två-fördelningen")
-    verdict = ("Skillnaderna mellan " + many + " är statistiskt säkerställda"
-               if h.p < analysis.alpha else
-               "Skillnaderna mellan " + many + " är inte statistiskt säkerställda")
-    return (f"{verdict} (chi-två {tal(h.statistic, 2)} med {h.df} frihetsgrader, {format_p(h.p)}; {how}; "
-            f"Cramérs V {tal(h.cramers_v, 2)}).")
+    verdict = (f"Skillnaderna mellan {many} är statistiskt säkerställda"
+               if significant(h.p, analysis.alpha) else
+               f"Testet kunde inte påvisa några skillnader mellan {many}")
+    return (f"{verdict} (chi-två {tal(h.statistic, 2)} med {antal(h.df, 'frihetsgrad')}, "
+            f"{format_p(h.p, analysis.alpha)}; {how}; Cramérs V {tal(h.cramers_v, 2)}).")
 
 
 def _funnel_sentence(analysis: Analysis, qid: str) -> str:
     f = analysis.indicators[qid].funnel
-    if f is None:
+    if f is None or len(analysis.strata) < 2:
         return ""
     parts = []
     for level in f.levels:
@@ -415,7 +421,7 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
     one, many, _ = _words(analysis.strata_column)
     n, k = analysis.n_cases, len(analysis.strata)
     blocks: list[Block] = [Heading("Sammanfattning", 1)]
-    first = f"Granskningen omfattade {heltal(n)} ärenden"
+    first = f"Granskningen omfattade {antal(n, 'ärende')}"
     if k > 1:
         sizes = [s["n"] for s in (record or {}).get("strata", [])]
         per = f", {sizes[0]} per {one}" if sizes and len(set(sizes)) == 1 and not (
@@ -423,7 +429,7 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         first += f" i {k} {many}{per}"
     first += "."
     if record and protocol is not None and protocol.estimate:
-        first += (f" Urvalet drogs slumpmässigt ur {heltal(record['N_totalt'])} ärenden och ger för "
+        first += (f" Urvalet drogs slumpmässigt ur {antal(record['N_totalt'], 'ärende')} och ger för "
                   f"hela populationen en felmarginal om cirka ±{procentenheter(margin_of_error(n).margin)}.")
     elif protocol is not None and not protocol.estimate:
         first += (" Urvalet gör inte anspråk på att skatta hela populationen; andelarna gäller de "
@@ -444,13 +450,14 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         o = analysis.indicators[qid].result.overall
         if o.nobs:
             items.append(f"{escape(_short(analysis.indicators[qid].text))}: {heltal(o.count)} av "
-                         f"{heltal(o.nobs)} ({procent(o.estimate)}, 95 % KI {_ci(o.low, o.high)}).")
+                         f"{heltal(o.nobs)} ({procent(o.estimate)}, {level_text(analysis.alpha)} KI "
+                         f"{_ci(o.low, o.high)}).")
     if items:
         blocks.append(Paragraph("De viktigaste resultaten:"))
         blocks.append(Bullets(tuple(items)))
     for qid in funnels:
         f = analysis.indicators[qid].funnel
-        if f is None:
+        if f is None or k < 2:  # a single stratum is the average: nothing can deviate from it
             continue
         out = f.outside(0.95)
         names = out["over"] + out["under"]
@@ -516,7 +523,7 @@ def build(store: Store, audit_id: int, options: ReportOptions = ReportOptions(),
     audit = store.audit(audit_id)
     if audit.kind == "internkontroll":
         raise InputError(f"granskning {audit_id} är en internkontroll; skriv rapporten med --typ internkontroll.")
-    analysis, opened = analyse(store, audit_id, checklist)
+    analysis, opened = analyse(store, audit_id, checklist, options.interval)
     inspector_text = read_markdown(options.analysis_text, base_level=2) if options.analysis_text else None
     return document(analysis, opened.audit, opened.protocol, opened.checklist, options, inspector_text)
 
@@ -640,8 +647,8 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
                     f"{escape(', '.join(str(s['n']) for s in strata[:1]))} ärenden i varje kombination")
         else:
             desc = f"Urvalet stratifierades per {one}"
-        out.append(Paragraph(f"Populationen bestod av {heltal(N)} ärenden. {desc}, totalt {heltal(n)} "
-                             f"ärenden i {len(strata)} strata. Tabellen visar antalet ärenden i "
+        out.append(Paragraph(f"Populationen bestod av {antal(N, 'ärende')}. {desc}, totalt "
+                             f"{antal(n, 'ärende')} i {antal(len(strata), 'stratum')}. Tabellen visar antalet ärenden i "
                              "populationen och i urvalet per stratum."))
         out.append(strata_table(record, analysis.strata_column, taken, estimate))
         if estimate:
@@ -653,11 +660,11 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
         out.append(Heading("Urvalsprotokoll och kontroll av urvalet", 2))
         out += _record_text(record, protocol)
     else:
-        out.append(Paragraph(f"Granskningen omfattade {heltal(analysis.n_cases)} ärenden. Urvalsprotokoll "
+        out.append(Paragraph(f"Granskningen omfattade {antal(analysis.n_cases, 'ärende')}. Urvalsprotokoll "
                              "saknas för granskningen."))
     if analysis.n_cases and record and analysis.n_cases < record.get("n_totalt", 0):
-        out.append(Paragraph(f"Svar finns för {heltal(analysis.n_cases)} av {heltal(record['n_totalt'])} "
-                             "ärenden i urvalet; resultaten gäller de besvarade ärendena."))
+        out.append(Paragraph(f"Svar finns för {heltal(analysis.n_cases)} av {antal(record['n_totalt'], 'ärende')} "
+                             "i urvalet; resultaten gäller de besvarade ärendena."))
     if mask:
         out.append(Paragraph(f"Sekretess: rapporten innehåller bara antal och andelar. Antal mellan 1 och "
                              f"{mask - 1} visas som ”&lt;{mask}” och diagram som skulle visa dem utelämnas. "

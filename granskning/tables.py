@@ -197,7 +197,7 @@ class IndicatorResult:
         if self.estimate is not None:
             e = self.estimate.to_json_dict()
             out["skattning"] = {"andel": e["skattning"], "standardfel": e["standardfel"], "ki": e["ki"],
-                                "designeffekt": e["designeffekt"]}
+                                "intervall": e["intervall"], "designeffekt": e["designeffekt"]}
         if self.gender is not None:
             out["jamstalldhet"] = self.gender.to_json_dict()
         return out
@@ -236,13 +236,16 @@ def indicator(
     method: str = "wilson",
     seed: int = 1,
     n_sim: int = 2000,
+    interval: str = "beta",
 ) -> IndicatorResult:
     """Return an indicator's rate overall and per stratum with intervals.
 
     The overall rate is the unweighted ``Σ numerator / Σ denominator`` (what the
     reports print).  With ``population`` (a column of stratum population sizes)
     the design-based estimate for the population is added (weights N_h/n_h,
-    finite population correction; excluded answers are outside the domain).
+    finite population correction; excluded answers are outside the domain) with
+    the ``interval`` of :func:`granskning.estimation.stratified_estimate`
+    (Korn–Graubard by default).
     Homogeneity across strata is Pearson's chi-square of positive/negative by
     stratum among the cases in the denominator, simulated (``seed``) when
     expected counts are small.
@@ -280,9 +283,10 @@ def indicator(
         design.attrs = dict(df.attrs)
         design = design.rename(columns={"h": strata, "N": population, "y": question})
         estimate = stratified_estimate(design, strata=strata, population=population, variable=question,
-                                       kind="medel", alpha=alpha)
-        # The mean of a 0/1 indicator is a proportion: keep its Wald interval inside [0, 1].
-        from dataclasses import replace
+                                       kind="medel", alpha=alpha, interval=interval)
+        if interval == "wald":
+            # The mean of a 0/1 indicator is a proportion: keep its Wald interval inside [0, 1].
+            from dataclasses import replace
 
-        estimate = replace(estimate, low=max(0.0, estimate.low), high=min(1.0, estimate.high))
+            estimate = replace(estimate, low=max(0.0, estimate.low), high=min(1.0, estimate.high))
     return IndicatorResult(question, positive, excluded, overall, per, homog, estimate)

@@ -73,7 +73,8 @@ def test_json_reproduces_52_of_208_and_the_district_rates(a1_json):
     assert f7["homogenitet"]["metod"] == "monte-carlo" and 0 < f7["homogenitet"]["p"] < 1
     assert set(f7["homogenitet"]) >= {"statistik", "p", "metod"}
     assert f7["skattning"]["andel"] == pytest.approx(0.25)
-    assert set(f7["skattning"]) == {"andel", "standardfel", "ki", "designeffekt"}
+    assert set(f7["skattning"]) == {"andel", "standardfel", "ki", "intervall", "designeffekt"}
+    assert f7["skattning"]["intervall"] == "beta"
     g = f7["jamstalldhet"]
     for key in ("andel_flickor", "andel_pojkar", "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik",
                 "cmh_p", "or_mh", "or_mh_ki", "minsta_upptackbara_skillnad", "slutsats"):

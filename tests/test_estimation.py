@@ -170,3 +170,117 @@ def test_parse_numbers_keeps_numeric_columns():
     df = pd.DataFrame({"x": [1.5, np.nan]})
     out = parse_numbers(df, "x")
     assert out[0] == 1.5 and np.isnan(out[1])
+
+
+# R survey 4.1.1 (Debian r-cran-survey), options(digits = 15):
+#   d <- svydesign(ids=~1, strata=~stype, fpc=~fpc, data=apistrat)
+#   svyciprop(~I(sch.wide=="Yes"), d, method="beta")  -> 0.827948014207297, CI 0.774171331328184 0.87343159530707
+#   svyciprop(~I(sch.wide=="Yes"), d, method="logit") -> CI 0.774539657073758 0.870814857199849
+#   svyciprop(~I(sch.wide=="Yes"), d, method="beta", level=0.9)  -> CI 0.782839691120799 0.866876455628777
+#   svyciprop(~I(sch.wide=="Yes"), d, method="logit", level=0.9) -> CI 0.783930350091739 0.864547826682213
+#   svyciprop(~I(awards=="Yes"), d, method="beta")  -> 0.638936067161769, CI 0.56721870407675 0.706354786475015
+#   svyciprop(~I(awards=="Yes"), d, method="logit") -> CI 0.568721101477085 0.703675782774375
+SVYCIPROP = [
+    ("sch.wide", "beta", 0.05, 0.774171331328184, 0.87343159530707),
+    ("sch.wide", "logit", 0.05, 0.774539657073758, 0.870814857199849),
+    ("sch.wide", "beta", 0.10, 0.782839691120799, 0.866876455628777),
+    ("sch.wide", "logit", 0.10, 0.783930350091739, 0.864547826682213),
+    ("awards", "beta", 0.05, 0.56721870407675, 0.706354786475015),
+    ("awards", "logit", 0.05, 0.568721101477085, 0.703675782774375),
+]
+
+
+@pytest.mark.parametrize(("variable", "interval", "alpha", "low", "high"), SVYCIPROP)
+def test_share_intervals_match_svyciprop(api, variable, interval, alpha, low, high):
+    e = est(api, variable, kind="andel", value="Yes", interval=interval, alpha=alpha)
+    assert e.interval == interval
+    # beta is computed exactly as R does; logit differs only by svyglm's convergence (~1e-9).
+    tol = 1e-9 if interval == "beta" else 1e-8
+    assert e.low == pytest.approx(low, abs=tol)
+    assert e.high == pytest.approx(high, abs=tol)
+
+
+def test_share_interval_defaults_to_korn_graubard(api):
+    e = est(api, "sch.wide", kind="andel", value="Yes")
+    assert e.interval == "beta"
+    assert e.to_json_dict()["intervall"] == "beta"
+    assert (e.low, e.high) == pytest.approx((0.774171331328184, 0.87343159530707), abs=1e-9)
+    wald = est(api, "sch.wide", kind="andel", value="Yes", interval="wald")
+    # R: confint(svymean(~I(sch.wide=="Yes"), d)) = estimate ± qnorm(0.975)·SE
+    assert wald.low == pytest.approx(wald.estimate - 1.959964 * wald.se, rel=1e-6)
+
+
+def test_domain_share_matches_svyciprop_with_na_rm(api):
+    # R: apistrat$y <- ifelse(apistrat$api00 > 700, as.numeric(apistrat$comp.imp == "Yes"), NA)
+    #    d2 <- svydesign(ids=~1, strata=~stype, fpc=~fpc, data=apistrat)
+    #    svyciprop(~y, d2, method="beta", na.rm=TRUE)  -> 0.71344949849869, CI 0.590024715608647 0.817286463310406
+    #    svyciprop(~y, d2, method="logit", na.rm=TRUE) -> CI 0.593806794075585 0.80917657704207
+    #    (nrow(d2) = 200, degf(d2) = 197: the whole design, not the domain, sets the df correction)
+    d = api.assign(y=np.where(api.api00 > 700, (api["comp.imp"] == "Yes").astype(float), np.nan))
+    e = est(d, "y", kind="medel", interval="beta")
+    assert e.estimate == pytest.approx(0.71344949849869, abs=1e-12)
+    assert (e.low, e.high) == pytest.approx((0.590024715608647, 0.817286463310406), abs=1e-9)
+    e = est(d, "y", kind="medel", interval="logit")
+    assert (e.low, e.high) == pytest.approx((0.593806794075585, 0.80917657704207), abs=1e-8)
+
+
+def test_small_samples_match_svyciprop():
+    # R: t <- data.frame(h="A", N=20, y=c(1,1,0)); dt <- svydesign(ids=~1, strata=~h, fpc=~N, data=t)
+    #    svyciprop(~y, dt, method="beta")  -> CI 0.0588362512130555 0.996652925962777
+    #    svyciprop(~y, dt, method="logit") -> CI 0.00518324349426288 0.998699132090086
+    t = pd.DataFrame({"h": "A", "N": 20, "y": ["Ja", "Ja", "Nej"]})
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert (e.low, e.high) == pytest.approx((0.0588362512130555, 0.996652925962777), abs=1e-9)
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja",
+                            interval="logit")
+    assert (e.low, e.high) == pytest.approx((0.00518324349426288, 0.998699132090086), abs=1e-7)
+    # R: t <- data.frame(h=rep(c("A","B","C"), each=4), N=rep(c(30,50,80), each=4),
+    #                    y=c(1,1,1,1, 1,1,1,1, 1,1,1,0))
+    #    svyciprop(~y, dt, method="beta") -> 0.875, CI 0.438890110621915 0.998034426788316
+    t = pd.DataFrame({"h": np.repeat(["A", "B", "C"], 4), "N": np.repeat([30, 50, 80], 4),
+                      "y": ["Ja"] * 11 + ["Nej"]})
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert e.estimate == 0.875
+    assert (e.low, e.high) == pytest.approx((0.438890110621915, 0.998034426788316), abs=1e-9)
+
+
+def test_all_yes_never_prints_a_certainty():
+    # Issue 9 item 3: three cases all "Ja" printed "100,0 % (95 % KI 100,0–100,0 %)" (Wald clipped).
+    # R's svyciprop(method = "beta") gives NaN here (n.eff = 0/0); we use the n = 3 cases seen:
+    # Clopper–Pearson lower bound qbeta(0.025, 3, 1) = 0.025^(1/3) = 0.292401773821287 (R), upper 1.
+    t = pd.DataFrame({"h": "A", "N": 20, "y": ["Ja", "Ja", "Ja"]})
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert e.estimate == 1.0 and e.se == 0.0
+    assert e.low == pytest.approx(0.292401773821287, abs=1e-12)
+    assert e.high == 1.0
+    # The same all-"Nej": the mirror image.
+    t["y"] = "Nej"
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert e.low == 0.0 and e.high == pytest.approx(1 - 0.292401773821287, abs=1e-12)
+    # Several strata all "Ja" (12 rows, 3 strata): n_eff = 12 · (qt(.025, 11)/qt(.025, 9))^2 =
+    # 11.3597801535416 and the lower bound qbeta(0.025, n_eff, 1) = 0.722721314332278 (R).
+    t = pd.DataFrame({"h": np.repeat(["A", "B", "C"], 4), "N": np.repeat([30, 50, 80], 4), "y": "Ja"})
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert e.low == pytest.approx(0.722721314332278, abs=1e-9) and e.high == 1.0
+    # Wald on request still collapses (that is what Wald does); logit has no interval at p = 1.
+    w = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja",
+                            interval="wald")
+    assert (w.low, w.high) == (1.0, 1.0)
+    lg = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja",
+                             interval="logit")
+    assert np.isnan(lg.low) and np.isnan(lg.high)
+
+
+def test_a_census_has_no_sampling_error():
+    # Every case of the population read (n = N): the share is known, the interval is the point.
+    t = pd.DataFrame({"h": "A", "N": 3, "y": ["Ja", "Ja", "Ja"]})
+    e = stratified_estimate(t, strata="h", population="N", variable="y", kind="andel", value="Ja")
+    assert (e.low, e.high) == (1.0, 1.0)
+
+
+def test_interval_choice_is_checked():
+    t = pd.DataFrame({"h": "A", "N": 20, "y": [1.5, 2.0, 3.0]})
+    with pytest.raises(InputError, match="gäller andelar"):
+        stratified_estimate(t, strata="h", population="N", variable="y", interval="beta")
+    with pytest.raises(InputError, match="okänt intervall"):
+        stratified_estimate(t, strata="h", population="N", variable="y", interval="wilson")

@@ -119,7 +119,7 @@ def test_design_based_estimate_for_equal_allocation():
     assert 0 < r.estimate.se < 0.05
     json = r.to_json_dict()
     assert json["skattning"]["andel"] == pytest.approx(0.25)
-    assert set(json["skattning"]) == {"andel", "standardfel", "ki", "designeffekt"}
+    assert set(json["skattning"]) == {"andel", "standardfel", "ki", "intervall", "designeffekt"}
     # Unequal population sizes move the estimate towards the big districts.
     big = {"Skärholmen": 5000}
     df2 = df.assign(N=df.stadsdel.map(big).fillna(500))
@@ -202,6 +202,20 @@ def test_design_interval_of_a_rare_indicator_stays_within_0_and_1():
     # 1 positive of 16 in the denominator: the Wald interval 1/16 ± 1.96·SE goes below 0.
     df = pd.DataFrame({"s": ["A"] * 10 + ["B"] * 10, "N": [100] * 10 + [300] * 10,
                        "q": ["Ja"] + ["Nej"] * 7 + ["Ej aktuellt"] * 2 + ["Nej"] * 8 + ["Ej aktuellt"] * 2})
-    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Ej aktuellt"], population="N")
+    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Ej aktuellt"], population="N",
+                    interval="wald")
     assert res.estimate.low == 0.0
     assert 0 < res.estimate.estimate < res.estimate.high <= 1
+    # The default is Korn–Graubard, which needs no clipping. R:
+    #   t$y <- ifelse(t$q == "Ej", NA, as.numeric(t$q == "Ja"))
+    #   d <- svydesign(ids=~1, strata=~s, fpc=~N, data=t)
+    #   svyciprop(~y, d, method="beta", na.rm=TRUE)  -> 0.03125, CI 0.000955175969524901 0.156050781756318
+    #   svyciprop(~y, d, method="logit", na.rm=TRUE) -> CI 0.00408578306764963 0.202324878135244
+    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Ej aktuellt"], population="N")
+    assert res.estimate.interval == "beta"
+    assert (res.estimate.low, res.estimate.high) == pytest.approx((0.000955175969524901, 0.156050781756318),
+                                                                  abs=1e-9)
+    res = indicator(df, "q", "s", positive=["Ja"], excluded=["Ej aktuellt"], population="N",
+                    interval="logit")
+    assert (res.estimate.low, res.estimate.high) == pytest.approx((0.00408578306764963, 0.202324878135244),
+                                                                  abs=1e-8)

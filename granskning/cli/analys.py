@@ -65,6 +65,8 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
                    "annars 0-3,4-6,7-12).")
 @click.option("--metod", "method", type=click.Choice(["wilson", "clopper-pearson"]), default="wilson",
               show_default=True, help="Konfidensintervall för andelar.")
+@click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default="beta", show_default=True,
+              help="Intervall för den designbaserade andelen: Korn–Graubard (beta), logit eller Wald.")
 @click.option("--konfidens", type=float, default=0.95, show_default=True, help="Konfidensnivå.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed för Monte Carlo-testerna.")
 @click.option("--simuleringar", "n_sim", type=click.IntRange(100, 1_000_000), default=2000, metavar="ANTAL",
@@ -79,7 +81,7 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
               show_default=True, help="Bildformat för diagrammen.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def analys(data, audit_id, url, checklist, strata, sex, age, id_column, population, population_file,
-           ignore, sheet, bands, method, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
+           ignore, sheet, bands, method, interval, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
            as_json):
     from granskning.analysis import parse_bands
     from granskning.errors import InputError
@@ -94,7 +96,7 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("katalogen finns inte.", file=out.parent)
     options = {"bands": parse_bands(bands) if bands else None, "method": method, "alpha": 1 - konfidens, "seed": seed,
-               "n_sim": n_sim, "total_label": total_label}
+               "n_sim": n_sim, "total_label": total_label, "interval": interval}
     if audit_id is not None:
         given = [name for name, value in (("--strata", strata), ("--kon", sex), ("--alder", age),
                                           ("--id", id_column), ("--population", population),

@@ -46,6 +46,8 @@ Exempel:
               help="Inspektörernas analys per kvalitetsområde (Markdown), tas med som den är skriven.")
 @click.option("--maskera-under", "mask", type=int, metavar="N",
               help="Visa antal från 1 till N−1 som \"<N\" (sekretess).")
+@click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default="beta", show_default=True,
+              help="Intervall för skattade andelar: Korn–Graubard (beta), logit eller Wald.")
 @click.option("--enkat", "survey", type=int, metavar="ID", help="Internkontroll: enkätens granskning.")
 @click.option("--undertitel", "subtitle", metavar="TEXT", help="Undertitel på titelsidan.")
 @click.option("--checklista", "checklist", metavar="FIL", default=None,
@@ -55,7 +57,7 @@ Exempel:
 @click.option("--json", "as_json", is_flag=True, help="Skriv nyckeltalen och filerna som JSON.")
 def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,
             survey: int | None, subtitle: str | None, checklist: str | None, url: str | None,
-            as_json: bool) -> None:
+            as_json: bool, interval: str = "beta") -> None:
     from granskning.errors import InputError
 
     for out in outputs:
@@ -80,7 +82,8 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
 
             doc, summary = report_ik.build(store, audit_id, survey_id=survey, subtitle=subtitle)
         else:
-            options = report.ReportOptions(analysis_text=analysis_text, mask_below=mask, subtitle=subtitle)
+            options = report.ReportOptions(analysis_text=analysis_text, mask_below=mask, subtitle=subtitle,
+                                           interval=interval)
             doc = report.build(store, audit_id, options, checklist=checklist)
     written = [report.write(doc, out) for out in outputs]
     if as_json:

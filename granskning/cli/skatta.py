@@ -24,9 +24,11 @@ LABELS = {"medel": "Medelvärde", "total": "Total", "andel": "Andel"}
               help="Kolumn med designvikter (standard N_h/n_h).")
 @click.option("--konfidens", type=float, default=0.95, show_default=True,
               help="Konfidensnivå för intervallet.")
+@click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default=None,
+              help="Intervall för --typ andel: beta (Korn–Graubard, standard), logit eller wald.")
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
-def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, blad, as_json):
+def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, interval, blad, as_json):
     """Skatta medelvärde, total eller andel ur ett stratifierat urval.
 
     DATA är en CSV-fil (komma, semikolon eller tabb; UTF-8 eller Windows-1252)
@@ -36,19 +38,22 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, blad
     slumpmässigt urval av samma storlek.
     """
     from granskning.errors import InputError
-    from granskning.estimation import stratified_estimate
+    from granskning.estimation import INTERVAL_NAMES, stratified_estimate
     from granskning.fmt import procent, tal
     from granskning.frame import read_table
+    from granskning.wording import antal
 
     if not 0 < konfidens < 1:
         raise InputError(f"--konfidens måste ligga mellan 0 och 1, fick {konfidens}.")
     if typ != "andel" and varde is not None:
         raise InputError("--varde kan bara användas med --typ andel.")
+    if typ != "andel" and interval not in (None, "wald"):
+        raise InputError("--intervall beta och logit gäller --typ andel.")
     columns = [strata, population, variabel] + ([vikt] if vikt else [])
     table = read_table(data, sheet=blad, usecols=list(dict.fromkeys(columns)))
     result = stratified_estimate(
         table, strata=strata, population=population, variable=variabel,
-        kind=typ, value=varde, weights=vikt, alpha=1 - konfidens,
+        kind=typ, value=varde, weights=vikt, alpha=1 - konfidens, interval=interval,
     )
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
@@ -64,9 +69,11 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, blad
     rows = [
         ("Skattning:", number(result.estimate)),
         ("Standardfel:", number(result.se)),
-        (f"{level} % KI:", f"{number(result.low)} – {number(result.high)}"),
+        (f"{level} % KI:", f"{number(result.low)} – {number(result.high)}"
+         + (f" ({INTERVAL_NAMES[result.interval]})" if typ == "andel" else "")),
         ("Designeffekt:", tal(result.deff, 2)),
-        ("Urval:", f"{result.n} rader i {result.strata} strata (populationen {tal(result.population, 0)})"),
+        ("Urval:", f"{antal(result.n, 'rad')} i {antal(result.strata, 'stratum')} "
+                   f"(populationen {tal(result.population, 0)})"),
     ]
     lines = [what] + [f"  {label:<15} {value}" for label, value in rows]
     click.echo("\n".join(lines))
