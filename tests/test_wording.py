@@ -66,10 +66,17 @@ def test_gender_conclusion_with_equal_tiny_groups_claims_nothing():
 
 
 def test_gender_conclusion_p_value_and_verdict_agree():
-    # 30 of 60 girls vs 19 of 60 boys: Fisher p = 0.0651 (R: fisher.test(matrix(c(30, 30, 19, 41), 2))
-    # $p.value = 0.06511); the verdict and the printed p must agree.
-    df = pd.DataFrame({"kon": ["flicka"] * 60 + ["pojke"] * 60, "alder": [5] * 120,
-                       "svar": ["Ja"] * 30 + ["Nej"] * 30 + ["Ja"] * 19 + ["Nej"] * 41})
-    r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
-    assert r.fisher.p == pytest.approx(0.06511, abs=5e-5)
-    assert "inte statistiskt säkerställd (Fishers exakta test p = 0,07" in r.conclusion
+    # 30 of 60 girls vs 19 of 60 boys: R: fisher.test(matrix(c(30, 30, 19, 41), 2))$p.value
+    # = 0.0627754181999016; 31 of 60 vs 19 of 60: 0.041176305435773.
+    def run(girls_yes):
+        df = pd.DataFrame({"kon": ["flicka"] * 60 + ["pojke"] * 60, "alder": [5] * 120,
+                           "svar": ["Ja"] * girls_yes + ["Nej"] * (60 - girls_yes) + ["Ja"] * 19 + ["Nej"] * 41})
+        return analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
+
+    r = run(30)
+    assert r.fisher.p == pytest.approx(0.0627754181999016, rel=1e-9)
+    assert "inte statistiskt säkerställd (Fishers exakta test p = 0,06" in r.conclusion
+    r = run(31)
+    assert r.fisher.p == pytest.approx(0.041176305435773, rel=1e-9)
+    assert r.difference.low > 0
+    assert "Skillnaden är statistiskt säkerställd (Fishers exakta test p = 0,04)" in r.conclusion
