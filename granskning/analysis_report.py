@@ -96,7 +96,7 @@ def sheet_names(analysis: Analysis) -> dict[str, str]:
 def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     """Write every table of the analysis to an XLSX workbook (atomically) and return its path."""
     from granskning.errors import InputError
-    from granskning.samplebook import atomic_write
+    from granskning.outfile import atomic_write
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -130,7 +130,9 @@ def _write(analysis: Analysis, path: Path) -> None:
     for ws in wb.worksheets:
         ws.oddHeader.center.text = "Granskning: endast antal och andelar"
         ws.oddFooter.center.text = "Sida &P av &N"
-    wb.save(path)
+    from granskning.xlsxcells import save_workbook
+
+    save_workbook(wb, path)
 
 
 def _question_sheet(ws, analysis: Analysis, qid: str, bold) -> None:

@@ -115,8 +115,9 @@ def export_template(
     """
     from openpyxl import Workbook
 
-    from granskning.samplebook import atomic_write
+    from granskning.outfile import atomic_write
     from granskning.session import checklist_for
+    from granskning.xlsxcells import save_workbook
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -139,7 +140,7 @@ def export_template(
     _write_lists(wb, ws, chk, columns, len(cases))
     _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
     _write_versions(wb, store, audit_id, {c.case_id for c in cases})
-    atomic_write(path, wb.save)
+    atomic_write(path, lambda tmp: save_workbook(wb, tmp))
     return Exported(str(path), len(cases), len(columns), prefilled)
 
 
@@ -172,6 +173,8 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from granskning.xlsxcells import append
+
     ws.append([*INFO_COLUMNS, *columns])
     bold = Font(bold=True)
     for cell in ws[1]:
@@ -192,7 +195,7 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
             value = _cell_value(q, answers.get(key))
             prefilled += value is not None
             row.append(value)
-        ws.append(row)
+        append(ws, row, headers=[*INFO_COLUMNS, *columns])
     for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
         qid, is_motivation = _split(key)
         q = chk.question(qid)
@@ -475,7 +478,9 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
         raise InputError("filen finns inte", file=path)
     _check_unpacked_size(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        # data_only=False: a formula is seen as a formula (with data_only its value would be
+        # read, and a formula that was never calculated would read as an empty cell).
+        wb = load_workbook(path, read_only=True, data_only=False)
     except (BadZipFile, OSError, KeyError, ValueError):
         raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
                          file=path) from None
@@ -483,22 +488,34 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
         if SHEET not in wb.sheetnames:
             raise InputError(f'bladet "{SHEET}" saknas; är det en mall från '
                              "granskning svar exportera?", file=path)
-        it = wb[SHEET].iter_rows(values_only=True)
+        from openpyxl.utils import get_column_letter
+
+        it = wb[SHEET].iter_rows()
         first = next(it, None) or ()
-        header = {i: (None if v is None else str(v).strip() or None)
-                  for i, v in enumerate(first)}
+        header = {i: (None if c.value is None else str(c.value).strip() or None)
+                  for i, c in enumerate(first)}
         rows = []
-        for n, values in enumerate(it, start=2):
+        formulas: list[InputError] = []
+        for n, cells in enumerate(it, start=2):
             if n > MAX_ROWS:
                 raise InputError(f"för många rader (högst {MAX_ROWS})", file=path)
+            values = tuple(c.value for c in cells)
+            for i, c in enumerate(cells):
+                kind = getattr(c, "data_type", None)
+                if kind in ("f", "e"):
+                    what = "en formel" if kind == "f" else "ett felvärde"
+                    formulas.append(InputError(
+                        f"cellen innehåller {what}, inte ett svar; skriv svaret som text "
+                        "(börjar svaret med =, skriv ' före)", file=path, row=n,
+                        column=header.get(i) or get_column_letter(i + 1)))
             if any(not _empty(v) for v in values):
                 rows.append((n, dict(enumerate(values))))
                 for i, v in enumerate(values):
                     if i not in header and not _empty(v):
-                        from openpyxl.utils import get_column_letter
-
                         raise InputError("värde i en kolumn utan rubrik", file=path, row=n,
                                          column=get_column_letter(i + 1))
+        if formulas:
+            raise _many(formulas)
         return header, rows
     finally:
         wb.close()

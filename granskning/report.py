@@ -677,7 +677,7 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
 
 def write(doc: Document, path: str | Path) -> Path:
     """Write the document as PDF or XLSX by the suffix of ``path`` (atomically) and return the path."""
-    from granskning.samplebook import atomic_write
+    from granskning.outfile import atomic_write
 
     path = Path(path)
     suffix = path.suffix.lower()

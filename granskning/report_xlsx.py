@@ -68,5 +68,7 @@ def write_xlsx(doc: Document, path: str | Path) -> Path:
         record_sheet(wb.create_sheet("Urvalsprotokoll"), doc.record, bold, title="Urvalsprotokoll")
     for ws in wb.worksheets:
         ws.oddFooter.center.text = "Sida &P av &N"
-    wb.save(str(path))
+    from granskning.xlsxcells import save_workbook
+
+    save_workbook(wb, path)
     return Path(path)

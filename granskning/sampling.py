@@ -9,7 +9,6 @@ weights, and the record (urvalsprotokoll) from which anyone can re-derive it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from granskning.frame import Frame
 
 RECORD_FORMAT = 1
+RECORD_FORMAT_READ = 2  # newest record format this version reads (2: with innehall_sha256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,49 +276,20 @@ def read_exclusions(path: str | Path, id_column: str) -> tuple[list[str], dict[s
 
 
 def _try_read_record(path: Path) -> dict[str, Any] | None:
-    from openpyxl import load_workbook
+    from granskning.samplebook import read_stored
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - not a workbook we wrote; caller reads it as a table
+        return read_stored(path).record
+    except InputError:  # not a sample workbook we wrote; the caller reads it as a table
         return None
-    try:
-        if "Urvalsprotokoll" not in wb.sheetnames:
-            return None
-        for row in wb["Urvalsprotokoll"].iter_rows(values_only=True):
-            if row and row[0] == RECORD_JSON_LABEL and row[1]:
-                return json.loads(str(row[1]))
-        return None
-    finally:
-        wb.close()
 
 
 RECORD_JSON_LABEL = "Protokoll (JSON)"
 
 
 def read_record(path: str | Path) -> dict[str, Any]:
-    """Return the record stored in a sample workbook written by :func:`write_workbook`."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("filen finns inte.", file=path)
-    try:
-        record = _try_read_record(path)
-    except json.JSONDecodeError:
-        raise InputError(
-            "urvalsprotokollet i arbetsboken är skadat (JSON kan inte läsas).", file=path
-        ) from None
-    if record is None:
-        raise InputError(
-            'hittar inget urvalsprotokoll (bladet "Urvalsprotokoll" med raden '
-            f'"{RECORD_JSON_LABEL}"). Är det en arbetsbok skriven av granskning urval?',
-            file=path,
-        )
-    if record.get("format", 0) > RECORD_FORMAT:
-        raise InputError(
-            "urvalsprotokollet är skrivet av en nyare version av granskning; uppgradera verktyget.",
-            file=path,
-        )
-    return record
+    """Return the record stored in a sample file written by ``granskning urval``."""
+    return stored_sample(path, strict=False)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,54 +303,46 @@ class Verification:
     reserves: int
 
 
-def stored_sample(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, list[str]]:
-    """Return (record, cases, reserves, excluded ids) from a sample file (XLSX or JSON)."""
+def stored_sample(
+    path: str | Path, *, strict: bool = True
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return (record, cases, reserves, excluded ids) from a sample file (XLSX, JSON or CSV).
 
-    from granskning.frame import read_table
+    With ``strict`` (every step that uses the sample), a file whose content no
+    longer matches its record (see :mod:`granskning.samplebook`) is refused.
+    """
+    from granskning.samplebook import read_stored
 
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            record = doc["urvalsprotokoll"]
-            cases = _text_frame(doc["urval"])
-            reserves = _text_frame(doc["reserver"])
-        except FileNotFoundError:
-            raise InputError("filen finns inte.", file=path) from None
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise InputError("filen är ingen urvalsfil från granskning urval (JSON).", file=path) from None
-        return record, cases, reserves, list(doc.get("uteslutna", []))
-    record = read_record(path)
-    cases = read_table(path, sheet="Urval")
-    reserves = read_table(path, sheet="Reserver")
-    excluded: list[str] = []
-    if record.get("uteslutna", {}).get("antal"):
-        excluded = read_table(path, sheet="Uteslutna").iloc[:, 0].tolist()
-    return record, cases, reserves, excluded
-
-
-def _text_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Return JSON records as text columns, as the XLSX reader gives them (missing -> "")."""
-    import pandas as pd
-
-    def text(v: Any) -> str:
-        if v is None or (isinstance(v, float) and v != v):  # missing (None or NaN)
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-
-    frame = pd.DataFrame(records)
-    for col in frame.columns:
-        frame[col] = [text(v) for v in frame[col]]
-    return frame
+    stored = read_stored(path)
+    if stored.record.get("format", 0) > RECORD_FORMAT_READ:
+        raise InputError(
+            "urvalsprotokollet är skrivet av en nyare version av granskning; uppgradera verktyget.",
+            file=path,
+        )
+    if strict and stored.problems:
+        listed = "\n".join(f"  - {p}" for p in stored.problems)
+        raise InputError(
+            "urvalsfilen har ändrats efter att granskning urval skrev den och används inte:\n"
+            f"{listed}\nAnvänd den oförändrade filen (kontrollera med granskning urval "
+            "--verifiera).",
+            file=path,
+        )
+    return stored.record, stored.cases, stored.reserves, stored.excluded
 
 
 def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
     """Re-derive the draw recorded in ``sample_path`` from ``frame_path`` and compare."""
     from granskning.frame import read_frame
+    from granskning.samplebook import read_stored
 
-    record, cases, reserves, excluded = stored_sample(sample_path)
+    stored = read_stored(sample_path)
+    record, cases, reserves, excluded = stored.record, stored.cases, stored.reserves, stored.excluded
+    if record.get("format", 0) > RECORD_FORMAT_READ:
+        raise InputError(
+            "urvalsprotokollet är skrivet av en nyare version av granskning; uppgradera verktyget.",
+            file=sample_path,
+        )
     design = Design.from_record(record["design"])
     frame = read_frame(
         frame_path,
@@ -393,7 +356,7 @@ def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
         candidates=design.candidates_needed(),
     )
     redrawn = draw_sample(frame, design, excluded_ids=excluded, command=[])
-    diffs: list[str] = []
+    diffs: list[str] = list(stored.problems)
     frame_unchanged = frame.source.sha256 == record["ram"]["sha256"]
     if not frame_unchanged:
         diffs.append(
@@ -421,13 +384,17 @@ def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
 
 def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design: Design) -> list[str]:
     idc = design.id_column
-    if idc not in stored.columns:
+    if idc not in stored.columns and len(stored):
         return [f'Bladet {sheet} saknar kolumnen "{idc}".']
+    if not len(stored):  # an empty list (e.g. no reserves) has no columns in JSON or CSV
+        return [] if not len(fresh) else [
+            f"{sheet}: {len(fresh)} ärenden dras nu men listan i filen är tom."]
     old = [str(v).strip() for v in stored[idc]]
     new = [str(v) for v in fresh[idc]]
-    if old == new:
-        return []
     from granskning.personnummer import scrub  # an id may be a personnummer: never print it whole
+
+    if old == new:
+        return _compare_cells(sheet, stored, fresh, idc, scrub)  # an id may be a personnummer: never print it whole
 
     out: list[str] = []
     missing = [v for v in new if v not in set(old)]
@@ -440,4 +407,30 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
         out.append(f"{sheet}: … totalt {len(missing)} saknade och {len(extra)} extra ärenden.")
     if not missing and not extra:
         out.append(f"{sheet}: samma ärenden men i annan ordning.")
+    return out
+
+
+def _compare_cells(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, idc: str,
+                   scrub: Any) -> list[str]:
+    """Return the cells (stratum, draw order, weight, kept columns…) that differ from a re-draw."""
+    from granskning.samplebook import canonical_text, table_rows
+
+    new_rows = table_rows(fresh)
+    old_rows = [{str(k): canonical_text(v) for k, v in r.items()}
+                for r in stored.to_dict(orient="records")]
+    out: list[str] = []
+    old_cols = set(stored.columns)
+    new_cols = {str(c) for c in fresh.columns}
+    for col in sorted(new_cols - old_cols):
+        out.append(f'{sheet}: kolumnen "{col}" saknas i filen.')
+    for col in sorted(old_cols - new_cols):
+        out.append(f'{sheet}: kolumnen "{col}" finns i filen men inte i urvalet.')
+    for excel_row, (o, n) in enumerate(zip(old_rows, new_rows, strict=True), start=2):
+        for col in sorted(new_cols & old_cols):
+            if o.get(col, "") != n.get(col, ""):
+                out.append(f'{sheet}, rad {excel_row}: ärende {scrub(n[idc])}, kolumnen "{col}" '
+                           "skiljer sig från det återskapade urvalet.")
+        if len(out) > 20:
+            out.append(f"{sheet}: … fler skillnader.")
+            break
     return out

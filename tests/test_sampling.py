@@ -146,7 +146,8 @@ def test_verify_json_and_csv_outputs(ram, tmp_path):
     samplebook.write_sample(s, tmp_path / "u.csv")
     table = pd.read_csv(tmp_path / "u.csv", sep=";", dtype=str, encoding="utf-8-sig")
     assert (table["Typ"] == "urval").sum() == s.n and (table["Typ"] == "reserv").sum() == len(s.reserves)
-    rec = json.loads((tmp_path / "u.protokoll.json").read_text(encoding="utf-8"))
+    rec = json.loads((tmp_path / "u.protokoll.json").read_text(encoding="utf-8"))["urvalsprotokoll"]
+    assert sampling.verify(tmp_path / "u.csv", ram).identical
     assert rec["n_totalt"] == s.n
 
 
@@ -175,5 +176,5 @@ def test_json_sample_keeps_missing_values_empty(ram, tmp_path):
     s.cases.loc[0, "handlaggare"] = None
     samplebook.write_sample(s, tmp_path / "u.json")
     _rec, cases, _res, _exc = sampling.stored_sample(tmp_path / "u.json")
-    assert cases.loc[0, "handlaggare"] == ""
+    assert cases["handlaggare"].iloc[0] == ""
     assert cases["Dragordning"].iloc[0] == "1"

@@ -89,7 +89,8 @@ def _write_xlsx(path: Path, audit_id: int, rows: list[dict]) -> None:
 
     from granskning.audit import SECRECY
     from granskning.errors import InputError
-    from granskning.samplebook import atomic_write
+    from granskning.outfile import atomic_write
+    from granskning.xlsxcells import save_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise InputError("listan ska sparas som .xlsx", file=path)
@@ -109,5 +110,5 @@ def _write_xlsx(path: Path, audit_id: int, rows: list[dict]) -> None:
     ws.oddFooter.center.text = SECRECY
     for letter, width in zip("ABCDEFG", (15, 22, 18, 12, 8, 16, 10), strict=True):
         ws.column_dimensions[letter].width = width
-    atomic_write(path, wb.save)
+    atomic_write(path, lambda tmp: save_workbook(wb, tmp))
     path.chmod(0o600)
