@@ -101,7 +101,8 @@ def demo_audit(directory: Path) -> str:
         store.init()
         aid, _ = protocol_run.create_from_protocol(store, demo.PROTOCOL, export_path(), created_by="bench")
         cases = store.cases_frame(aid)
-        answers = demo_answers.preassessment_answers(cases[~cases["reserve"]])
+        answers = demo_answers.preassessment_answers(
+            demo_answers.with_frame(cases[~cases["reserve"]], export_path()))
         store.set_answers(aid, list(demo_answers.changes(answers)), who="bench")
     return url
 

@@ -149,7 +149,8 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
         with _timed(say, "2. Sparar simulerade svar (tabell 1 och 2 i årsrapporten 2024 återskapas exakt)."):
             cases = store.cases_frame(audit_id)
             cases = cases[~cases["reserve"]]
-            answers = demo_answers.preassessment_answers(cases)
+            # The frame's own dates decide F4 (within 14 days): the answers agree with their frame.
+            answers = demo_answers.preassessment_answers(demo_answers.with_frame(cases, export_path(), key))
             demo_answers.check(answers, load("forhandsbedomning-0-12"))
             store.set_answers(audit_id, list(demo_answers.changes(answers)), who="demo")
         with _timed(say, "3. Analyserar och skriver granskningsrapporten och tabellerna."):

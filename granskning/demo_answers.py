@@ -12,10 +12,17 @@ remaining concern in 57 (about 20 %), in every district; 103 reports about
 deficient care.  The remaining answers are plausible and respect the
 checklist's skip conditions and required motivations.
 
-Everything is deterministic: the same cases give the same answers.  Hindrances
-are placed where a reader expects them ("Barnet kan inte" goes to the youngest
-children first; the child was heard more often when older), so the gender and
-age analysis has something to show, but nothing here claims to be real data.
+The answers agree with the frame they come from and with the checklist's
+rules: F4 (decision within 14 days, 11 kap. 1 a § SoL) and F4_dagar are the
+frame's own dates (report received → decision; within means at most 14 days),
+and every child under four gets "Barnet kan inte" on F7, the hindrance the
+checklist defines for them (DOMAIN.md §5); the rest of a district's published
+"Barnet kan inte" are older children (a disability).  The bundled frame is made
+so that this and the published tables hold together (:mod:`granskning.exempel`).
+
+Everything is deterministic: the same cases give the same answers.  The child
+was heard more often when older, so the gender and age analysis has something
+to show, but nothing here claims to be real data.
 
 The internal-control day gets answers to its controls and a survey.
 """
@@ -23,6 +30,7 @@ The internal-control day gets answers to its controls and a survey.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +67,37 @@ REPORTERS = {
 }
 MOTIVATION = "Syntetiskt exempel: motiveringen finns i akten."
 SEED = 20240415
+TIME_LIMIT = 14  # days from report to decision, 11 kap. 1 a § SoL
+UNDER = 4  # "Barnet kan inte" covers every child under four (DOMAIN.md §5)
+
+
+def days_to_decision(frame: pd.DataFrame) -> pd.Series:
+    """Return the days from report received to decision of each row of the example export."""
+    import pandas as pd
+
+    received = pd.to_datetime(frame["inkom_datum"], format="%Y-%m-%d")
+    decided = pd.to_datetime(frame["beslut_datum"], format="%Y-%m-%d")
+    return (decided - received).dt.days
+
+
+def with_frame(cases: pd.DataFrame, ram: str | Path, key: bytes | None = None) -> pd.DataFrame:
+    """Return the stored cases with the frame's ``days`` (report → decision) for each.
+
+    The store holds pseudonyms; the frame's ``arende_id`` is pseudonymised
+    with ``key`` (default: the unit's key) to find each case's row.
+    """
+    import pandas as pd
+
+    from granskning import pseudonym
+
+    secret = key if key is not None else pseudonym.key()
+    frame = pd.read_csv(ram, sep=";", encoding="cp1252", dtype=str)
+    days = dict(zip((pseudonym.case(secret, c) for c in frame["arende_id"]), days_to_decision(frame),
+                    strict=True))
+    missing = [c for c in cases["case_id"] if c not in days]
+    if missing:
+        raise ValueError(f"{len(missing)} cases are not in the frame {ram} (another key or frame?)")
+    return cases.assign(days=[int(days[c]) for c in cases["case_id"]])
 
 
 def _spread(total: int, groups: int, rng: np.random.Generator, minimum: int = 0) -> list[int]:
@@ -76,9 +115,13 @@ def _pick(indices: Sequence[int], k: int, rng: np.random.Generator) -> list[int]
 def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str, dict[str, Any]]:
     """Return case id -> answers for the 11 × 26 pre-assessment sample.
 
-    ``cases`` has the columns ``case_id``, ``stratum`` (district), ``sex``, ``age``
-    and ``draw_order`` (reserves left out).  Each district must hold 26 cases.
+    ``cases`` has the columns ``case_id``, ``stratum`` (district), ``sex``, ``age``,
+    ``draw_order`` (reserves left out) and ``days`` from report to decision (the
+    frame's dates, :func:`with_frame`).  Each district must hold 26 cases, and no
+    more children under four than its published "Barnet kan inte".
     """
+    if "days" not in cases.columns:
+        raise ValueError("the cases need the frame's days from report to decision (with_frame)")
     rng = np.random.default_rng(seed)
     cases = cases.sort_values(["stratum", "draw_order"]).reset_index(drop=True)
     ans: list[dict[str, Any]] = [{} for _ in range(len(cases))]
@@ -93,12 +136,16 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
         routes = [r for r, counts in TABLE_F5.items() for _ in range(counts[j])]
         for i, route in zip(rng.permutation(idx), routes, strict=True):
             ans[i]["F5"] = route
-        # F7: "Barnet kan inte" to the youngest; "Ja" to the oldest of the rest, girls a little first.
+        # F7: "Barnet kan inte" to every child under four and, up to the published count, to
+        # older children at random (a disability); "Ja" to the oldest of the rest, girls a little first.
         age = cases.loc[idx, "age"].astype(float).to_numpy()
         girl = (cases.loc[idx, "sex"] == "flicka").to_numpy()
-        noise = rng.random(len(idx))
-        youngest = [idx[k] for k in np.lexsort((noise, age))]
-        cannot = youngest[: TABLE_F7["Barnet kan inte"][j]]
+        young = [i for i, a in zip(idx, age, strict=True) if a < UNDER]
+        n_cannot = TABLE_F7["Barnet kan inte"][j]
+        if len(young) > n_cannot:
+            raise ValueError(f"{district}: {len(young)} children under {UNDER} but Table 2 has only "
+                             f"{n_cannot} 'Barnet kan inte'")
+        cannot = young + _pick([i for i in idx if i not in set(young)], n_cannot - len(young), rng)
         rest = [i for i in idx if i not in set(cannot)]
         score = {i: float(cases.at[i, "age"]) + 1.0 * bool(girl[idx.index(i)]) + 3 * rng.random()
                  for i in rest}
@@ -166,20 +213,18 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
             reasons.append("Barnets eget beteende")
         ans[i]["F2"] = reasons
 
-    # F3 and F4: formal requirements broadly met; Hägersten-Älvsjö most often over 14 days.
+    # F3: formal requirements broadly met.  F4: the frame's own dates (Hägersten-Älvsjö most
+    # often over 14 days there, as in SEED-000).
     for k, i in enumerate(rng.permutation(everyone)):
         ans[int(i)]["F3"] = "Nej" if k == 0 else "Bristfällig" if k < 5 else "Ja"
-    for d in DISTRICTS:
-        idx = by_district[d]
-        late = set(_pick(idx, 9 if d == "Hägersten-Älvsjö" else 3, rng))
-        for i in idx:
-            if i in late:
-                ans[i]["F4"] = "Över 14 dagar"
-                ans[i][motivation_key("F4")] = MOTIVATION
-                ans[i]["F4_dagar"] = int(rng.integers(15, 29))
-            else:
-                ans[i]["F4"] = "Inom 14 dagar"
-                ans[i]["F4_dagar"] = int(rng.integers(2, 15))
+    for i in everyone:
+        days = int(cases.at[i, "days"])
+        ans[i]["F4_dagar"] = days
+        if days <= TIME_LIMIT:
+            ans[i]["F4"] = "Inom 14 dagar"
+        else:
+            ans[i]["F4"] = "Över 14 dagar"
+            ans[i][motivation_key("F4")] = MOTIVATION
     for i in everyone:
         ans[i]["F5_hembesok"] = "Nej"  # no home visits in the material
         if ans[i]["F5"] == "Ingen kontakt":

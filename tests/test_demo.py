@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from granskning import exempel
@@ -21,8 +22,15 @@ def test_bundled_export_has_no_personnummer():
     assert not re.search(r"\b(19|20)?\d{6}[-+]?\d{4}\b", text)
 
 
-def test_demo_draws_26_per_district_and_verifies(tmp_path):
-    r = CliRunner().invoke(cli, ["demo", "--ut", str(tmp_path)], catch_exceptions=False)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One run of `granskning demo` (result, output directory) for the tests that read its files."""
+    out = tmp_path_factory.mktemp("demo")
+    return CliRunner().invoke(cli, ["demo", "--ut", str(out)], catch_exceptions=False), out
+
+
+def test_demo_draws_26_per_district_and_verifies(demo_run):
+    r, tmp_path = demo_run
     assert r.exit_code == 0, r.output
     assert "±5,8 procentenheter" in r.stdout  # 1.96·sqrt(0.25/286), DOMAIN.md §1.1
     assert "±19,2 procentenheter" in r.stdout  # n = 26
@@ -32,14 +40,14 @@ def test_demo_draws_26_per_district_and_verifies(tmp_path):
     assert {s["n"] for s in rec["strata"]} == {26}
 
 
-def test_demo_runs_the_whole_chain(tmp_path):
+def test_demo_runs_the_whole_chain(demo_run):
     import pypdf
     from openpyxl import load_workbook
 
     from granskning.sampling import stored_sample
     from granskning.store import Store
 
-    r = CliRunner().invoke(cli, ["demo", "--ut", str(tmp_path)], catch_exceptions=False)
+    r, tmp_path = demo_run
     assert r.exit_code == 0, r.output
     for name in ("granskningsrapport.pdf", "tabeller.xlsx", "internkontroll.pdf", "internkontroll.xlsx",
                  "urval.xlsx", "granskning.db"):
@@ -75,7 +83,7 @@ def test_demo_answers_reproduce_the_stated_totals(tmp_path):
     from granskning.checklist import load
 
     rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
-             "age": i % 13, "draw_order": i + 1}
+             "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}
             for d, district in enumerate(demo_answers.DISTRICTS) for i in range(26)]
     answers = demo_answers.preassessment_answers(pd.DataFrame(rows))
     demo_answers.check(answers, load("forhandsbedomning-0-12"))
@@ -93,3 +101,56 @@ def test_demo_answers_reproduce_the_stated_totals(tmp_path):
     assert (values["F17"] != "Ingen kvarstående oro").sum() == 57  # "cirka 20 procent": 19,9 %
     assert values.groupby("stratum")["F17"].apply(lambda s: (s != "Ingen kvarstående oro").sum()).min() >= 1
     assert (values["F5_hembesok"] == "Nej").all()  # no home visits
+
+
+def test_demo_answers_agree_with_their_frame_and_the_checklist(demo_run):
+    # Before: the demo said 247 of 286 decided within 14 days while the frame's own dates give
+    # 177, and 40 children aged 0–3 were "Nej" (not heard) although "Barnet kan inte" covers
+    # every child under four (checklist F7, DOMAIN.md §5).  Recompute every answer the frame
+    # decides, for all 286 cases of the demo's own database, and compare.
+    import pandas as pd
+
+    from granskning import pseudonym
+    from granskning.analysis_io import audit_frame
+    from granskning.demo_answers import TABLE_F5, TABLE_F7
+    from granskning.store import Store
+
+    r, out = demo_run
+    assert r.exit_code == 0, r.output
+    key = pseudonym.key_file(out / "nyckel")
+    frame = pd.read_csv(exempel.export_path(), sep=";", encoding="cp1252", dtype=str)
+    frame["case_id"] = [pseudonym.case(key, c) for c in frame["arende_id"]]
+    with Store.open(f"sqlite:///{out / 'granskning.db'}") as store:
+        answers, unanswered = audit_frame(store, 1)
+    assert len(answers) == 286 and unanswered == 0
+    both = answers.merge(frame, on="case_id", how="left", validate="one_to_one")
+    assert both["arende_id"].notna().all()
+    days = (pd.to_datetime(both["beslut_datum"]) - pd.to_datetime(both["inkom_datum"])).dt.days
+    assert (both["F4_dagar"].astype(int) == days).all()
+    within = days <= 14  # 11 kap. 1 a § SoL: decided within fourteen days of the report
+    assert (both["F4"] == within.map({True: "Inom 14 dagar", False: "Över 14 dagar"})).all()
+    assert (both["F4__motivering"].notna() == ~within).all()
+    # The stored sex, age and district are the frame's.
+    assert (both["age"].astype(int) == both["alder"].astype(int)).all()
+    assert (both["sex"] == both["kon"]).all() and (both["stratum"] == both["stadsdel"]).all()
+    young = both["age"].astype(int) < 4
+    assert young.sum() > 0 and (both.loc[young, "F7"] == "Barnet kan inte").all()
+    assert not ((both["F7"] == "Nej") & young).any()
+    # And the published tables still hold (Table 1 and 2 of SEED-004, DOMAIN.md §2.1–2.2).
+    for table, qid in ((TABLE_F5, "F5"), (TABLE_F7, "F7")):
+        counts = both.groupby("stratum")[qid].value_counts().unstack(fill_value=0)
+        for category, per_district in table.items():
+            got = [int(counts.at[d, category]) if category in counts.columns else 0 for d in exempel.DISTRICTS]
+            assert got == list(per_district), (qid, category)
+
+
+def test_the_frame_fits_the_published_hindrances():
+    # The protocol's draw from the bundled frame holds, in each district, no more children
+    # under four than Table 2's "Barnet kan inte" (so every one of them can take it).
+    from granskning import protocol, protocol_run
+    from granskning.demo_answers import TABLE_F7
+
+    drawn = protocol_run.draw(protocol.load("forhandsbedomningar-2024"), exempel.export_path()).sample.cases
+    young = drawn[drawn["alder"].astype(int) < 4].groupby("stadsdel").size()
+    for j, district in enumerate(exempel.DISTRICTS):
+        assert young.get(district, 0) <= TABLE_F7["Barnet kan inte"][j], district

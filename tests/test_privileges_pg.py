@@ -241,7 +241,7 @@ def test_whole_chain_on_postgresql_as_coordinator_and_reviewers(tmp_path):
         with Store.open(sam) as s:
             cases = s.cases_frame(1)
         drawn = cases[~cases["reserve"]]
-        answers = demo_answers.preassessment_answers(drawn)
+        answers = demo_answers.preassessment_answers(demo_answers.with_frame(drawn, export_path()))
         owner = dict(zip(drawn["case_id"], drawn["reviewer"], strict=True))
         for url in (anna, bo):
             with Store.open(url) as s:

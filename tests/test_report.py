@@ -51,7 +51,8 @@ def demo_db(tmp_path_factory):
         audit_id, _ = protocol_run.create_from_protocol(store, "forhandsbedomningar-2024", exempel.export_path(),
                                                         created_by="test")
         cases = store.cases_frame(audit_id)
-        answers = demo_answers.preassessment_answers(cases[~cases["reserve"]])
+        answers = demo_answers.preassessment_answers(
+            demo_answers.with_frame(cases[~cases["reserve"]], exempel.export_path()))
         store.set_answers(audit_id, list(demo_answers.changes(answers)), who="test")
     return url, d
 
