@@ -62,6 +62,8 @@ def scan_parallel(path: Path, spec: FrameSpec, candidates: int, *, min_bytes: in
     if layout.quoted:
         return None
     cuts = _cut(layout, n_proc)
+    if not cuts:
+        return None  # a header only: the serial path says so
     _JOB.update(layout=layout, spec=spec, candidates=candidates, path=path)
     from concurrent.futures import ThreadPoolExecutor
 
