@@ -367,13 +367,8 @@ def check_text(table: pd.DataFrame, name: str | Path, strict: Sequence[str] = ()
     """
     for col in table.columns:
         values = table[col].to_numpy(dtype=object)
-        if col in strict:
-            pattern = _INVISIBLE
-            found = any(pattern.search(v) for v in values)
-        else:
-            pattern = _CONTROL  # never matches the newline that joins the values
-            found = bool(values.size) and pattern.search("\n".join(values)) is not None
-        if not found:
+        pattern = _INVISIBLE if col in strict else _CONTROL
+        if not values.size or pattern.search(" ".join(values)) is None:  # neither matches a space
             continue
         for row, value in zip(table.index, values, strict=True):
             m = pattern.search(value)
@@ -506,19 +501,21 @@ def check_field_counts(path: Path, layout: CsvLayout, start: int, end: int, firs
     data = layout.data
     bad: list[tuple[int, int]] = []  # (Excel row, fields)
     if not layout.quoted:
-        buf = np.frombuffer(memoryview(data)[start:end], dtype=np.uint8)
+        chunk = memoryview(data)[start:end]
+        buf = np.frombuffer(chunk, dtype=np.uint8)
         if not len(buf):
             return np.zeros(0, dtype=np.int64)
-        newline = buf == 10
-        starts = np.flatnonzero(newline) + 1
-        starts = np.concatenate(([0], starts[:-1] if buf[-1] == 10 else starts))
-        sep = buf == ord(layout.sep)
-        per_line = np.add.reduceat(sep, starts, dtype=np.int64)  # each segment has >= 1 byte
-        empty = newline
-        empty |= sep
-        for byte in (13, 32, 9):
-            empty |= buf == byte
-        blank_lines = np.logical_and.reduceat(empty, starts)
+        ends = np.flatnonzero(buf == 10)
+        if buf[-1] != 10:
+            ends = np.append(ends, len(buf))
+        seps = np.flatnonzero(buf == ord(layout.sep))
+        per_line = np.diff(np.searchsorted(seps, ends), prepend=0)
+        # a line is blank when nothing but separators and spaces remain of it
+        rest = np.frombuffer(bytes(chunk).translate(None, b" \t\r" + layout.sep.encode()), dtype=np.uint8)
+        rest_ends = np.flatnonzero(rest == 10)
+        if len(rest_ends) < len(ends):
+            rest_ends = np.append(rest_ends, len(rest))
+        blank_lines = np.diff(rest_ends, prepend=-1) == 1
         wrong = np.flatnonzero((per_line != columns - 1) & ~blank_lines)
         bad = [(first_row + int(i), int(per_line[i]) + 1) for i in wrong[:MAX_ERRORS]]
         blank = first_row + np.flatnonzero(blank_lines)
