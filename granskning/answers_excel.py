@@ -29,6 +29,13 @@ Import rules (documented for users in ``granskning svar importera --help``):
   the sheet counts as exported before any answer existed.  The versions are
   also passed to the store as ``expected_versions``, so a change made while
   the import runs is caught as well.
+* **A template belongs to one audit.**  The hidden sheet ``Granskning`` holds
+  the audit's id and a SHA-256 of its identity (id, kind, creation time and
+  creator, checklist and sample record), so a template is refused by any
+  other audit, also one with the same number in another database.  A
+  template without that sheet is refused too (export a new one).
+* A formula or an error value in a cell is refused (naming the cell), never
+  read as an empty cell: answers are text, numbers or dates.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ __all__ = [
 ]
 
 SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
+OWNER = "Granskning"  # hidden sheet: which audit the template belongs to
+OWNER_ID, OWNER_DIGEST = "Granskning", "Granskningens identitet (SHA-256)"
 CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
 INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
 MAX_ROWS = 100_000
@@ -140,8 +149,57 @@ def export_template(
     _write_lists(wb, ws, chk, columns, len(cases))
     _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
     _write_versions(wb, store, audit_id, {c.case_id for c in cases})
+    owner = wb.create_sheet(OWNER)
+    owner.sheet_state = "hidden"
+    owner.append([OWNER_ID, audit_id])
+    owner.append([OWNER_DIGEST, audit_identity(audit)])
     atomic_write(path, lambda tmp: save_workbook(wb, tmp))
     return Exported(str(path), len(cases), len(columns), prefilled)
+
+
+def audit_identity(audit: Any) -> str:
+    """Return the SHA-256 that ties a template to one audit in one database."""
+    import hashlib
+    import json
+
+    created = audit.created_at
+    when = repr(created.timestamp()) if getattr(created, "tzinfo", None) else str(created)
+    doc = {
+        "id": audit.id, "slag": audit.kind, "skapad": when, "skapad_av": audit.created_by,
+        "checklista": [audit.checklist_id, audit.checklist_version, audit.checklist_sha256],
+        "urvalsprotokoll": audit.sample_record,
+    }
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_owner(path: Path, audit: Any) -> None:
+    """Refuse a template exported from another audit (or without the sheet that says which)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if OWNER not in wb.sheetnames:
+            raise InputError(
+                f'mallen saknar bladet "{OWNER}" som visar vilken granskning den hör till; '
+                f"exportera en ny mall med granskning svar exportera --granskning {audit.id}",
+                file=path)
+        found = {str(r[0]): r[1] for r in wb[OWNER].iter_rows(max_col=2, values_only=True)
+                 if r and r[0] is not None and len(r) > 1}
+    finally:
+        wb.close()
+    their_id, digest = found.get(OWNER_ID), found.get(OWNER_DIGEST)
+    if isinstance(their_id, int) and not isinstance(their_id, bool) and their_id != audit.id:
+        raise InputError(
+            f"mallen är exporterad från granskning {their_id}, inte granskning {audit.id}; "
+            "inget sparades. Läs in den i rätt granskning, eller exportera en mall för "
+            f"granskning {audit.id}", file=path)
+    if digest != audit_identity(audit):
+        raise InputError(
+            f"mallen hör inte till granskning {audit.id} i den här databasen (den är exporterad "
+            "från en annan granskning, eller bladet "
+            f'"{OWNER}" har ändrats); inget sparades. Exportera en ny mall med granskning svar '
+            f"exportera --granskning {audit.id}", file=path)
 
 
 def _answers_by_case(store: Store, audit_id: int) -> dict[str, dict[str, Any]]:
@@ -347,6 +405,7 @@ def import_answers(
     audit = store.audit(audit_id)
     chk = checklist_for(audit, checklist)
     header, rows = _read_sheet(path)
+    _check_owner(path, audit)
     name = str(path)
     known = set(template_columns(chk))
     errors: list[InputError] = []

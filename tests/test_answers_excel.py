@@ -78,8 +78,9 @@ def test_template_layout_lists_and_prefill(store, audit, tmp_path):
     # can require a motivation (F1, F2, F4, F5, F8_skal, F10, F17, F18, F19).
     assert done.n_columns == len(template_columns(CHK)) == 26 + 9
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Svar", "Listor", "Frågor", "Versioner"]
+    assert wb.sheetnames == ["Svar", "Listor", "Frågor", "Versioner", "Granskning"]
     assert wb["Listor"].sheet_state == "hidden" and wb["Versioner"].sheet_state == "hidden"
+    assert wb["Granskning"].sheet_state == "hidden" and wb["Granskning"]["B1"].value == audit
     # The version of every stored answer, for the import's conflict check.
     assert sorted(wb["Versioner"].iter_rows(min_row=2, values_only=True)) == [
         ("FB-1", "F2", 1), ("FB-1", "F2__motivering", 1), ("FB-2", "F4_dagar", 1)]
