@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.fmt import procent, tal
-from granskning.wording import antal, significant
+from granskning.wording import antal, significant, simulation_borderline
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -284,6 +284,8 @@ def summary_text(analysis: Analysis) -> str:
                    else "chi-två-fördelningen")
             said = ("statistiskt säkerställda" if significant(h.p, analysis.alpha)
                     else "kunde inte påvisas")
+            if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha):
+                said += ", men gränsfall (simuleringen avgör sidan av gränsen)"
             lines.append(f"  Skillnader mellan strata: {said} (chi-två {tal(h.statistic, 2)}, "
                          f"{_p(h.p, analysis.alpha)}, {how}; Cramérs V {tal(h.cramers_v, 2)}).")
         if ind.funnel is not None and len(analysis.strata) > 1:

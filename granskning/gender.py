@@ -276,5 +276,9 @@ def conclusion(
         return (f"{head}{shown} Lika andelar i urvalet betyder inte att skillnader saknas i hela "
                 f"populationen.{detect}")
     if not shown:
-        shown = " Det går inte att med säkerhet säga att skillnaden finns i hela populationen."
+        # The interval leaves 0 out although the test does not reject: say both, claim neither.
+        shown = (f" Resultatet är ett gränsfall: konfidensintervallet för skillnaden omfattar inte noll, "
+                 f"men skillnaden räknas som statistiskt säkerställd först när p är mindre än "
+                 f"{tal(alpha, 2 if alpha >= 0.01 else 3)}. Det går alltså inte att med säkerhet säga att "
+                 f"skillnaden finns i hela populationen.")
     return f"{head}{shown}{detect}"

@@ -382,7 +382,7 @@ def _indicator_sentence(analysis: Analysis, qid: str) -> str:
 
 
 def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
-    from granskning.wording import format_p, significant
+    from granskning.wording import format_p, significant, simulation_borderline
 
     ind = analysis.indicators[qid]
     h = ind.result.homogeneity
@@ -396,8 +396,12 @@ def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
     verdict = (f"Skillnaderna mellan {many} är statistiskt säkerställda"
                if significant(h.p, analysis.alpha) else
                f"Testet kunde inte påvisa några skillnader mellan {many}")
+    close = ""
+    if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha):
+        close = (f" p-värdet ligger så nära {tal(analysis.alpha, 2)} att simuleringen avgör vilken sida "
+                 "gränsen det hamnar på: resultatet är ett gränsfall.")
     return (f"{verdict} (chi-två {tal(h.statistic, 2)} med {antal(h.df, 'frihetsgrad')}, "
-            f"{format_p(h.p, analysis.alpha)}; {how}; Cramérs V {tal(h.cramers_v, 2)}).")
+            f"{format_p(h.p, analysis.alpha)}; {how}; Cramérs V {tal(h.cramers_v, 2)}).{close}")
 
 
 def _funnel_sentence(analysis: Analysis, qid: str) -> str:
@@ -463,9 +467,12 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         names = out["over"] + out["under"]
         if names:
             blocks.append(Paragraph(
-                f"För frågan ”{escape(_short(analysis.indicators[qid].text))}” avvek "
+                f"För frågan ”{escape(_short(analysis.indicators[qid].text))}” låg "
                 + ", ".join(escape(s) for s in names)
-                + f" från stadens genomsnitt ({procent(f.centre)}) mer än slumpen förklarar på 95 %-nivån."))
+                + f" utanför trattdiagrammets 95 %-gränser kring stadens genomsnitt ({procent(f.centre)}): "
+                + ("andelen skilde sig" if len(names) == 1 else "andelarna skilde sig")
+                + " mer från genomsnittet än slumpen brukar ge och kan vara värd"
+                + ("" if len(names) == 1 else "a") + " att titta närmare på."))
     for qid in genders:
         g = analysis.indicators[qid].result.gender
         if g is not None:

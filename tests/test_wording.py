@@ -80,3 +80,19 @@ def test_gender_conclusion_p_value_and_verdict_agree():
     assert r.fisher.p == pytest.approx(0.041176305435773, rel=1e-9)
     assert r.difference.low > 0
     assert "Skillnaden är statistiskt säkerställd (Fishers exakta test p = 0,04)" in r.conclusion
+
+
+def test_interval_without_zero_but_test_not_significant_is_a_borderline_case():
+    # The demo's case: 32 of 102 girls vs 20 of 106 boys. Newcombe's interval 0,7 to 23,9 pp leaves
+    # 0 out, Fisher's p = 0.0540090558636483 (R: fisher.test(matrix(c(32, 70, 20, 86), 2))$p.value) does not
+    # reject: the sentence must not read as "inte säkerställd" beside an interval that excludes 0
+    # without saying so.
+    df = pd.DataFrame({"kon": ["flicka"] * 102 + ["pojke"] * 106, "alder": [5] * 208,
+                       "svar": ["Ja"] * 32 + ["Nej"] * 70 + ["Ja"] * 20 + ["Nej"] * 86})
+    r = analyse(df, "svar", positive=["Ja"], sex="kon", age="alder")
+    assert r.difference.low > 0
+    assert r.fisher.p == pytest.approx(0.0540090558636483, rel=1e-9)
+    assert not significant(r.fisher.p)
+    assert "gränsfall" in r.conclusion
+    assert "konfidensintervallet för skillnaden omfattar inte noll" in r.conclusion
+    assert "kunde inte påvisa" not in r.conclusion
