@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 ADULT_AGE = 18
+MAPPED_WRONG = ("ange rätt kolumn (ett personnummer får inte sparas; en kolumn med "
+                "personnummer anges som personnummerkolumn, --personnummer eller ram.personnummer "
+                "i protokollet, och används bara för att räkna fram kön och ålder)")
 SECRECY = "Sekretess enligt OSL 26 kap."
 LIST_COLUMNS = ["pseudonym", "case_id", "stratum", "draw_order", "reserve", "reviewer", "status"]
 
@@ -142,7 +145,7 @@ def cases_from_sample(
             try:
                 row = {
                     "case_id": case_id,
-                    "stratum": _text(rec.get(strata_col)) if strata_col else None,
+                    "stratum": _stratum(rec, strata_col, where, excel_row),
                     "design_weight": None if reserve else _number(rec, "Vikt", where, excel_row),
                     "inclusion_probability": None if reserve else _number(
                         rec, "Inklusionssannolikhet", where, excel_row),
@@ -307,6 +310,18 @@ def _number(rec: Mapping[str, Any], column: str, file: str, row: Any) -> float |
         raise InputError(f'"{text}" är inget tal', file=file, row=int(row), column=column) from None
 
 
+def _stratum(rec: Mapping[str, Any], column: str | None, file: str, row: Any) -> str | None:
+    """Return a case's stratum; a personnummer as stratum is refused (it would be published)."""
+    from granskning.store_values import refuse_personnummer
+
+    if not column:
+        return None
+    text = _text(rec.get(column))
+    refuse_personnummer(text, "kolumnen används som strata men", file=file, row=int(row),
+                        column=column, advice=MAPPED_WRONG)
+    return text
+
+
 def _integer(value: Any, file: str | None, row: Any, column: str) -> int | None:
     text = _text(value)
     if text is None:
@@ -324,11 +339,17 @@ def _attributes(
     columns: CaseColumns, values: Mapping[str, tuple[Any, str | None, int]], ref: dt.date
 ) -> dict[str, Any]:
     """Return sex, age and case worker for one case from the gathered cell values."""
+    from granskning.store_values import refuse_personnummer
+
     out: dict[str, Any] = {"sex": None, "age": None, "case_worker": None}
-    if columns.case_worker:
-        out["case_worker"] = _text(values[columns.case_worker][0])
-    if columns.sex:
-        out["sex"] = _text(values[columns.sex][0])
+    for key, column, role in (("case_worker", columns.case_worker, "handläggare"),
+                              ("sex", columns.sex, "kön")):
+        if column:
+            value, file, row = values[column]
+            out[key] = _text(value)
+            refuse_personnummer(  # e.g. the personnummer column given as --kon by mistake
+                out[key], f"kolumnen används som {role} men", file=file, row=row, column=column,
+                advice=MAPPED_WRONG)
     if columns.age:
         value, file, row = values[columns.age]
         out["age"] = _integer(value, file, row, columns.age)

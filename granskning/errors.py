@@ -11,6 +11,7 @@ class GranskningError(Exception):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
+        message = hide_personnummer(message)
         super().__init__(message)
         self.message = message
 
@@ -38,7 +39,7 @@ class InputError(GranskningError):
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
-        self.detail = message
+        self.detail = hide_personnummer(message)
         super().__init__(format_location(self.file, row, column) + message)
 
 
@@ -61,6 +62,20 @@ class StoreError(GranskningError):
     """A database problem the user can act on (exit code 2)."""
 
     exit_code = 2
+
+
+def hide_personnummer(text: str) -> str:
+    """Return ``text`` with every personnummer masked: no error message ever shows one.
+
+    Messages quote cells, filters, titles and file names; whatever a caller put in,
+    the last four digits of a personnummer (in any typed form) are hidden here.
+    """
+    text = str(text)
+    if not any(ch.isdigit() for ch in text):
+        return text
+    from granskning.personnummer import scrub
+
+    return scrub(text)
 
 
 def format_location(file: str | None, row: int | None, column: str | None) -> str:

@@ -36,7 +36,6 @@ Nothing here imports pandas: the session must start fast.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,21 +125,21 @@ def storable(value: Any) -> Any:
     return value
 
 
-_PNR_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}(?![0-9])")
-
-
 def check_free_text(text: str, *, file: str | None = None, row: int | None = None,
                     column: str | None = None) -> None:
-    """Raise InputError when ``text`` holds a valid personnummer (shown masked)."""
-    from granskning import personnummer as pnr
+    """Raise InputError when ``text`` holds a personnummer in any typed form (never quoted).
 
-    for m in _PNR_IN_TEXT.finditer(text):
-        if pnr.is_valid(m.group(0)):
-            raise InputError(
-                f"texten innehåller ett personnummer ({pnr.mask(m.group(0))}); "
-                "skriv inga personuppgifter i svaren",
-                file=file, row=row, column=column,
-            )
+    The forms are those of :func:`granskning.personnummer.find_personnummer`:
+    spaces, dashes of every kind, full-width digits, a wrong check digit in a
+    personnummer layout.  The answer history is append-only, so this check comes
+    before anything is written.
+    """
+    from granskning.store_values import refuse_personnummer
+
+    refuse_personnummer(
+        text, "texten", file=file, row=row, column=column,
+        advice="skriv inga personuppgifter i svaren; ta bort numret och försök igen",
+    )
 
 
 def show_value(question: Question, value: Any) -> str:

@@ -42,6 +42,7 @@ from granskning.store_values import (
     decode,
     encode,
     encode_answer,
+    refuse_personnummer,
     required_text,
     show_case_id,
 )
@@ -364,6 +365,9 @@ class Store:
         sa, s = _sql()
         self._require_schema()
         title = required_text(title, "titel", limit=2000)
+        refuse_personnummer(title, "titeln")
+        refuse_personnummer(protocol_text, "protokollet", numbers=False)
+        refuse_personnummer(sample_record, "urvalsprotokollet", numbers=False)
         if kind not in s.KINDS:
             raise InputError(f'Okänd typ "{kind}": välj granskning eller internkontroll.')
         if checklist_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", checklist_sha256):
@@ -540,6 +544,8 @@ class Store:
         sa, s = _sql()
         self._require_schema()
         wanted = {case_key(k): required_text(v, "granskare") for k, v in mapping.items()}
+        for name in wanted.values():
+            refuse_personnummer(name, "granskarens namn")
         who = self._who(who)
         a = s.assignments
         now = datetime.now(UTC)
@@ -1091,11 +1097,12 @@ def _denied(exc: Any) -> bool:
 
 
 def looks_like_personnummer(case_id: str) -> bool:
-    """Return True for a case id that is a valid personnummer (with or without separator)."""
+    """Return True for a case id that holds a personnummer in any typed form."""
     from granskning import personnummer as pnr
 
     text = case_id.replace(" ", "")
-    return bool(PNR_SHAPE.fullmatch(text)) and pnr.is_valid(text)
+    return (bool(PNR_SHAPE.fullmatch(text)) and pnr.is_valid(text)) or bool(
+        pnr.find_personnummer(case_id))
 
 
 def _answer(row: Any) -> Answer:

@@ -30,10 +30,82 @@ CASE_COLUMNS = (
 
 def show_case_id(case_id: str) -> str:
     """Return a case id fit for messages: a personnummer loses its last four digits."""
+    from granskning.personnummer import find_personnummer, scrub
+
     text = str(case_id)
-    if PNR.fullmatch(text.replace(" ", "")):
-        return text[:-4] + "****"
+    if PNR.fullmatch(text.replace(" ", "")) or find_personnummer(text, loose=True):
+        return scrub(text)
     return f'"{text}"'
+
+
+REMOVE_IT = "ta bort det (personnummer får inte sparas eller visas; OSL 26 kap.)"
+_DIGEST = re.compile(r"[0-9a-fA-F]{32,}")
+
+
+def personnummer_at(value: Any) -> int | None:
+    """Return the 1-based position of the first personnummer in ``value``'s text, or None.
+
+    Strings and integers are searched (an integer answer or id may be one);
+    floats, booleans and None are not.
+    """
+    from granskning.personnummer import find_personnummer
+
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    hits = find_personnummer(value)
+    return hits[0].start + 1 if hits else None
+
+
+def refuse_personnummer(
+    value: Any,
+    what: str,
+    *,
+    file: Any = None,
+    row: int | None = None,
+    column: str | None = None,
+    numbers: bool = True,
+    advice: str = REMOVE_IT,
+) -> None:
+    """Raise InputError when ``value`` holds a personnummer; the message never quotes it.
+
+    ``what`` names the value in Swedish ("titeln", "filtret", "svaret", …).  Lists,
+    tuples and dicts (keys and values) are searched all the way down; the message
+    names the field where one was found.  ``numbers=False`` searches text only.
+    """
+    for path, leaf in _leaves(value, ()):
+        if not numbers and not isinstance(leaf, str):
+            continue
+        at = personnummer_at(leaf)
+        if at is not None:
+            field = f' (fältet "{".".join(path)}")' if path else ""
+            where = f" vid tecken {at}" if isinstance(leaf, str) and len(leaf) > 15 else ""
+            text = f"{what}{field} innehåller ett personnummer{where}; {advice}"
+            if file is None and row is None and column is None:
+                text = text[:1].upper() + text[1:]
+            raise InputError(text, file=file, row=row, column=column)
+
+
+def _leaves(value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    """Return (path, leaf) for every string/integer inside ``value`` (dict keys too).
+
+    Hex digests (32+ hex digits) are skipped: digits next to letters by chance.
+    """
+    out: list[tuple[tuple[str, ...], Any]] = []
+    stack = [(path, value)]
+    while stack:
+        here, v = stack.pop()
+        if isinstance(v, Mapping):
+            for k, item in v.items():
+                name = str(k)
+                stack.append((here, k) if personnummer_at(k) is not None else (here, None))
+                stack.append(((*here, name) if personnummer_at(k) is None else here, item))
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            stack.extend((here, item) for item in v)
+        elif isinstance(v, str) and _DIGEST.fullmatch(v):
+            continue
+        elif v is not None:
+            out.append((here, v))
+    return list(reversed(out))
 
 
 def json_default(value: Any) -> Any:
@@ -59,7 +131,12 @@ MAX_ANSWER_CHARS = 100_000  # about 40 pages of text: no checklist answer is lon
 
 
 def encode_answer(value: Any) -> str:
-    """Return an answer as JSON text; InputError when it is longer than MAX_ANSWER_CHARS."""
+    """Return an answer as JSON text; InputError when it is longer than MAX_ANSWER_CHARS.
+
+    An answer holding a personnummer (in any typed form) is refused: the answer
+    history is append-only, so it would stay there for good.
+    """
+    refuse_personnummer(value, "svaret")
     text = encode(value)
     if len(text) > MAX_ANSWER_CHARS:
         raise InputError(
@@ -127,6 +204,7 @@ def case_row(rec: Mapping[str, Any], row: int) -> dict[str, Any]:
     out: dict[str, Any] = {"case_id": case_key(get["case_id"])}
     for col in ("stratum", "sex", "case_worker"):
         out[col] = None if get[col] is None else str(get[col]).strip() or None
+        refuse_personnummer(out[col], f"värdet i kolumnen {col}", row=row, column=col)
     for col, low in (("age", 0), ("draw_order", 1)):
         v = get[col]
         if v is not None:

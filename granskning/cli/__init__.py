@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Avbrutet.", err=True)
         return 130
     except click.ClickException as exc:
+        from granskning.errors import hide_personnummer
+
+        exc.message = hide_personnummer(exc.message)  # "Invalid value: '19121212-1212'"
         exc.show()
         return exc.exit_code
     except KeyboardInterrupt:
@@ -105,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
         if os.environ.get("GRANSKNING_DEBUG"):
             raise
+        from granskning.errors import hide_personnummer
+
         click.echo(
-            f"Oväntat fel ({type(exc).__name__}): {exc}\n"
+            f"Oväntat fel ({type(exc).__name__}): {hide_personnummer(str(exc))}\n"
             "Kör igen med miljövariabeln GRANSKNING_DEBUG=1 för detaljer.",
             err=True,
         )
