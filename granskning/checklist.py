@@ -301,7 +301,20 @@ def loads(text: str, *, source: str | None = None) -> Checklist:
     """Return the checklist in ``text``; raises ManyInputErrors listing every problem."""
     from granskning.checklist_format import build
 
+    _refuse_personnummer(text, source)
     return build(text, source=source, path=None)
+
+
+def _refuse_personnummer(text: str, source: str | None) -> None:
+    """Refuse a checklist whose text holds a personnummer (it is printed in every template)."""
+    from granskning.personnummer import find_personnummer
+
+    hits = find_personnummer(text)
+    if hits:
+        line = text.count("\n", 0, hits[0].start) + 1
+        raise InputError(
+            f"rad {line} innehåller ett personnummer; ta bort det (checklistans text skrivs i "
+            "varje svarsmall och rapport).", file=source)
 
 
 def load(path: str | Path) -> Checklist:
@@ -321,6 +334,7 @@ def load(path: str | Path) -> Checklist:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ChecklistFileError("filen är inte sparad som UTF-8", file=shown, line=line) from None
+    _refuse_personnummer(text, shown)
     return build(text, source=shown, path=str(p))
 
 

@@ -635,6 +635,18 @@ def parse(text: str, *, source: str | None = None) -> Expression:
         # frames are read as NFC (granskning.frame): "Järva" typed with a combining
         # diaeresis must name the same column and match the same value
         text = unicodedata.normalize("NFC", text)
+    from granskning.personnummer import find_personnummer
+
+    hits = find_personnummer(text)
+    if hits:  # the text is kept in the draw record, which every reviewer and report shows
+        raise ExprError(
+            f"Uttrycket innehåller ett personnummer vid tecken {hits[0].start + 1}. Ett "
+            "personnummer får inte stå i ett filter: filtret sparas i urvalsprotokollet, som "
+            "alla granskare och rapporter visar. Ta bort det; enskilda ärenden utesluts med "
+            "--uteslut FIL.",
+            source=source,
+            position=hits[0].start + 1,
+        )
     from granskning._exprparse import Failure, parse_tree
 
     try:

@@ -291,6 +291,10 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
     """Return the protocol in ``text`` (YAML), checked key by key."""
     path = source
     doc = _parse_yaml(text, path)
+    from granskning.store_values import refuse_personnummer
+
+    # title, filter, texts: all end up in the database, the draw record and the report
+    refuse_personnummer(doc, "protokollet", file=path, numbers=False)
     unknown = sorted(set(doc) - TOP_KEYS)
     if unknown:
         raise InputError("okänd nyckel: " + ", ".join(unknown) + ". Tillåtna: "

@@ -682,12 +682,43 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
     return out
 
 
+def refuse_personnummer_in(doc: Document, path: str | Path | None = None) -> None:
+    """Raise InputError when any text of the report holds a personnummer (nothing is written).
+
+    The last guard before a report leaves the tool: title, subtitle, metadata,
+    headings, paragraphs (the inspector's --analys-text too), lists, tables (title,
+    headers, cells, note), chart captions and the draw record.
+    """
+    from granskning.store_values import refuse_personnummer
+
+    def check(value: Any, where: str, *, numbers: bool = True) -> None:
+        refuse_personnummer(value, f"rapporten ({where})", file=path, numbers=numbers,
+                            advice="rapporten skrivs inte. Ta bort numret ur indata")
+
+    check([doc.title, doc.subtitle, doc.author], "titelsidan")
+    check([list(m) for m in doc.metadata], "titelsidan")
+    for block in (*doc.summary, *doc.blocks):
+        if isinstance(block, Table):
+            check([block.title, block.note], f'tabellen "{block.sheet}"')
+            check(list(block.columns), f'tabellen "{block.sheet}", kolumnrubrikerna')
+            check([list(r) for r in block.rows], f'tabellen "{block.sheet}"')
+        elif isinstance(block, Paragraph | Heading):
+            check(block.text, "texten")
+        elif isinstance(block, Bullets):
+            check(list(block.items), "en punktlista")
+        elif isinstance(block, Chart):
+            check(block.caption, "en diagramtext")
+    if doc.record is not None:
+        check(doc.record, "urvalsprotokollet", numbers=False)
+
+
 def write(doc: Document, path: str | Path) -> Path:
     """Write the document as PDF or XLSX by the suffix of ``path`` (atomically) and return the path."""
     from granskning.outfile import atomic_write
 
     path = Path(path)
     suffix = path.suffix.lower()
+    refuse_personnummer_in(doc, path)
     if suffix == ".pdf":
         from granskning.report_pdf import write_pdf
 
