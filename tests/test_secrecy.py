@@ -386,3 +386,89 @@ def test_whole_chain_leaves_no_personnummer_anywhere(tmp_path: Path, db_url: str
     assert "Bromma" in artefacts["databasen"] and "Anna" in artefacts["historiken"]
     found = {name: leaks(text) for name, text in artefacts.items()}
     assert not any(found.values()), found
+
+
+# ------------------------------------------------- each path, on its own (fast)
+
+SPACED = "19121212 1212"  # main let these three through its free-text check
+DASHED = "1912-12-12-1212"
+WIDE = "１９１２１２１２－１２１２"
+
+
+@pytest.mark.parametrize("form", [SPACED, DASHED, WIDE, "191212\u20131212", TYPO])
+def test_free_text_check_catches_the_forms_people_type(form: str) -> None:
+    from granskning.session import check_free_text
+
+    with pytest.raises(InputError, match="personnummer") as info:
+        check_free_text(f"Barnet {form} hördes", file="mall.xlsx", row=4, column="F24")
+    assert str(info.value).startswith('mall.xlsx, rad 4, kolumn "F24": ')
+    assert not leaks(str(info.value))
+
+
+def test_store_refuses_every_text_that_would_hold_one(store) -> None:
+    for title in (f"Granskning {SPACED}", f"Granskning {WIDE}"):
+        with pytest.raises(InputError, match="Titeln innehåller ett personnummer"):
+            store.create_audit(title, "granskning", None, None, None, None, {}, "sam")
+    with pytest.raises(InputError, match='fältet "design.filter"'):
+        store.create_audit("T", "granskning", None, None, None, None,
+                           {"design": {"filter": f"pnr != '{DASHED}'", "seed": 1212121212}},
+                           "sam")
+    assert store.audits() == []
+    audit = store.create_audit("T", "granskning", None, None, None, None,
+                               {"design": {"seed": 1212121212}}, "sam")  # a number is no text
+    for column in ("stratum", "sex", "case_worker"):
+        with pytest.raises(InputError, match=f'kolumn "{column}"'):
+            store.add_cases(audit, [{"case_id": "A1", column: SPACED}])
+    with pytest.raises(InputError, match="personnummer"):
+        store.add_cases(audit, [{"case_id": DASHED}])
+    store.add_cases(audit, [{"case_id": "A1", "stratum": "Bromma"}])
+    with pytest.raises(InputError, match="Granskarens namn innehåller"):
+        store.assign(audit, {"A1": WIDE})
+    for value in (f"Se {SPACED}", [f"x {DASHED}"], 1212121212, {"a": WIDE}):
+        with pytest.raises(InputError, match="Svaret.* innehåller ett personnummer"):
+            store.set_answer(audit, "A1", "F24", value, who="anna")
+    assert len(store.history(audit)) == 0
+
+
+def test_a_report_holding_one_is_not_written(tmp_path: Path) -> None:
+    from granskning.report import write
+    from granskning.report_doc import Document, Paragraph, Table
+
+    table = Table("T", "Per stadsdel", ("Stadsdel", "Antal"), ("text", "count"),
+                  ((f"Bromma {SPACED}", 3),))
+    for doc in (Document("Rapport", WIDE, (), "sam", ()),
+                Document("Rapport", None, (), "sam", (Paragraph(f"Ärendet {DASHED}."),)),
+                Document("Rapport", None, (), "sam", (table,))):
+        for name in ("r.pdf", "r.xlsx"):
+            with pytest.raises(InputError, match="rapporten skrivs inte"):
+                write(doc, tmp_path / name)
+            assert not (tmp_path / name).exists()
+
+
+def test_protocol_and_checklist_texts_are_refused(tmp_path: Path) -> None:
+    from granskning.checklist import loads as checklist_loads
+    from granskning.protocol import loads as protocol_loads
+
+    with pytest.raises(InputError, match='fältet "titel"'):
+        protocol_loads(f"titel: Ärenden för {SPACED}\n", source="p.yaml")
+    with pytest.raises(InputError, match="rad 2 innehåller ett personnummer"):
+        checklist_loads(f"id: x\ntitel: Barnet {DASHED}\n", source="c.yaml")
+
+
+def test_analysis_with_personnummer_as_labels_writes_nothing(tmp_path: Path) -> None:
+    import pandas as pd
+
+    data = tmp_path / "svar.csv"
+    pd.DataFrame({"stadsdel": [TEST_NUMBER, "Bromma"] * 4, "F1": ["Polisen"] * 8}).to_csv(
+        data, index=False, sep=";")
+    out = tmp_path / "t.xlsx"
+    r = CliRunner().invoke(cli, ["analys", str(data), "--checklista", CHECKLIST, "--strata",
+                                 "stadsdel", "--ut", str(out), "--json"])
+    assert r.exit_code == 2, r.output
+    assert "personnummer" in r.stderr and not leaks(r.stdout + r.stderr)
+    assert not out.exists()
+
+
+def test_usage_errors_and_unexpected_errors_are_masked() -> None:
+    r = CliRunner().invoke(cli, ["tilldela", "--granskning", TEST_NUMBER])
+    assert r.exit_code == 2 and not leaks(r.output + r.stderr), r.stderr

@@ -61,6 +61,11 @@ class LazyGroup(click.Group):
         except GranskningError as exc:
             click.echo(f"Fel: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
+        except click.ClickException as exc:  # "'19121212-1212' är inget giltigt heltal"
+            from granskning.errors import hide_personnummer
+
+            exc.message = hide_personnummer(exc.message)
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]

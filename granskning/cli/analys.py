@@ -124,7 +124,11 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
                                ignore=tuple(ignore), **options)
 
     from granskning.analysis_report import summary_text, write_charts, write_workbook
+    from granskning.store_values import refuse_personnummer
 
+    # every label of every output (strata, categories, texts) is in the JSON form
+    refuse_personnummer(result.to_json_dict(), "analysen", numbers=False,
+                        advice="inget skrivs. Ta bort numret ur indata (välj en annan kolumn)")
     if out is not None:
         write_workbook(result, out)
     charts = write_charts(result, chart_dir, suffix=f".{chart_format}") if chart_dir is not None else []
