@@ -372,7 +372,7 @@ class Store:
         if checklist_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", checklist_sha256):
             raise InputError("Checklistans sha256 ska vara 64 hexadecimala tecken (gemener).")
         record = encode(dict(sample_record or {}), what="urvalsprotokollet")
-        created_by = required_text(created_by, "skapad av")
+        created_by = _person(created_by, "skapad av")
         now = datetime.now(UTC)
         with self._tx(write=True) as conn:
             result = conn.execute(
@@ -598,7 +598,7 @@ class Store:
         """Mark a case as reviewed (status klar); an unassigned case is assigned to ``who``."""
         sa, s = _sql()
         self._require_schema()
-        case_id, who = case_key(case_id), required_text(who, "vem")
+        case_id, who = case_key(case_id), _person(who, "vem")
         a = s.assignments
         now = datetime.now(UTC)
         with self._tx(write=True) as conn:
@@ -807,7 +807,7 @@ class Store:
         :class:`ConflictError` and nothing is stored.
         """
         self._require_schema()
-        who = required_text(who, "vem")
+        who = _person(who, "vem")
         items = [
             (
                 case_key(case_id),
@@ -849,7 +849,7 @@ class Store:
         expected_version: int | None,
     ) -> int:
         self._require_schema()
-        case_id, who = case_key(case_id), required_text(who, "vem")
+        case_id, who = case_key(case_id), _person(who, "vem")
         question_id = required_text(question_id, "fråge-id")
         if expected_version is not None and (
             not isinstance(expected_version, int) or expected_version < 0
@@ -975,7 +975,7 @@ class Store:
 
     def _who(self, who: str | None) -> str:
         if who is not None:
-            return required_text(who, "vem")
+            return _person(who, "vem")
         from granskning import identity
 
         return identity.current(self)
@@ -1093,6 +1093,13 @@ def _denied(exc: Any) -> bool:
     from granskning.store_migrations import APPEND_ONLY_MESSAGE
 
     return APPEND_ONLY_MESSAGE in str(exc.orig)
+
+
+def _person(name: Any, what: str) -> str:
+    """Return a user name as stored in the history; a personnummer as name is refused."""
+    name = required_text(name, what)
+    refuse_personnummer(name, f"namnet ({what})")
+    return name
 
 
 def looks_like_personnummer(case_id: str) -> bool:

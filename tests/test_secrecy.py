@@ -427,6 +427,8 @@ def test_store_refuses_every_text_that_would_hold_one(store) -> None:
     for value in (f"Se {SPACED}", [f"x {DASHED}"], 1212121212, {"a": WIDE}):
         with pytest.raises(InputError, match="Svaret.* innehåller ett personnummer"):
             store.set_answer(audit, "A1", "F24", value, who="anna")
+    with pytest.raises(InputError, match=r"Namnet \(vem\) innehåller ett personnummer"):
+        store.set_answer(audit, "A1", "F24", "Anteckning", who=f"anna {DASHED}")
     assert len(store.history(audit)) == 0
 
 

@@ -55,6 +55,10 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
         table, strata=strata, population=population, variable=variabel,
         kind=typ, value=varde, weights=vikt, alpha=1 - konfidens, interval=interval,
     )
+    from granskning.store_values import refuse_personnummer
+
+    refuse_personnummer([result.to_json_dict(), varde], "skattningen", numbers=False,
+                        advice="inget skrivs. Ta bort numret ur indata (välj en annan kolumn)")
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
         return
