@@ -419,7 +419,8 @@ def _funnel_sentence(analysis: Analysis, qid: str) -> str:
 
 
 def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
-             tables: list[str], indicators: list[str], funnels: list[str], genders: list[str]) -> list[Block]:
+             tables: list[str], indicators: list[str], funnels: list[str], genders: list[str],
+             estimate: bool) -> list[Block]:
     from granskning.precision import margin_of_error
 
     one, many, _ = _words(analysis.strata_column)
@@ -432,10 +433,10 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
             protocol and len(protocol.strata) > 1) else ""
         first += f" i {k} {many}{per}"
     first += "."
-    if record and protocol is not None and protocol.estimate:
+    if record and protocol is not None and estimate:
         first += (f" Urvalet drogs slumpmässigt ur {antal(record['N_totalt'], 'ärende')} och ger för "
                   f"hela populationen en felmarginal om cirka ±{procentenheter(margin_of_error(n).margin)}.")
-    elif protocol is not None and not protocol.estimate:
+    elif protocol is not None and not estimate:
         first += (" Urvalet gör inte anspråk på att skatta hela populationen; andelarna gäller de "
                   "granskade ärendena.")
     blocks.append(Paragraph(first))
@@ -532,17 +533,21 @@ def build(store: Store, audit_id: int, options: ReportOptions = ReportOptions(),
         raise InputError(f"granskning {audit_id} är en internkontroll; skriv rapporten med --typ internkontroll.")
     analysis, opened = analyse(store, audit_id, checklist, options.interval)
     inspector_text = read_markdown(options.analysis_text, base_level=2) if options.analysis_text else None
-    return document(analysis, opened.audit, opened.protocol, opened.checklist, options, inspector_text)
+    return document(analysis, opened.audit, opened.protocol, opened.checklist, options, inspector_text,
+                    estimate=opened.estimate)
 
 
 def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checklist: Checklist,
-             options: ReportOptions, inspector_text: list[Block] | None) -> Document:
-    """Return the report document for an analysis (the part of :func:`build` after the database)."""
+             options: ReportOptions, inspector_text: list[Block] | None, *, estimate: bool) -> Document:
+    """Return the report document for an analysis (the part of :func:`build` after the database).
+
+    ``estimate``: whether the audit's design allows a population estimate
+    (:attr:`granskning.opened.OpenedAudit.estimate`).
+    """
     from granskning.protocol import report_date
 
     mask = options.mask_below
     record = analysis.record or (dict(audit.sample_record) if audit.sample_record else None)
-    estimate = protocol.estimate if protocol is not None else True
     tables, indicators, funnels, genders = _protocol_lists(analysis, protocol)
     taken: set[str] = set()
     column = protocol.strata[protocol.table_level] if protocol is not None and protocol.strata else None
@@ -628,7 +633,7 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     title = protocol.title if protocol is not None else audit.title
     subtitle = options.subtitle or (protocol.report.get("undertitel") if protocol else None)
     author = (protocol.report.get("utgivare") if protocol else None) or "granskning"
-    summary = _summary(analysis, protocol, record, tables, indicators, funnels, genders)
+    summary = _summary(analysis, protocol, record, tables, indicators, funnels, genders, estimate)
     for w in analysis.warnings:
         summary.append(Paragraph(f"Observera: {escape(w)}", style="small"))
     return Document(title=title, subtitle=subtitle, metadata=tuple(meta), author=author,

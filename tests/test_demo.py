@@ -154,3 +154,37 @@ def test_the_frame_fits_the_published_hindrances():
     young = drawn[drawn["alder"].astype(int) < 4].groupby("stadsdel").size()
     for j, district in enumerate(exempel.DISTRICTS):
         assert young.get(district, 0) <= TABLE_F7["Barnet kan inte"][j], district
+
+
+def test_analys_of_the_demo_audit_gives_the_reports_figures(demo_run):
+    # One way to open an audit (issue 9 item 5): analys --granskning uses the protocol's strata,
+    # age bands (0–3, 4–6, 7–9, 10–12) and estimate rule, so its figures are the report's.
+    import json
+
+    from openpyxl import load_workbook
+
+    r, out = demo_run
+    a = CliRunner().invoke(cli, ["analys", "--granskning", "1", "--db", f"sqlite:///{out / 'granskning.db'}",
+                                 "--json"])
+    assert a.exit_code == 0, a.output
+    result = json.loads(a.stdout)
+    assert result["strata"] == list(exempel.DISTRICTS) and result["strata_kolumn"] == "stadsdel"
+    assert result["aldersgrupper"] == ["0–3 år", "4–6 år", "7–9 år", "10–12 år"]  # the protocol's
+    wb = load_workbook(out / "tabeller.xlsx")
+    rows = list(wb["Indikatorer"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "Indikator")
+    compared = 0
+    for row in rows[rows.index(header) + 1:]:
+        qid = str(row[0]).split(". ")[0] if row and row[0] else None
+        if qid not in result["indikatorer"]:
+            continue  # notes under the table
+        mine = result["indikatorer"][qid]
+        assert (mine["taljare"], mine["namnare"]) == (row[1], row[2])
+        est = mine["skattning"]
+        assert est is not None
+        assert (est["andel"], *est["ki"]) == pytest.approx(row[6:9], abs=1e-12)
+        compared += 1
+    assert compared >= 5
+    bands = [r[0] for r in wb["F7 flickor och pojkar"].iter_rows(values_only=True) if r and r[0]
+             and str(r[0]).endswith(" år")]
+    assert bands == result["aldersgrupper"]

@@ -150,3 +150,31 @@ def test_internal_control_refuses_a_changed_checklist(store):
     survey = store.create_audit("Enkät", "internkontroll", chk.id, "0.1", "f" * 64, None, None, "test")
     with pytest.raises(InputError, match="har ändrats sedan granskning"):
         internal_control.survey_results(store, survey)
+
+
+def test_combined_strata_with_an_estimate_claim_get_none_in_analys_and_rapport(store, db_url, tmp_path):
+    # A protocol stratified on district × sex that does not disclaim an estimate: the tables are
+    # by district, and the weights belong to district × sex, so neither command makes (or the
+    # report claims) a population estimate; both say why.
+    import pypdf
+
+    from granskning import protocol
+
+    text = protocol.resolve("oppenvard-2024").read_text(encoding="utf-8").replace("  skattning: false\n", "")
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    audit_id, _ = protocol_run.create_from_protocol(store, path, _open_care_frame(tmp_path),
+                                                    created_by="test", key=b"k" * 32)
+    cases = [c for c in store.cases(audit_id) if not c.reserve]
+    store.set_answers(audit_id, [(c.case_id, "O4", "Ja" if i % 3 else "Nej") for i, c in enumerate(cases)],
+                      who="test")
+    r = run("analys", "--granskning", audit_id, "--db", db_url, "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)
+    assert result["strata"] == list(DISTRICTS) and result["indikatorer"]["O4"]["skattning"] is None
+    assert any("stratifierat på stadsdel × kon" in w for w in result["varningar"])
+    r = run("rapport", "--granskning", audit_id, "--db", db_url, "--ut", tmp_path / "r.pdf")
+    assert r.exit_code == 0, r.output
+    pdf = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "r.pdf").pages).split())
+    assert "felmarginal om cirka" not in pdf and "gör inte anspråk på att skatta hela populationen" in pdf
+    assert "stratifierat på stadsdel × kon" in pdf
