@@ -80,7 +80,7 @@ rapport: {{utgivare: Benchmark}}
 """, source=directory / "nationell.yaml")
     chk = load("forhandsbedomning-0-12")
     url = f"sqlite:///{directory / 'nationell.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         aid, _ = protocol_run.create_from_protocol(store, protocol, frame, created_by="bench")
         cases = store.cases_frame(aid)
@@ -97,7 +97,7 @@ def demo_audit(directory: Path) -> str:
     from granskning.store import Store
 
     url = f"sqlite:///{directory / 'demo.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         aid, _ = protocol_run.create_from_protocol(store, demo.PROTOCOL, export_path(), created_by="bench")
         cases = store.cases_frame(aid)

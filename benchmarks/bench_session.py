@@ -38,7 +38,7 @@ def make_db(path: Path, n_cases: int = 26) -> None:
     from granskning.store import Store
 
     chk = load("forhandsbedomning-0-12")
-    with Store.open(str(path)) as store:
+    with Store.open(str(path), create=True) as store:
         store.init()
         store.create_audit("Bänk", "granskning", chk.id, chk.version, chk.sha256, None, {}, "b")
         ids = [f"FB-{i:03d}" for i in range(1, n_cases + 1)]

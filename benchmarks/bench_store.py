@@ -28,7 +28,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         url = args.db or str(Path(tmp) / "bench.db")
-        with Store.open(url) as store:
+        with Store.open(url, create=True) as store:
             store.migrate()
             audit = store.create_audit("Mätning", "granskning", None, None, None, None, {}, "bench")
             store.add_cases(audit, [{"case_id": f"B-{i}", "stratum": "S"} for i in range(20)])

@@ -142,7 +142,7 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     from granskning import pseudonym
 
     key = pseudonym.key_file(out_dir / "nyckel", create=True)  # the demo's own key, 0600
-    with Store.open(f"sqlite:///{db}") as store:
+    with Store.open(f"sqlite:///{db}", create=True) as store:
         store.init()
         sample_path, drawn, audit_id, verified = draw_sample(store, key, out_dir, say)
         say("")

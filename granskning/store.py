@@ -31,6 +31,7 @@ from granskning.store_engine import (
     DEFAULT_FILE,
     ENV_VAR,
     WRITE,
+    connect_error,
     create_engine,
     engine_url,
     first_line,
@@ -180,20 +181,35 @@ class Store:
     # -- opening, schema --------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
+    def open(cls, url: str | None = None, *, create: bool = False) -> Store:
         """Return a Store for ``url``, ``$GRANSKNING_DB`` or ``./granskning.db``.
 
-        Refuses (StoreError, exit 2) a database whose schema is newer than this
-        tool knows.  Does not create or migrate the schema: see :meth:`migrate`.
+        A SQLite file must already exist and be a SQLite database (StoreError,
+        exit 2, otherwise: a misspelt path never becomes a new empty database);
+        with ``create=True`` (``granskning db init``) a missing file is created.
+        Refuses a database whose schema is newer than this tool knows, and with
+        ``create`` a SQLite file that holds someone else's tables.  Does not
+        create or migrate the schema: see :meth:`migrate`.
         """
         from granskning import store_migrations as mig
 
-        raw = url or os.environ.get(ENV_VAR) or DEFAULT_FILE
+        if url:
+            raw, source = url, "--db"
+        elif os.environ.get(ENV_VAR):
+            raw, source = os.environ[ENV_VAR], f"miljövariabeln {ENV_VAR}"
+        else:
+            raw, source = DEFAULT_FILE, f"standardfilen {DEFAULT_FILE} i aktuell katalog"
         sa_url = engine_url(raw)
         display = sa_url.database if sa_url.get_backend_name() == "sqlite" else None
-        store = cls(create_engine(sa_url), display or sa_url.render_as_string(hide_password=True))
+        engine = create_engine(sa_url, create=create, source=source)
+        store = cls(engine, display or sa_url.render_as_string(hide_password=True))
         try:
             version = store.schema_version()
+            if version == 0 and create and store.dialect == "sqlite" and store._tables():
+                raise StoreError(
+                    f"{store.display_url} är en SQLite-databas med andra tabeller än "
+                    "granskningens. Välj en ny fil för granskningens databas."
+                )
             if version > mig.LATEST:
                 raise StoreError(
                     f"Databasen {store.display_url} har schemaversion {version}, men den här "
@@ -282,6 +298,13 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def _tables(self) -> list[str]:
+        """Return the names of the tables in the database (current schema)."""
+        import sqlalchemy as sa
+
+        with self._tx(write=False) as conn:
+            return sorted(sa.inspect(conn).get_table_names())
 
     def __enter__(self) -> Store:
         return self
@@ -951,9 +974,7 @@ class Store:
         try:
             connection = self._engine.connect()
         except sa.exc.DBAPIError as exc:
-            raise StoreError(
-                f"Kunde inte ansluta till databasen {self.display_url}: {first_line(exc.orig)}"
-            ) from exc
+            raise StoreError(connect_error(self.display_url, exc.orig)) from exc
         try:
             with connection as conn:
                 if write:
@@ -994,6 +1015,11 @@ class Store:
 
         version = self.schema_version()
         if version == 0:
+            if self.dialect == "sqlite" and self._tables():
+                raise StoreError(
+                    f"{self.display_url} är ingen databas för granskning (den har andra tabeller "
+                    "än granskningens). Kontrollera sökvägen (--db eller GRANSKNING_DB)."
+                )
             raise StoreError(
                 f"Databasen {self.display_url} saknar tabeller. Kör först: granskning db init"
             )

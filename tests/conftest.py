@@ -75,7 +75,7 @@ def store(db_url: str):
     """An open Store on ``db_url`` with the newest schema."""
     from granskning.store import Store
 
-    s = Store.open(db_url)
+    s = Store.open(db_url, create=True)
     s.migrate()
     yield s
     s.close()

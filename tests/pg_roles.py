@@ -49,7 +49,7 @@ def role_database(server_url: str, people: dict[str, str]) -> Iterator[RoleDatab
         with admin.begin() as conn:
             conn.execute(sa.schema.CreateSchema(schema))
         admin_url = _url(base, None, schema)
-        with Store.open(admin_url) as store:
+        with Store.open(admin_url, create=True) as store:
             store.migrate()
             store.setup_roles()
             for short, role in people.items():

@@ -78,6 +78,7 @@ def frame(tmp_path) -> Path:
 
 def test_weights_reserves_and_lookup_from_frame(frame, tmp_path, db_url):
     sample = draw(frame, tmp_path / "urval.xlsx", per_stratum=4, reserves=1)
+    run("db", "init", "--db", db_url)
     r = run("ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
             "--titel", "Förhandsbedömningar våren 2024", "--ram", str(frame),
             "--kon", "kon", "--alder", "alder", "--handlaggare", "handlaggare", "--db", db_url)
@@ -113,6 +114,7 @@ def test_weights_reserves_and_lookup_from_frame(frame, tmp_path, db_url):
 def test_sex_and_age_from_personnummer_never_stored(frame, tmp_path):
     sample = draw(frame, tmp_path / "urval.xlsx", per_stratum=8, keep="handlaggare,personnr")
     db = tmp_path / "g.db"
+    run("db", "init", "--db", str(db))
     r = run("ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
             "--titel", "T", "--personnummer", "personnr", "--handlaggare", "handlaggare",
             "--referensdatum", "2024-03-15", "--db", str(db), "--json")
@@ -162,6 +164,7 @@ def test_default_reference_date_is_the_draw_date(frame, tmp_path):
 
 def test_missing_column_without_frame_is_a_clear_error(frame, tmp_path):
     sample = draw(frame, tmp_path / "urval.xlsx", per_stratum=2)
+    run("db", "init", "--db", str(tmp_path / "g.db"))
     r = run("ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
             "--titel", "T", "--kon", "kon", "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 2
@@ -173,6 +176,7 @@ def test_bad_personnummer_named_by_row_and_masked(frame, tmp_path):
     text = frame.read_text().replace("20150316-9839", "20150316-9830")  # wrong check digit
     frame.write_text(text, encoding="utf-8")
     sample = draw(frame, tmp_path / "urval.xlsx", per_stratum=8)
+    run("db", "init", "--db", str(tmp_path / "g.db"))
     r = run("ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
             "--titel", "T", "--ram", str(frame), "--personnummer", "personnr",
             "--db", str(tmp_path / "g.db"))
@@ -202,7 +206,7 @@ def test_personnummer_with_sex_column_is_refused():
 
 def test_library_call_and_survey_next_step(frame, tmp_path, db_url):
     sample = draw(frame, tmp_path / "urval.xlsx", per_stratum=3, keep="handlaggare")
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.init()
         audit_id = create_from_sample(store, sample, "delaktighetsenkat", "Enkät 2024",
                                       columns=CaseColumns(case_worker="handlaggare"),

@@ -121,7 +121,7 @@ def test_four_reviewers_at_once_on_sqlite(tmp_path):
     names = [f"Granskare {i}" for i in range(n)]
     keys = expected_keys(loads(CHECKLIST))
     db = str(tmp_path / "g.db")
-    with Store.open(db) as store:
+    with Store.open(db, create=True) as store:
         store.migrate()
         audit = make_audit(store, names)
     results, seconds = run_reviewers([(db, name) for name in names], audit,
@@ -193,7 +193,7 @@ def test_two_processes_change_one_answer_on_postgresql(tmp_path):
 
 def test_two_processes_change_one_answer_on_sqlite(tmp_path):
     db = str(tmp_path / "g.db")
-    with Store.open(db) as store:
+    with Store.open(db, create=True) as store:
         store.migrate()
         audit = make_audit(store, ["Anna"], per=1)
         store.set_answer(audit, "S-00-0", "Q1", "Nej", who="Anna")
@@ -326,7 +326,7 @@ def check_nothing_lost(store: Store, audit: int, confirmed: list[tuple[str, str,
 
 def test_killed_writer_loses_nothing_confirmed_on_sqlite(tmp_path):
     db = str(tmp_path / "g.db")
-    with Store.open(db) as store:
+    with Store.open(db, create=True) as store:
         store.migrate()
         audit = make_audit(store, ["Anna"], per=2)
     confirmed = kill_mid_write(db, audit, checklist_file(tmp_path), "Anna", 40, seed=1)

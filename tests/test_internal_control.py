@@ -56,7 +56,7 @@ def ik_db(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("ik")
     url = f"sqlite:///{d / 'g.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         placements = demo.placement_list(d / "placeringar.csv")
         ik_id, drawn = protocol_run.create_from_protocol(store, demo.IK_PROTOCOL, placements, created_by="t")

@@ -162,6 +162,7 @@ def test_bad_protocols_are_refused_with_the_file_and_key(tmp_path, change, words
 def test_ny_protocol_creates_the_audit_and_the_fingerprint_can_be_checked(tmp_path):
     db = f"sqlite:///{tmp_path / 'g.db'}"
     runner = CliRunner()
+    assert runner.invoke(cli, ["db", "init", "--db", db]).exit_code == 0
     r = runner.invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()),
                             "--db", db, "--json"])
     assert r.exit_code == 0, r.output
@@ -203,6 +204,7 @@ def test_ny_protocol_writes_the_coordinators_sample_workbook(tmp_path):
 
     db = f"sqlite:///{tmp_path / 'g.db'}"
     out = tmp_path / "urval.xlsx"
+    assert CliRunner().invoke(cli, ["db", "init", "--db", db]).exit_code == 0
     r = CliRunner().invoke(cli, ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()),
                                  "--db", db, "--urval-ut", str(out), "--json"])
     assert r.exit_code == 0, r.output

@@ -103,6 +103,7 @@ def make_sample(tmp_path):
 def test_ny_stores_pseudonyms_and_lista_maps_them_back(tmp_path, db_url, monkeypatch):
     frame, sample = make_sample(tmp_path)
     runner = CliRunner()
+    assert runner.invoke(cli, ["db", "init", "--db", db_url]).exit_code == 0
     r = runner.invoke(cli, ["ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
                             "--titel", "T", "--db", db_url])
     assert r.exit_code == 0, r.output
@@ -150,7 +151,7 @@ def test_session_shows_pseudonym_stratum_and_draw_order(tmp_path, db_url):
     _frame, sample = make_sample(tmp_path)
     from granskning.audit import create_from_sample
 
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.init()
         create_from_sample(store, sample, "forhandsbedomning-0-12", "T", created_by="sam",
                            key=KEY)
@@ -170,6 +171,7 @@ def test_personnummer_as_case_id_is_never_stored(tmp_path):
                                  "--per-stratum", "4", "--seed", "1", "--ut", str(sample)])
     assert r.exit_code == 0, r.output
     db = tmp_path / "g.db"
+    assert CliRunner().invoke(cli, ["db", "init", "--db", str(db)]).exit_code == 0
     r = CliRunner().invoke(cli, ["ny", "--urval", str(sample), "--checklista",
                                  "forhandsbedomning-0-12", "--titel", "T", "--db", str(db)])
     assert r.exit_code == 0, r.output

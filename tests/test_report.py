@@ -46,7 +46,7 @@ def demo_db(tmp_path_factory):
     """A SQLite database with the spring-2024 audit and its simulated answers (audit id 1)."""
     d = tmp_path_factory.mktemp("rapport")
     url = f"sqlite:///{d / 'g.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         audit_id, _ = protocol_run.create_from_protocol(store, "forhandsbedomningar-2024", exempel.export_path(),
                                                         created_by="test")
@@ -211,7 +211,7 @@ def test_open_care_report_by_district_without_population_claim(tmp_path):
                 rows.append(f"OV-{k:04d};{d};{sex};{i % 13};2023-03-01;;B{i % 3}")
     frame.write_text("\n".join(rows) + "\n", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'g.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         aid, drawn = protocol_run.create_from_protocol(store, load("oppenvard-2024"), frame, created_by="t")
         cases = store.cases_frame(aid)

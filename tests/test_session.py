@@ -466,7 +466,7 @@ def test_cli_ctrl_c_message_and_exit_130(store, db_url, monkeypatch):
 
 
 def test_cli_unknown_audit(db_url):
-    with Store.open(db_url) as s:
+    with Store.open(db_url, create=True) as s:
         s.init()
     who = [] if db_url.startswith("postgresql") else ["--granskare", "A"]
     r = CliRunner().invoke(cli, ["kontroll", "--granskning", "9", *who, "--db", db_url])

@@ -82,7 +82,7 @@ class Terminal:
 def db(tmp_path) -> str:
     chk = load("forhandsbedomning-0-12")
     url = str(tmp_path / "granskning.db")
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         store.create_audit("Vårens granskning", "granskning", chk.id, chk.version, chk.sha256,
                            None, {}, "test")

@@ -62,7 +62,7 @@ def table_names(url: str) -> set[str]:
 
 
 def test_migrate_from_empty_then_idempotent(db_url):
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         assert store.schema_version() == 0
         applied, pending = store.schema_steps()
         assert applied == () and [p.version for p in pending] == [1, 2, 3]
@@ -81,7 +81,7 @@ def test_migrate_from_empty_then_idempotent(db_url):
 
 
 def test_migrates_forward_from_older_schema(db_url):
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         assert [s.version for s in store.migrate(target=1)] == [1]
         assert store.schema_version() == 1
         with pytest.raises(StoreError, match="granskning db migrera") as info:
@@ -102,7 +102,7 @@ def test_failed_migration_is_rolled_back(db_url, monkeypatch):
         conn.execute(sa.schema.CreateTable(tmp))
         conn.execute(sa.select(sa.column("nope")).select_from(sa.table("no_such_table")))
 
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.migrate()
         monkeypatch.setattr(
             mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(4, "trasig", broken))
@@ -120,7 +120,7 @@ def test_newer_schema_is_refused(db_url):
 
     from granskning import store_schema as s
 
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.migrate()
         with store._engine.begin() as conn:
             conn.execute(
@@ -142,7 +142,9 @@ def test_newer_schema_is_refused(db_url):
 
 
 def test_empty_database_asks_for_init(db_url):
-    with Store.open(db_url) as store, pytest.raises(StoreError, match="granskning db init"):
+    with Store.open(db_url, create=True) as store, pytest.raises(
+        StoreError, match="granskning db init"
+    ):
         store.audits()
 
 
@@ -150,7 +152,7 @@ def test_empty_database_asks_for_init(db_url):
 
 
 def test_answer_is_committed_before_set_answer_returns(db_url):
-    first = Store.open(db_url)
+    first = Store.open(db_url, create=True)
     first.migrate()
     audit = make_audit(first)
     assert first.set_answer(audit, "U-1", "skyddsbedomning_i_tid", "Ja", who="Anna") == 1
@@ -170,7 +172,7 @@ def test_answer_survives_a_killed_process(db_url):
     import subprocess
     import sys
 
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.migrate()
         audit = make_audit(store)
     script = (
@@ -211,7 +213,8 @@ def test_every_change_is_appended_to_history(store):
 
 
 def test_conflict_with_expected_version(db_url):
-    a, b = Store.open(db_url), Store.open(db_url)
+    a = Store.open(db_url, create=True)
+    b = Store.open(db_url)
     try:
         a.migrate()
         audit = make_audit(a)
@@ -244,7 +247,7 @@ def test_conflict_with_expected_version(db_url):
 def test_concurrent_writers_lose_nothing(db_url):
     from concurrent.futures import ThreadPoolExecutor
 
-    with Store.open(db_url) as setup:
+    with Store.open(db_url, create=True) as setup:
         setup.migrate()
         audit = make_audit(setup)
     n = 6
@@ -512,7 +515,7 @@ def test_sqlite_file_is_private(tmp_path):
     db_url = str(tmp_path / "granskning.db")
     old = os.umask(0o022)
     try:
-        store = Store.open(db_url)
+        store = Store.open(db_url, create=True)
         store.migrate()
         audit = make_audit(store)
         store.set_answer(audit, "U-1", "q", "Ja", who="Anna")
@@ -526,7 +529,8 @@ def test_sqlite_file_is_private(tmp_path):
 
 
 def test_sqlite_pragmas(tmp_path):
-    with Store.open(str(tmp_path / "granskning.db")) as store, store._engine.connect() as conn:
+    path = str(tmp_path / "granskning.db")
+    with Store.open(path, create=True) as store, store._engine.connect() as conn:
         # https://sqlite.org/pragma.html: synchronous FULL = 2; foreign_keys ON = 1.
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
@@ -537,13 +541,13 @@ def test_sqlite_pragmas(tmp_path):
 def test_default_file_and_environment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GRANSKNING_DB", raising=False)
-    with Store.open() as store:
+    with Store.open(create=True) as store:
         assert store.display_url == str(tmp_path / "granskning.db")
     assert (tmp_path / "granskning.db").exists()
     monkeypatch.setenv("GRANSKNING_DB", str(tmp_path / "annan.db"))
-    with Store.open() as store:
+    with Store.open(create=True) as store:
         assert store.display_url == str(tmp_path / "annan.db")
-    with Store.open(f"sqlite:///{tmp_path}/tredje.db") as store:
+    with Store.open(f"sqlite:///{tmp_path}/tredje.db", create=True) as store:
         assert store.dialect == "sqlite" and store.display_url == f"{tmp_path}/tredje.db"
 
 
@@ -557,6 +561,8 @@ def test_url_handling_without_a_server():
     with pytest.raises(InputError, match="stöds inte"):
         _engine_url("mysql://x@h/d")
     with pytest.raises(StoreError, match="katalogen finns inte"):
+        Store.open("/nonexistent-dir-granskning/x.db", create=True)
+    with pytest.raises(StoreError, match="Databasen finns inte"):
         Store.open("/nonexistent-dir-granskning/x.db")
 
 
@@ -574,9 +580,16 @@ def test_unreachable_server_hides_password():
 def test_cli_db_init_migrate_status(db_url):
     runner = CliRunner()
     r = runner.invoke(cli, ["db", "status", "--db", db_url, "--json"], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
-    assert data["schemaversion"] == 0 and [p["version"] for p in data["väntande"]] == [1, 2, 3]
+    if db_url.startswith("postgresql"):  # an empty schema: nothing applied yet
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        assert data["schemaversion"] == 0
+        assert [p["version"] for p in data["väntande"]] == [1, 2, 3]
+        r = runner.invoke(cli, ["db", "migrera", "--db", db_url])
+        assert r.exit_code == 2 and "granskning db init" in r.stderr
+    else:  # no file yet: only db init creates one
+        assert r.exit_code == 2 and "Databasen finns inte" in r.stderr
+        assert not os.path.exists(db_url)
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0 and "klar (schemaversion 3)" in r.stdout
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
@@ -594,7 +607,7 @@ def test_cli_db_init_migrate_status(db_url):
 
 
 def test_cli_db_migrera_from_version_1(db_url):
-    with Store.open(db_url) as store:
+    with Store.open(db_url, create=True) as store:
         store.migrate(target=1)
     r = CliRunner().invoke(cli, ["db", "migrera", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0

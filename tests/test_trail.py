@@ -107,7 +107,7 @@ def test_cli_historik_table_json_and_case(store, db_url):
 
 def test_sqlite_history_cannot_be_changed_or_deleted(tmp_path):
     path = tmp_path / "g.db"
-    with Store.open(str(path)) as store:
+    with Store.open(str(path), create=True) as store:
         store.migrate()
         audit, case = fill(store)
     con = sqlite3.connect(path)

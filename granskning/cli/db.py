@@ -42,7 +42,7 @@ Se docs/server.md.
 def init(url: str | None, roles: bool) -> None:
     from granskning.store import Store
 
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         before = store.schema_version()
         steps = store.init()
         if steps:
@@ -88,10 +88,16 @@ def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
 @db_option
 def migrera(url: str | None) -> None:
     """Uppgradera databasens schema till den version verktyget använder."""
+    from granskning.errors import StoreError
     from granskning.store import Store
 
     with Store.open(url) as store:
         before = store.schema_version()
+        if before == 0:
+            raise StoreError(
+                f"Databasen {store.display_url} saknar tabeller, så det finns inget att "
+                "migrera. Skapa tabellerna med: granskning db init"
+            )
         steps = store.migrate()
         if steps and store.roles_ready():
             store.setup_roles()  # rights on the tables a migration added
