@@ -20,6 +20,7 @@ def _audit_with_reserves_assigned(tmp_path, db_url):
     for args in (
         ["urval", str(frame), "--id", "arende_id", "--strata", "stadsdel", "--per-stratum", "3",
          "--reserv", "2", "--seed", "7", "--ut", str(sample)],
+        ["db", "init", "--db", db_url],
         ["ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
          "--db", db_url],
         ["tilldela", "--granskning", "1", "--granskare", "anna,bo", "--db", db_url],

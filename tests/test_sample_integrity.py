@@ -65,6 +65,7 @@ def test_hostile_frame_values_stay_text_and_verify(tmp_path):
     v = verify(out, ram)
     assert v.exit_code == 0 and v.stdout.startswith("Identiskt"), v.output
     db = tmp_path / "g.db"
+    assert run("db", "init", "--db", str(db)).exit_code == 0
     r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(db))
     assert r.exit_code == 0, r.output
@@ -84,7 +85,7 @@ def test_free_text_answer_starting_with_equals_round_trips(tmp_path):
     from granskning.store import Store
     from tests.test_answers_excel import CHK, COMPLETE, make_audit
 
-    with Store.open(str(tmp_path / "g.db")) as store:
+    with Store.open(str(tmp_path / "g.db"), create=True) as store:
         store.migrate()
         audit = make_audit(store)
         for case, text in (("FB-1", "=ja, se akten"), ("FB-2", "@Bo: -2 dagar")):
@@ -109,7 +110,7 @@ def test_formula_typed_into_template_is_refused_not_deleted(tmp_path):
     from tests.test_answers_excel import COMPLETE, make_audit
 
     db = tmp_path / "g.db"
-    with Store.open(str(db)) as store:
+    with Store.open(str(db), create=True) as store:
         store.migrate()
         audit = make_audit(store)
         store.set_answers(audit, [("FB-1", k, v) for k, v in {**COMPLETE, "F24": "viktigt"}.items()],
@@ -179,6 +180,7 @@ def test_edited_workbook_fails_verification_and_ny_refuses_it(tmp_path, sheet, f
     _edit(out, sheet, find, value)
     v = verify(out, ram)
     assert v.exit_code == 1 and v.stdout.startswith("Skiljer sig"), v.output
+    assert run("db", "init", "--db", str(tmp_path / "g.db")).exit_code == 0
     r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 2, r.output
@@ -191,6 +193,7 @@ def test_many_strata_round_trip(tmp_path):
     draw(ram, out)
     v = verify(out, ram)
     assert v.exit_code == 0 and v.stdout.startswith("Identiskt"), v.output
+    assert run("db", "init", "--db", str(tmp_path / "g.db")).exit_code == 0
     r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(tmp_path / "g.db"), "--json")
     assert r.exit_code == 0, r.output
@@ -229,6 +232,7 @@ def test_every_format_verifies_without_reserves_and_with_exclusions(tmp_path, su
     draw(ram, second, "--uteslut", str(earlier))
     v = verify(second, ram)
     assert v.exit_code == 0 and v.stdout.startswith("Identiskt"), v.output
+    assert run("db", "init", "--db", str(tmp_path / "g.db")).exit_code == 0
     r = run("ny", "--urval", str(second), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 0, r.output
@@ -248,6 +252,7 @@ def test_edited_csv_and_json_samples_are_caught(tmp_path):
     doc["urval"][0]["Vikt"] = 1.0
     json_out.write_text(json.dumps(doc), encoding="utf-8")
     assert verify(json_out, ram).exit_code == 1
+    assert run("db", "init", "--db", str(tmp_path / "g.db")).exit_code == 0
     r = run("ny", "--urval", str(json_out), "--checklista", "forhandsbedomning-0-12", "--titel",
             "T", "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 2 and "har ändrats" in r.output, r.output
@@ -261,6 +266,7 @@ def test_json_sample_missing_a_part_is_a_swedish_error(tmp_path, key):
     doc = json.loads(out.read_text(encoding="utf-8"))
     del doc["urvalsprotokoll"][key]
     out.write_text(json.dumps(doc), encoding="utf-8")
+    assert run("db", "init", "--db", str(tmp_path / "g.db")).exit_code == 0
     for args in (["urval", "--verifiera", str(out), str(ram)],
                  ["ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12",
                   "--titel", "T", "--db", str(tmp_path / "g.db")]):
