@@ -28,7 +28,7 @@ def run(*args: str):
 
 
 def _db_with_audits(path: Path, n: int = 1) -> list[int]:
-    with Store.open(str(path)) as store:
+    with Store.open(str(path), create=True) as store:
         store.migrate()
         return [make_audit(store) for _ in range(n)]
 
