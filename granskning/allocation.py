@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
 from granskning.errors import InputError
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,7 +147,7 @@ def _split_total(
     lower = {h: min(minimum, N) for h, N in sizes.items()}
     if sum(lower.values()) > total:
         raise InputError(
-            f"Minsta antal {minimum} per stratum kräver {sum(lower.values())} ärenden, "
+            f"Minsta antal {minimum} per stratum kräver {antal(sum(lower.values()), 'ärende')}, "
             f"men totalt antal är {total}."
         )
     weights = _weights(sizes, method, proportions)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning import identity
 from granskning.errors import InputError, ManyInputErrors
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -248,7 +249,7 @@ def pseudonym_list(store: Store, audit_id: int, source: str | Path, *, key: byte
         rows.append([c.case_id, found, c.stratum, c.draw_order, c.reserve, c.reviewer, c.status])
     if missing:
         raise InputError(
-            f"{missing} av {len(cases)} ärenden i granskning {audit_id} finns inte i filen: "
+            f"{missing} av {antal(len(cases), 'ärende')} i granskning {audit_id} finns inte i filen: "
             "det är fel urval eller ram, eller fel nyckel (GRANSKNING_NYCKEL / --nyckel).",
             file=source,
         )

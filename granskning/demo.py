@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from granskning.exempel import export_path
+from granskning.wording import antal
 
 DATA = Path(__file__).resolve().parent / "data"
 PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"
@@ -91,7 +92,7 @@ def draw_sample(store, key: bytes, out_dir: Path, say: Callable[[str], None]):
     say(f"Felmarginal för en stadsdel (n = {per_district}): ±{procentenheter(per.margin)}.")
     verified = sampling.verify(path, ram).identical
     say(f"   Kontroll: urvalet återskapas {'exakt' if verified else 'INTE'} ur ramen och protokollet.")
-    say(f"   Granskning {audit_id}: {sample.n} ärenden, urvalets fingeravtryck "
+    say(f"   Granskning {audit_id}: {antal(sample.n, 'ärende')}, urvalets fingeravtryck "
         f"{protocol_run.show_fingerprint(drawn.fingerprint)}. Urvalsarbetsboken: {path}")
     return path, drawn, audit_id, verified
 
@@ -162,8 +163,8 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
             placements = placement_list(out_dir / "placeringar.csv")
             ik_id, ik_draw = protocol_run.create_from_protocol(store, IK_PROTOCOL, placements,
                                                                created_by="demo", key=key)
-            plans = ", ".join(f"{k} {v.n} akter" for k, v in ik_draw.controls.items())
-            say(f"   Granskning {ik_id}: {ik_draw.sample.n} akter dragna ur "
+            plans = ", ".join(f"{k} {antal(v.n, 'akt')}" for k, v in ik_draw.controls.items())
+            say(f"   Granskning {ik_id}: {antal(ik_draw.sample.n, 'akt')} {'dragen' if ik_draw.sample.n == 1 else 'dragna'} ur "
                 f"{ik_draw.sample.record['N_totalt']} placeringar ({plans}).")
             ik_cases = store.cases_frame(ik_id)
             ik_cases = ik_cases[~ik_cases["reserve"]]

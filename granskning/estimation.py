@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from granskning.errors import InputError
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +205,7 @@ def stratified_estimate(
     if too_small.any():
         k = int(np.flatnonzero(too_small)[0])
         raise InputError(
-            f"stratum {labels[k]!r} har {int(n_h[k])} rader i urvalet men populationen är bara {N_h[k]:g}.",
+            f"stratum {labels[k]!r} har {antal(int(n_h[k]), 'rad')} i urvalet men populationen är bara {N_h[k]:g}.",
             file=source, row=_row_number(df, int(first[k])), column=population,
         )
 

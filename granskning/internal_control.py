@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.errors import InputError
 from granskning.fmt import heltal, procent, tal
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.opened import OpenedAudit
@@ -76,7 +77,7 @@ class ControlResult:
         short = ""
         if self.planned and self.checked < self.planned:
             short = f" (planerat {self.planned})"
-        return (f"{self.id} {self.title}: {heltal(self.checked)} akter granskade{short}, "
+        return (f"{self.id} {self.title}: {antal(self.checked, 'akt')} {'granskad' if self.checked == 1 else 'granskade'}{short}, "
                 f"{heltal(self.deviations)} {'avvikelse' if self.deviations == 1 else 'avvikelser'} ({procent(self.rate)}). Med "
                 f"{tal(100 * (1 - self.risk), 0)} % säkerhet är andelen avvikelser i enheten högst "
                 f"{procent(self.upper_bound)}; tolerabel avvikelse {procent(self.tolerable)}. "
@@ -132,7 +133,7 @@ class InternalControlSummary:
         """Return the summary as plain Swedish text to paste into the tertial report or VB."""
         lines = [f"{self.title}", ""]
         counts = {s: sum(c.status == s for c in self.controls) for s in (FULL, PARTLY, NOT_MET)}
-        lines.append(f"{len(self.controls)} kontroller: {counts[FULL]} uppfylls helt, {counts[PARTLY]} "
+        lines.append(f"{antal(len(self.controls), 'kontroll')}: {counts[FULL]} uppfylls helt, {counts[PARTLY]} "
                      f"uppfylls delvis och {counts[NOT_MET]} uppfylls ej.")
         lines += [c.sentence() for c in self.controls]
         if self.survey_id is not None:

@@ -343,7 +343,7 @@ def _record_text(record: dict[str, Any], protocol: Protocol | None) -> list[Bloc
     fp = record.get("fingeravtryck")
     text = (f"Urvalet drogs {when} med startvärdet (seed) {escape(str(seed))} och algoritmen "
             f"{escape(str(record.get('algoritm')))} ur ramfilen {escape(str(ram.get('fil')))} "
-            f"({heltal(record.get('rader_lasta', 0))} rader, varav {heltal(record.get('rader_efter_filter', 0))} "
+            f"({antal(record.get('rader_lasta', 0), 'rad')}, varav {heltal(record.get('rader_efter_filter', 0))} "
             f"i populationen efter avgränsningen; ramfilens SHA-256 börjar {shown_sha}).")
     out = [Paragraph(text)]
     if fp:
@@ -656,7 +656,7 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
         strata = record["strata"]
         if protocol is not None and len(protocol.strata) > 1:
             desc = (f"Urvalet stratifierades på {' och '.join(protocol.strata)}: "
-                    f"{escape(', '.join(str(s['n']) for s in strata[:1]))} ärenden i varje kombination")
+                    f"{antal(strata[0]['n'], 'ärende')} i varje kombination")
         else:
             desc = f"Urvalet stratifierades per {one}"
         out.append(Paragraph(f"Populationen bestod av {antal(N, 'ärende')}. {desc}, totalt "

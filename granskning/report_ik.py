@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from granskning.fmt import heltal, tal
+from granskning.fmt import tal
 from granskning.internal_control import FULL, NOT_MET, PARTLY
 from granskning.report_doc import Block, Bullets, Document, Heading, Paragraph, Table, unique_sheet
 from granskning.report_text import escape, standard_text
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.internal_control import InternalControlSummary
@@ -56,9 +57,9 @@ def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: 
     taken: set[str] = set()
     counts = {st: sum(c.status == st for c in s.controls) for st in (FULL, PARTLY, NOT_MET)}
     summary: list[Block] = [Heading("Sammanfattning", 1), Paragraph(
-        f"Internkontrollen omfattade {len(s.controls)} kontroller: {counts[FULL]} uppfylls helt, "
+        f"Internkontrollen omfattade {antal(len(s.controls), 'kontroll')}: {counts[FULL]} uppfylls helt, "
         f"{counts[PARTLY]} uppfylls delvis och {counts[NOT_MET]} uppfylls ej."
-        + (f" Enkäten besvarades {heltal(s.survey_respondents)} gånger." if s.survey_id is not None else ""))]
+        + (f" Enkäten besvarades {antal(s.survey_respondents, 'gång')}." if s.survey_id is not None else ""))]
     summary.append(Bullets(tuple(escape(c.sentence()) for c in s.controls)))
     summary.append(Paragraph("Texten ovan kan klistras in i tertialrapporten (T2) och "
                              "verksamhetsberättelsen (VB).", style="small"))
@@ -72,7 +73,7 @@ def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: 
             blocks.append(controls_table(s, taken))
             if s.record:
                 blocks.append(Paragraph(
-                    f"Akterna drogs slumpmässigt ur {heltal(s.record.get('N_totalt', 0))} ärenden i enheten "
+                    f"Akterna drogs slumpmässigt ur {antal(s.record.get('N_totalt', 0), 'ärende')} i enheten "
                     f"(seed {escape(str((s.record.get('design') or {}).get('seed')))}). Den övre gränsen "
                     "tar hänsyn till enhetens antal ärenden."))
         elif title == "Enkät":

@@ -44,6 +44,7 @@ from granskning.errors import InputError
 from granskning.fmt import heltal
 from granskning.outfile import atomic_write, atomic_write_many
 from granskning.sampling import RECORD_JSON_LABEL
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -614,7 +615,7 @@ def _consistency_problems(record: Mapping[str, Any], cases: list[dict[str, str]]
         key = "n" if name == "Urval" else "reserver"
         for stratum, a in alloc.items():
             if counts.get(stratum, 0) != a[key]:
-                problems.append(f"{name}: {counts.get(stratum, 0)} ärenden i stratum "
+                problems.append(f"{name}: {antal(counts.get(stratum, 0), 'ärende')} i stratum "
                                 f"{stratum or '(inga strata)'}, men {key} = {a[key]} i "
                                 "urvalsprotokollet.")
         ids = [r.get(id_col, "") for r in rows]
@@ -629,7 +630,7 @@ def summary_text(sample: Sample) -> str:
     strata = rec["strata"]
     width = max([len("Stratum")] + [len(s["stratum"]) for s in strata])
     lines = [
-        f"Ram: {rec['ram']['fil']} ({rec['ram']['format']}), {heltal(rec['rader_lasta'])} rader lästa, "
+        f"Ram: {rec['ram']['fil']} ({rec['ram']['format']}), {antal(rec['rader_lasta'], 'rad')} {'läst' if rec['rader_lasta'] == 1 else 'lästa'}, "
         f"{heltal(rec['rader_efter_filter'])} efter filter"
         + (f", {heltal(rec['uteslutna']['antal'])} uteslutna" if rec["uteslutna"]["antal"] else "")
         + ".",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from granskning import __version__
 from granskning.draw import ALGORITHM, ALGORITHM_DESCRIPTION, rank
 from granskning.errors import InputError
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -388,7 +389,7 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
         return [f'Bladet {sheet} saknar kolumnen "{idc}".']
     if not len(stored):  # an empty list (e.g. no reserves) has no columns in JSON or CSV
         return [] if not len(fresh) else [
-            f"{sheet}: {len(fresh)} ärenden dras nu men listan i filen är tom."]
+            f"{sheet}: {antal(len(fresh), 'ärende')} dras nu men listan i filen är tom."]
     old = [str(v).strip() for v in stored[idc]]
     new = [str(v) for v in fresh[idc]]
     from granskning.personnummer import scrub  # an id may be a personnummer: never print it whole

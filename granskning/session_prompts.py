@@ -20,6 +20,7 @@ from questionary import Choice, Separator
 
 from granskning.errors import InputError
 from granskning.session import Session, Step, show_value
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.store import Case
@@ -130,7 +131,7 @@ class Prompter:
         step = s.next_step(answers)
         if step is not None and answers:
             n = sum(1 for k in answers if not k.endswith("__motivering"))
-            self.say(f"Fortsätter vid {step.question.id} ({n} frågor besvarade).")
+            self.say(f"Fortsätter vid {step.question.id} ({antal(n, 'fråga')} {'besvarad' if n == 1 else 'besvarade'}).")
         after: str | None = None
         while step is not None:
             self.ask(case.case_id, step)

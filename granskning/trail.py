@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from granskning.wording import antal
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -83,7 +85,7 @@ def show(value: Any, what: str) -> str:
         return str(value.get("titel", ""))
     if what == "ärenden" and isinstance(value, dict):
         n, reserves = value.get("antal", 0), value.get("reserver", 0)
-        return f"{n} + {reserves} reserv" if reserves else f"{n} ärenden"
+        return f"{n} + {reserves} reserv" if reserves else f"{antal(n, 'ärende')}"
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, list):

@@ -35,6 +35,11 @@ PLURALS = {
     "procentenhet": "procentenheter",
     "stadsdelsförvaltning": "stadsdelsförvaltningar",
     "granskare": "granskare",
+    "kontroll": "kontroller",
+    "gång": "gånger",
+    "område": "områden",
+    "flicka": "flickor",
+    "pojke": "pojkar",
     "svarskolumn": "svarskolumner",
 }
 

@@ -210,7 +210,7 @@ def test_ctrl_c_keeps_answers_and_resumes_at_first_unanswered(session, store):
     assert store.answers(1, "FB-1") == {"Q1": "Nej"}
     printed, _s, error = drive(session, ENTER + CTRL_C)
     assert isinstance(error, KeyboardInterrupt)
-    assert "Fortsätter vid Q2 (1 frågor besvarade)." in printed
+    assert "Fortsätter vid Q2 (1 fråga besvarad)." in printed
     assert "Q2  Finns en dokumenterad motivering?" in printed
 
 

@@ -96,3 +96,20 @@ def test_interval_without_zero_but_test_not_significant_is_a_borderline_case():
     assert "gränsfall" in r.conclusion
     assert "konfidensintervallet för skillnaden omfattar inte noll" in r.conclusion
     assert "kunde inte påvisa" not in r.conclusion
+
+
+def test_no_count_is_printed_before_a_plural_noun_without_the_plural_helper():
+    # Issue 9 item 2: "1 strata", "1 ärenden". Every f-string that prints a count before one of these
+    # nouns goes through granskning.wording.antal, which agrees in number.
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "granskning"
+    noun = r"(ärenden|strata|akter|rader|reserver|frågor|kontroller|gånger|svarskolumner)\b"
+    pattern = re.compile(r"\{[^{}:]*\}\)? " + noun)
+    offenders = []
+    for path in root.rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line) and ('f"' in line or "f'" in line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []

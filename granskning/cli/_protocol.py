@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from granskning.errors import InputError
+from granskning.wording import antal
 
 
 def ny_from_protocol(
@@ -82,7 +83,7 @@ def ny_from_protocol(
     click.echo(summary_text(sample))
     for c in proto.controls:
         plan = result.controls[c.id]
-        click.echo(f"Kontroll {c.id} ({c.title}): {plan.n} akter, högst {plan.allowed_deviations} "
+        click.echo(f"Kontroll {c.id} ({c.title}): {antal(plan.n, 'akt')}, högst {plan.allowed_deviations} "
                    "avvikelser för att kontrollen ska visas fungera.")
     click.echo(f"Urvalets fingeravtryck: {show_fingerprint(result.fingerprint)} "
                f"(SHA-256 {result.fingerprint})")
@@ -91,6 +92,6 @@ def ny_from_protocol(
     if audit_id is None:
         click.echo("Inget sparades (--kontrollera-urval).")
         return
-    click.echo(f"Granskning {audit_id} skapad: {sample.n} ärenden och {len(sample.reserves)} reserver, "
+    click.echo(f"Granskning {audit_id} skapad: {antal(sample.n, 'ärende')} och {antal(len(sample.reserves), 'reserv')}, "
                f"checklista {proto.checklist}.")
     click.echo(f"Nästa steg: granskning tilldela --granskning {audit_id} --granskare NAMN,NAMN")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from granskning.cli.db import DB_HELP
+from granskning.wording import antal
 
 HELP = """Skriv samordnarens lista: varje ärendes pseudonym (Ä-…) och verkliga id.
 
@@ -48,7 +49,7 @@ def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
     rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
     if out is not None:
         _write_xlsx(out, audit_id, rows)
-        click.echo(f"Skrev {out}: {len(rows)} ärenden ({SECRECY}).")
+        click.echo(f"Skrev {out}: {antal(len(rows), 'ärende')} ({SECRECY}).")
         return
     if as_json:
         click.echo(json.dumps({

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from granskning.cli.db import DB_HELP
+from granskning.wording import antal
 
 HELP = """Skapa en ny granskning av ett urval med en checklista, eller ur ett protokoll.
 
@@ -152,9 +153,9 @@ def ny(
             "databas": store.display_url,
         }, ensure_ascii=False))
         return
-    reserv = f" och {n_reserves} reserver" if n_reserves else ""
+    reserv = f" och {antal(n_reserves, 'reserv')}" if n_reserves else ""
     click.echo(
-        f"Granskning {audit_id} skapad: {n_cases} ärenden{reserv}, "
+        f"Granskning {audit_id} skapad: {antal(n_cases, 'ärende')}{reserv}, "
         f"checklista {chk.id} (version {chk.version})."
     )
     if chk.kind == "enkat":

@@ -11,6 +11,7 @@ import json
 import click
 
 from granskning.errors import InputError
+from granskning.wording import antal
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 PERCENT_RULE = (
@@ -559,7 +560,7 @@ def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, 
         else ("högst 1 avvikelse" if k == 1 else f"högst {k} avvikelser")
     )
     click.echo(
-        f"Stickprov: {heltal(plan.n)} ärenden; kontrollen godkänns vid {allowed}.\n"
+        f"Stickprov: {antal(plan.n, 'ärende')}; kontrollen godkänns vid {allowed}.\n"
         f"  Tolerabel avvikelse {procent(plan.tolerable, 2)}, förväntad {procent(plan.expected, 2)}, "
         f"säkerhet {_level(1 - plan.risk)} ({plan.method}"
         + (f", population {heltal(plan.population)}" if plan.population else "")

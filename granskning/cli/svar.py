@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from granskning.cli.db import DB_HELP
+from granskning.wording import antal
 
 IMPORT_HELP = """Läs in en ifylld svarsmall (från granskning svar exportera).
 
@@ -62,7 +63,7 @@ def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | 
                                "svarskolumner": done.n_columns,
                                "ifyllda_svar": done.n_prefilled}, ensure_ascii=False))
         return
-    click.echo(f"Skrev {done.path}: {done.n_cases} ärenden, {done.n_columns} svarskolumner, "
+    click.echo(f"Skrev {done.path}: {antal(done.n_cases, 'ärende')}, {antal(done.n_columns, 'svarskolumn')}, "
                f"{done.n_prefilled} svar redan ifyllda.")
 
 
@@ -91,5 +92,5 @@ def importera(fil: Path, audit_id: int, who: str | None, overwrite: bool,
                                "ändrade_svar": done.n_changed,
                                "rader_utan_svar": done.n_skipped_rows}, ensure_ascii=False))
         return
-    click.echo(f"Läste in svar för {done.n_cases} ärenden: {done.n_changed} svar sparade eller "
-               f"borttagna ({done.n_skipped_rows} rader utan svar lämnades orörda).")
+    click.echo(f"Läste in svar för {antal(done.n_cases, 'ärende')}: {done.n_changed} svar sparade eller "
+               f"borttagna ({antal(done.n_skipped_rows, 'rad')} utan svar lämnades {'orörd' if done.n_skipped_rows == 1 else 'orörda'}).")

@@ -7,6 +7,7 @@ import json
 import click
 
 from granskning.cli.db import DB_HELP
+from granskning.wording import antal
 
 
 @click.command(name="tilldela", options_metavar="[FLAGGOR]")
@@ -91,7 +92,7 @@ def tilldela(
         return
     total = sum(load.n_cases for load in result.loads)
     click.echo(
-        f"Granskning {result.audit_id}: {result.n_assigned} ärenden tilldelade, "
+        f"Granskning {result.audit_id}: {antal(result.n_assigned, 'ärende')} {'tilldelat' if result.n_assigned == 1 else 'tilldelade'}, "
         f"{result.n_kept} behållna sedan tidigare."
     )
     width = max(len("Granskare"), len("Totalt"), *(len(load.reviewer) for load in result.loads))

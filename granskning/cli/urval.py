@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from granskning.errors import InputError
+from granskning.wording import antal
 
 HELP = """Dra ett stratifierat obundet slumpmässigt urval ur en ärendeförteckning (RAM).
 
@@ -219,7 +220,7 @@ def _verify(sample_path: Path, ram: Path, as_json: bool) -> None:
         }, ensure_ascii=False))
     elif result.identical:
         click.echo(
-            f"Identiskt: urvalet i {sample_path.name} ({result.n} ärenden, {result.reserves} reserver) "
+            f"Identiskt: urvalet i {sample_path.name} ({antal(result.n, 'ärende')}, {antal(result.reserves, 'reserv')}) "
             f"återskapas exakt ur {ram.name}."
         )
     elif len(result.differences) == 1 and not result.frame_unchanged:
