@@ -304,22 +304,33 @@ def check(answers: dict[str, dict[str, Any]], checklist: Checklist) -> None:
 # -- internal control ------------------------------------------------------------------
 
 
+# The self-check's questions about talking with the child: "Barnet kan inte" is their hindrance.
+CHILD_VOICE = ("E1_enskilt", "E3")
+
+
 def control_answers(cases: pd.DataFrame, deviations: dict[str, int], *, seed: int = SEED
                     ) -> dict[str, dict[str, Any]]:
     """Return answers to the SOSFS 2012:11 self-check for the drawn files.
 
     ``deviations`` maps a control question (E1_enskilt, E3, E4, E5) to the number
     of "Nej" answers among the files, placed at random; ``cases`` has
-    ``case_id``, ``age`` and ``draw_order``.
+    ``case_id``, ``age`` and ``draw_order``.  A child under four (the placement
+    list's age) gets "Barnet kan inte" on the questions about talking with the
+    child (:data:`CHILD_VOICE`), as in the pre-assessments, never Ja or Nej.
     """
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     cases = cases.sort_values("draw_order").reset_index(drop=True)
     n = len(cases)
+    ages = pd.to_numeric(cases["age"], errors="coerce")
+    young = {i for i in range(n) if ages.iat[i] < UNDER}
     ans: list[dict[str, Any]] = [{} for _ in range(n)]
     for qid, k in deviations.items():
-        bad = set(_pick(range(n), k, rng))
+        able = [i for i in range(n) if not (qid in CHILD_VOICE and i in young)]
+        bad = set(_pick(able, k, rng))
         for i in range(n):
-            ans[i][qid] = "Nej" if i in bad else "Ja"
+            ans[i][qid] = "Barnet kan inte" if i not in able else "Nej" if i in bad else "Ja"
     for i in range(n):
         a = ans[i]
         visits = int(rng.integers(1, 6))

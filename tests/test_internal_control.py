@@ -69,8 +69,14 @@ def ik_db(tmp_path_factory):
 
 
 def test_summary_of_the_demo_control_day(ik_db):
-    from granskning import demo
+    from granskning import demo, demo_answers
+    from granskning.checklist import load
     from granskning.store import Store
+
+    # The questions the demo answers "Barnet kan inte" for a child under four are exactly the
+    # checklist's questions with that hindrance.
+    chk = load("egenkontroll-sosfs-2012-11")
+    assert {q.id for q in chk.questions if "Barnet kan inte" in q.hindrances} == set(demo_answers.CHILD_VOICE)
 
     url, ik_id, survey_id, drawn = ik_db
     with Store.open(url) as store:
@@ -78,12 +84,17 @@ def test_summary_of_the_demo_control_day(ik_db):
     N = drawn.sample.record["N_totalt"]
     n = drawn.sample.n
     assert n == max(p.n for p in drawn.controls.values())
+    # Children under four are "Barnet kan inte" on the questions about talking with the child
+    # (a hindrance: not checked), never Ja or Nej.
+    young = int((drawn.sample.cases["alder"].astype(int) < 4).sum())
+    assert young > 0
     for c in s.controls:
         k = demo.IK_DEVIATIONS[c.question]
-        assert (c.checked, c.deviations, c.population) == (n, k, N)
-        ev = evaluate_attribute_sample(n, k, risk=c.risk, population=N)
+        checked = n - young if c.question in demo_answers.CHILD_VOICE else n
+        assert (c.checked, c.deviations, c.population) == (checked, k, N)
+        ev = evaluate_attribute_sample(checked, k, risk=c.risk, population=N)
         assert c.upper_bound == ev.upper_bound
-        assert c.status == ic.status(k / n, ev.upper_bound, c.tolerable)
+        assert c.status == ic.status(k / checked, ev.upper_bound, c.tolerable)
     # The survey: Ja per sub-goal as simulated (SEED-000: 74 %, 78 %, 56 %).
     assert [(q.id, q.yes, q.no) for q in s.survey] == [("D1", 37, 13), ("D2", 39, 11), ("D3", 28, 22)]
     assert [q.rate for q in s.survey] == [0.74, 0.78, 0.56]
