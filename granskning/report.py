@@ -325,7 +325,7 @@ def _margin_text(record: dict[str, Any], column: str | None, per_stratum: int | 
                 f"Eftersom {many} är olika stora men har fått lika många ärenden i urvalet vägs "
                 f"resultaten med designvikter (N/n) när de skattas för hela populationen. Felmarginalen "
                 f"för en sådan vägd skattning är cirka ±{procentenheter(st.margin)} (designeffekt "
-                f"{tal(st.design_effect, 2)})." if len({s['n'] for s in strata}) == 1 else
+                f"{tal(st.design_effect, 2)})." if len({s['n'] for s in strata}) == 1 and table["N"].nunique() > 1 else
                 f"Resultaten vägs med designvikter (N/n) när de skattas för hela populationen; "
                 f"felmarginalen för en sådan skattning är cirka ±{procentenheter(st.margin)} "
                 f"(designeffekt {tal(st.design_effect, 2)})."))

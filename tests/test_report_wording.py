@@ -38,7 +38,7 @@ def text_of(blocks) -> str:
 def test_single_stratum_summary_says_nothing_about_differences(fb):
     a = analyse(single_stratum(26), fb, strata="stadsdel", population_sizes={"Bromma": 252})
     a = report._named(a, "stadsdel")
-    text = text_of(report._summary(a, None, a.record, [], ["F7"], ["F7"], []))
+    text = text_of(report._summary(a, None, a.record, [], ["F7"], ["F7"], [], True))
     assert "avvek" not in text and "utanför" not in text
     assert "26 ärenden" in text
     # The funnel sentence and the homogeneity sentence: nothing to compare with one district.
