@@ -12,8 +12,10 @@ same document as PDF (:mod:`granskning.report_pdf`) or workbook
 (:mod:`granskning.report_xlsx`).
 
 Secrecy: the document holds aggregates only (no case ids, names or
-personnummer); with ``mask_below`` counts between 1 and the threshold − 1 are
-shown as ``"<3"`` and charts that would reveal them are left out.
+personnummer); with ``mask_below`` the tables get disclosure control
+(:mod:`granskning.disclosure`): counts between 1 and the threshold − 1 are
+withheld, and so are further figures from which they could be computed
+(secondary suppression), in every table, sentence and chart alike.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from granskning.errors import InputError
 from granskning.fmt import heltal, procent, procentenheter, tal
 from granskning.report_doc import (
+    SUPPRESSED,
+    SUPPRESSED_NOTE,
     Block,
     Bullets,
     Chart,
@@ -33,7 +37,6 @@ from granskning.report_doc import (
     Heading,
     Paragraph,
     Table,
-    masked,
     unique_sheet,
 )
 from granskning.report_text import escape, inline, read_markdown, standard_text
@@ -42,6 +45,7 @@ from granskning.wording import antal, level_text
 if TYPE_CHECKING:
     from granskning.analysis import Analysis
     from granskning.checklist import Checklist
+    from granskning.disclosure import ReportMask
     from granskning.opened import OpenedAudit
     from granskning.protocol import Protocol
     from granskning.store import Audit, Store
@@ -104,7 +108,15 @@ WIDE = 12  # more strata than this: strata as rows (a long table), no bar chart 
 LABELLED = 30  # more strata than this: funnel points without names
 
 
-def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+def _note(*parts: str | None) -> str | None:
+    return " ".join(p for p in parts if p) or None
+
+
+def _hide(value: Any, hidden: bool) -> Any:
+    return SUPPRESSED if hidden else value
+
+
+def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask | None) -> Table:
     """Return a question's counts in the published layout (strata as columns, Total).
 
     With more than ``WIDE`` strata the table is turned: strata as rows, so that
@@ -117,10 +129,13 @@ def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int
         return _long_table(analysis, qid, taken, mask)
     rows = []
     for category, row in counts.iterrows():
-        is_total = category == total
-        cells = [int(v) if is_total else masked(int(v), mask) for v in row.to_numpy()]
-        cells[-1] = int(row.to_numpy()[-1])  # row totals are shown as they are
+        cells = [int(v) for v in row.to_numpy()]
+        if mask is not None and category != total:
+            cells = [_hide(v, mask.cell(qid, category, s)) for v, s in zip(cells[:-1], counts.columns[:-1],
+                                                                            strict=True)]
+            cells.append(_hide(int(row.to_numpy()[-1]), mask.row_total(qid, category)))
         rows.append((str(category), *cells))
+    hidden = mask is not None and mask.table_any(qid)
     return Table(
         sheet=unique_sheet(f"{qid} {t.text}", taken),
         title=t.text,
@@ -128,36 +143,41 @@ def likstallighet_table(analysis: Analysis, qid: str, taken: set[str], mask: int
         kinds=("text",) + ("count",) * len(counts.columns),
         rows=tuple(rows),
         total_rows=(len(rows) - 1,),
-        note="Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+        note=_note("Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+                   SUPPRESSED_NOTE if hidden else None),
         first_column_width=0.22 if len(counts.columns) > 6 else 0.4,
     )
 
 
-def _long_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+def _long_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask | None) -> Table:
     t = analysis.tables[qid]
     turned = t.counts.T
     total = analysis.total_label
     rows = []
     for stratum, row in turned.iterrows():
-        values = [int(v) for v in row.to_numpy()]
-        if stratum != total:
-            values = [*(masked(v, mask) for v in values[:-1]), values[-1]]
+        values: list[Any] = [int(v) for v in row.to_numpy()]
+        if mask is not None:
+            if stratum != total:
+                values = [*(_hide(v, mask.cell(qid, c, stratum)) for v, c in zip(values[:-1], turned.columns[:-1],
+                                                                                 strict=True)), values[-1]]
+            else:
+                values = [*(_hide(v, mask.row_total(qid, c)) for v, c in zip(values[:-1], turned.columns[:-1],
+                                                                            strict=True)), values[-1]]
         rows.append((str(stratum), *values))
+    hidden = mask is not None and mask.table_any(qid)
     word = _words(analysis.strata_column)[2]
     return Table(
         sheet=unique_sheet(f"{qid} {t.text}", taken), title=t.text,
         columns=(word, *map(str, turned.columns)), kinds=("text",) + ("count",) * turned.shape[1],
         rows=tuple(rows), total_rows=(len(rows) - 1,),
-        note="Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+        note=_note("Flera svar möjliga: summan kan bli större än antalet ärenden." if t.multiple else None,
+                   SUPPRESSED_NOTE if hidden else None),
         first_column_width=0.3,
     )
 
 
-def _reveals_masked(values: list[int], mask: int | None) -> bool:
-    return bool(mask) and any(0 < v < mask for v in values)
-
-
-def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimate: bool) -> Table:
+def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimate: bool,
+                    mask: ReportMask | None = None) -> Table:
     """Return the city-level rate of each indicator with its interval (and the design estimate)."""
     from granskning.estimation import INTERVAL_NAMES
 
@@ -172,14 +192,24 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
         note += (" Skattad andel gäller hela populationen: designvägd (N/n) med ändlighetskorrektion och "
                  f"intervall enligt {INTERVAL_NAMES[analysis.interval]}.")
     rows = []
+    hidden_any = False
     for qid in ids:
         ind = analysis.indicators[qid]
         o = ind.result.overall
-        row: list[Any] = [f"{qid}. {ind.text}", o.count, o.nobs, _nan(o.estimate), _nan(o.low), _nan(o.high)]
+        num, den = (mask.numerator(qid), mask.denominator(qid)) if mask is not None else (False, False)
+        row: list[Any] = [f"{qid}. {ind.text}", _hide(o.count, num), _hide(o.nobs, den),
+                          *(_hide(v, num or den) for v in (_nan(o.estimate), _nan(o.low), _nan(o.high)))]
+        hidden_any = hidden_any or num or den
         if with_est:
             e = ind.result.estimate
-            row += [_nan(e.estimate), _nan(e.low), _nan(e.high)] if e is not None else ["–", "–", "–"]
+            # The design-weighted rate weighs each stratum's rate by its N (printed in the strata
+            # table): with one stratum's numerator withheld it would give that numerator back.
+            hide = mask is not None and mask.rates_any(qid)
+            hidden_any = hidden_any or (hide and e is not None)
+            row += ([_hide(v, hide) for v in (_nan(e.estimate), _nan(e.low), _nan(e.high))]
+                    if e is not None else ["–", "–", "–"])
         rows.append(tuple(row))
+    note = _note(note, SUPPRESSED_NOTE if hidden_any else None)
     return Table(sheet=unique_sheet("Indikatorer", taken), title="Indikatorer för staden",
                  columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), note=note,
                  first_column_width=0.28 if with_est else 0.5)
@@ -189,7 +219,7 @@ def _nan(x: float) -> float | str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask | None) -> Table:
     """Return one indicator's rate per stratum with interval and funnel position."""
     ind = analysis.indicators[qid]
     level = tal(100 * (1 - analysis.alpha), 0)
@@ -200,12 +230,14 @@ def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: int |
     word = _words(analysis.strata_column)[2]
     rows = []
     items = [*ind.result.per_stratum.items(), (analysis.total_label, ind.result.overall)]
+    hidden_any = False
     for stratum, p in items:
-        hidden = bool(mask) and (0 < p.count < mask or 0 < p.nobs - p.count < mask)
-        rows.append((stratum, masked(p.count, mask) if stratum != analysis.total_label else p.count, p.nobs,
-                     f"<{mask}" if hidden and stratum != analysis.total_label else _nan(p.estimate),
-                     _nan(p.low), _nan(p.high),
-                     pos.get((stratum, 0.95), "") , pos.get((stratum, 0.998), "")))
+        key = None if stratum == analysis.total_label else stratum
+        num, den = (mask.numerator(qid, key), mask.denominator(qid, key)) if mask is not None else (False, False)
+        hidden_any = hidden_any or num or den
+        rows.append((stratum, _hide(p.count, num), _hide(p.nobs, den),
+                     *(_hide(v, num or den) for v in (_nan(p.estimate), _nan(p.low), _nan(p.high),
+                                                      pos.get((stratum, 0.95), ""), pos.get((stratum, 0.998), "")))))
     return Table(
         sheet=unique_sheet(f"{qid} per {word.lower()}", taken),
         title=f"{ind.text} – andel per {word.lower()}",
@@ -213,24 +245,32 @@ def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: int |
                  "Tratt 95 %", "Tratt 99,8 %"),
         kinds=("text", "count", "count", "percent", "percent", "percent", "text", "text"),
         rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.28,
+        note=SUPPRESSED_NOTE if hidden_any else None,
     )
 
 
-def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None) -> Table:
+def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask | None) -> Table:
     """Return girls' and boys' rates by age band and in total for one indicator."""
     g = analysis.indicators[qid].result.gender
     rows = []
     bands = g.band_table
+
+    def hidden(band: Any, sex: str, which: str) -> bool:
+        return mask is not None and mask.gender(qid, band, sex, which)
+
     for band in dict.fromkeys(bands["band"]):
         part = bands[bands["band"] == band].set_index("sex")
         cells: list[Any] = [band]
         for sex in ("flicka", "pojke"):
             x, n = int(part.at[sex, "numerator"]), int(part.at[sex, "denominator"])
-            hide = bool(mask) and (0 < x < mask or 0 < n - x < mask)
-            cells += [masked(x, mask), n, f"<{mask}" if hide else _nan(x / n if n else math.nan)]
+            hx, hn = hidden(band, sex, "x"), hidden(band, sex, "n")
+            cells += [_hide(x, hx), _hide(n, hn), _hide(_nan(x / n if n else math.nan), hx or hn)]
         rows.append(tuple(cells))
-    rows.append(("Samtliga", g.girls.count, g.girls.nobs, _nan(g.girls.estimate),
-                 g.boys.count, g.boys.nobs, _nan(g.boys.estimate)))
+    last: list[Any] = ["Samtliga"]
+    for sex, p in (("flicka", g.girls), ("pojke", g.boys)):
+        hx, hn = hidden(None, sex, "x"), hidden(None, sex, "n")
+        last += [_hide(p.count, hx), _hide(p.nobs, hn), _hide(_nan(p.estimate), hx or hn)]
+    rows.append(tuple(last))
     return Table(
         sheet=unique_sheet(f"{qid} flickor och pojkar", taken),
         title=f"{analysis.indicators[qid].text} – flickor och pojkar per åldersgrupp",
@@ -238,6 +278,7 @@ def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: int | None
                  "Pojkar täljare", "Pojkar nämnare", "Andel pojkar"),
         kinds=("text", "count", "count", "percent", "count", "count", "percent"),
         rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.2,
+        note=SUPPRESSED_NOTE if mask is not None and mask.gender_any(qid) else None,
     )
 
 
@@ -364,10 +405,12 @@ def _record_text(record: dict[str, Any], protocol: Protocol | None) -> list[Bloc
     return out
 
 
-def _indicator_sentence(analysis: Analysis, qid: str) -> str:
+def _indicator_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = None) -> str:
     ind = analysis.indicators[qid]
     o = ind.result.overall
     level = tal(100 * (1 - analysis.alpha), 0)
+    if mask is not None and mask.rate(qid):
+        return "<b>Andel:</b> redovisas inte (sekretess: för få ärenden)."
     if o.nobs == 0:
         return f"{escape(ind.text)}: inga ärenden i nämnaren."
     table = analysis.tables.get(qid)
@@ -381,7 +424,7 @@ def _indicator_sentence(analysis: Analysis, qid: str) -> str:
             f"{level} % konfidensintervall {_ci(o.low, o.high)}).{left}")
 
 
-def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
+def _homogeneity_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = None) -> str:
     from granskning.wording import format_p, significant, simulation_borderline
 
     ind = analysis.indicators[qid]
@@ -396,6 +439,9 @@ def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
     verdict = (f"Skillnaderna mellan {many} är statistiskt säkerställda"
                if significant(h.p, analysis.alpha) else
                f"Testet kunde inte påvisa några skillnader mellan {many}")
+    if mask is not None and mask.rates_any(qid):
+        # The statistic is a function of the withheld counts and could give them back.
+        return f"{verdict} (chi-två-test; teststorheten redovisas inte eftersom antal är undertryckta)."
     close = ""
     if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha):
         close = (f" p-värdet ligger så nära {tal(analysis.alpha, 2)} att simuleringen avgör vilken sida "
@@ -404,23 +450,33 @@ def _homogeneity_sentence(analysis: Analysis, qid: str) -> str:
             f"{format_p(h.p, analysis.alpha)}; {how}; Cramérs V {tal(h.cramers_v, 2)}).{close}")
 
 
-def _funnel_sentence(analysis: Analysis, qid: str) -> str:
+def _shown(mask: ReportMask | None, qid: str, names: list[str]) -> list[str]:
+    """Return the strata whose rate is printed (a withheld rate is not placed in the funnel either)."""
+    return [s for s in names if mask is None or not mask.rate(qid, s)]
+
+
+def _funnel_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = None) -> str:
     f = analysis.indicators[qid].funnel
     if f is None or len(analysis.strata) < 2:
         return ""
     parts = []
     for level in f.levels:
         out = f.outside(level)
-        names = [f"{s} (över)" for s in out["over"]] + [f"{s} (under)" for s in out["under"]]
+        names = ([f"{s} (över)" for s in _shown(mask, qid, out["over"])]
+                 + [f"{s} (under)" for s in _shown(mask, qid, out["under"])])
         label = f"{tal(100 * level, 1 if (100 * level) % 1 else 0)} %"
         parts.append(f"utanför {label}-gränserna: {', '.join(names) if names else 'ingen'}")
-    return (f"Genomsnittet för staden är {procent(f.centre)}. I trattdiagrammet ligger "
-            + "; ".join(parts) + ".")
+    tail = ""
+    if mask is not None and mask.rates_any(qid):
+        _, many, _ = _words(analysis.strata_column)
+        tail = f" {many[:1].upper() + many[1:]} med undertryckta antal ingår inte i uppräkningen."
+    centre = "" if mask is not None and mask.rate(qid) else f"Genomsnittet för staden är {procent(f.centre)}. "
+    return f"{centre}I trattdiagrammet ligger " + "; ".join(parts) + "." + tail
 
 
 def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
              tables: list[str], indicators: list[str], funnels: list[str], genders: list[str],
-             estimate: bool) -> list[Block]:
+             estimate: bool, mask: ReportMask | None = None) -> list[Block]:
     from granskning.precision import margin_of_error
 
     one, many, _ = _words(analysis.strata_column)
@@ -449,11 +505,13 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         if answered == 0 or t.multiple or qid in indicators:
             continue
         top = str(body.idxmax())
+        if mask is not None and mask.row_total(qid, top):
+            continue
         items.append(f"{escape(_short(t.text))}: vanligast var <i>{escape(top)}</i>, "
                      f"{heltal(int(body.max()))} av {heltal(answered)} ({procent(body.max() / answered)}).")
     for qid in indicators:
         o = analysis.indicators[qid].result.overall
-        if o.nobs:
+        if o.nobs and not (mask is not None and mask.rate(qid)):
             items.append(f"{escape(_short(analysis.indicators[qid].text))}: {heltal(o.count)} av "
                          f"{heltal(o.nobs)} ({procent(o.estimate)}, {level_text(analysis.alpha)} KI "
                          f"{_ci(o.low, o.high)}).")
@@ -465,8 +523,8 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         if f is None or k < 2:  # a single stratum is the average: nothing can deviate from it
             continue
         out = f.outside(0.95)
-        names = out["over"] + out["under"]
-        if names:
+        names = _shown(mask, qid, out["over"] + out["under"])
+        if names and not (mask is not None and mask.rate(qid)):
             blocks.append(Paragraph(
                 f"För frågan ”{escape(_short(analysis.indicators[qid].text))}” låg "
                 + ", ".join(escape(s) for s in names)
@@ -478,8 +536,15 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         g = analysis.indicators[qid].result.gender
         if g is not None:
             blocks.append(Paragraph(f"Jämställdhet, ”{escape(_short(analysis.indicators[qid].text))}”: "
-                                    f"{escape(g.conclusion)}"))
+                                    f"{escape(_gender_conclusion(g, mask, qid))}"))
     return blocks
+
+
+def _gender_conclusion(g: Any, mask: ReportMask | None, qid: str) -> str:
+    """Return the gender conclusion, or a notice when it would quote withheld totals."""
+    if mask is not None and any(mask.gender(qid, None, sex, w) for sex in ("flicka", "pojke") for w in "xn"):
+        return "Jämförelsen redovisas inte eftersom antalet flickor eller pojkar är för litet (sekretess)."
+    return g.conclusion
 
 
 def _chart_stacked(analysis: Analysis, qid: str):
@@ -546,13 +611,18 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     """
     from granskning.protocol import report_date
 
-    mask = options.mask_below
     record = analysis.record or (dict(audit.sample_record) if audit.sample_record else None)
     tables, indicators, funnels, genders = _protocol_lists(analysis, protocol)
     taken: set[str] = set()
     column = protocol.strata[protocol.table_level] if protocol is not None and protocol.strata else None
     analysis = _named(analysis, column)
     one, many, word = _words(analysis.strata_column)
+    mask = None
+    if options.mask_below:
+        from granskning.disclosure import protect_analysis
+
+        rated = [*indicators, *funnels, *(q for q in tables if q in analysis.indicators)]
+        mask = protect_analysis(analysis, options.mask_below, tables, rated, genders)
     blocks: list[Block] = []
     for title, standard in standard_text("granskningsrapport"):
         blocks.append(Heading(title, 1))
@@ -568,29 +638,28 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
                 table = likstallighet_table(analysis, qid, taken, mask)
                 blocks.append(table)
                 if qid in analysis.indicators:
-                    blocks.append(Paragraph(_indicator_sentence(analysis, qid)))
-                body = [c for r in table.rows[:-1] for c in r[1:-1]]
+                    blocks.append(Paragraph(_indicator_sentence(analysis, qid, mask)))
                 if len(analysis.strata) > WIDE:
                     pass  # one bar per stratum would not be readable
-                elif any(isinstance(c, str) for c in body):
-                    blocks.append(Paragraph("Diagrammet utelämnas eftersom tabellen har maskerade celler.",
+                elif mask is not None and mask.table_any(qid):
+                    blocks.append(Paragraph("Diagrammet utelämnas eftersom tabellen har dolda antal.",
                                             style="small"))
                 elif not t.multiple:
                     blocks.append(Chart(_chart_stacked(analysis, qid),
                                         f"Fördelning per {one}: {t.text}", width=0.95))
             if indicators:
                 blocks.append(Heading("Indikatorer", 2))
-                blocks.append(indicator_table(analysis, indicators, taken, estimate))
+                blocks.append(indicator_table(analysis, indicators, taken, estimate, mask))
         elif title == "Likställighet":
             for qid in funnels:
                 ind = analysis.indicators[qid]
                 blocks.append(Heading(ind.text, 2))
-                blocks.append(Paragraph(_homogeneity_sentence(analysis, qid)))
+                blocks.append(Paragraph(_homogeneity_sentence(analysis, qid, mask)))
                 table = per_stratum_table(analysis, qid, taken, mask)
                 blocks.append(table)
                 if ind.funnel is not None:
-                    blocks.append(Paragraph(_funnel_sentence(analysis, qid)))
-                    if any(isinstance(r[3], str) and r[3].startswith("<") for r in table.rows):
+                    blocks.append(Paragraph(_funnel_sentence(analysis, qid, mask)))
+                    if mask is not None and (mask.rates_any(qid) or mask.rate(qid)):
                         blocks.append(Paragraph("Trattdiagrammet utelämnas eftersom det skulle visa "
                                                 "maskerade antal.", style="small"))
                     else:
@@ -602,10 +671,16 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
             for qid in genders:
                 ind = analysis.indicators[qid]
                 blocks.append(Heading(ind.text, 2))
-                blocks.append(Paragraph(escape(ind.result.gender.conclusion)))
+                blocks.append(Paragraph(escape(_gender_conclusion(ind.result.gender, mask, qid))))
                 blocks.append(gender_table(analysis, qid, taken, mask))
-            if genders:
-                blocks.append(Chart(_chart_gender(analysis, genders),
+            shown = [q for q in genders if mask is None or not any(
+                mask.gender(q, None, sex, w) for sex in ("flicka", "pojke") for w in "xn")]
+            if shown != genders:
+                blocks.append(Paragraph("Diagrammet visar bara frågor där antalen inte är undertryckta.",
+                                        style="small"))
+            genders_charted = shown
+            if genders_charted:
+                blocks.append(Chart(_chart_gender(analysis, genders_charted),
                                     "Andel bland flickor och pojkar med 95 % konfidensintervall", width=0.85))
         elif title == "Socialtjänstinspektörernas analys":
             if inspector_text:
@@ -633,11 +708,12 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     title = protocol.title if protocol is not None else audit.title
     subtitle = options.subtitle or (protocol.report.get("undertitel") if protocol else None)
     author = (protocol.report.get("utgivare") if protocol else None) or "granskning"
-    summary = _summary(analysis, protocol, record, tables, indicators, funnels, genders, estimate)
+    summary = _summary(analysis, protocol, record, tables, indicators, funnels, genders, estimate, mask)
     for w in analysis.warnings:
         summary.append(Paragraph(f"Observera: {escape(w)}", style="small"))
     return Document(title=title, subtitle=subtitle, metadata=tuple(meta), author=author,
-                    blocks=tuple(blocks), record=record, summary=tuple(summary))
+                    blocks=tuple(blocks), record=record, summary=tuple(summary),
+                    disclosure=mask.to_json_dict() if mask is not None else None)
 
 
 def _named(analysis: Analysis, column: str | None) -> Analysis:
@@ -648,7 +724,7 @@ def _named(analysis: Analysis, column: str | None) -> Analysis:
 
 
 def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
-            taken: set[str], estimate: bool, mask: int | None) -> list[Block]:
+            taken: set[str], estimate: bool, mask: ReportMask | None) -> list[Block]:
     one, many, _ = _words(analysis.strata_column)
     out: list[Block] = [Heading("Population och urval", 2)]
     if record and record.get("strata"):
@@ -677,10 +753,8 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
     if analysis.n_cases and record and analysis.n_cases < record.get("n_totalt", 0):
         out.append(Paragraph(f"Svar finns för {heltal(analysis.n_cases)} av {antal(record['n_totalt'], 'ärende')} "
                              "i urvalet; resultaten gäller de besvarade ärendena."))
-    if mask:
-        out.append(Paragraph(f"Sekretess: rapporten innehåller bara antal och andelar. Antal mellan 1 och "
-                             f"{mask - 1} visas som ”&lt;{mask}” och diagram som skulle visa dem utelämnas. "
-                             "Summor visas oförändrade."))
+    if mask is not None:
+        out.append(Paragraph(_disclosure_text(mask)))
     else:
         out.append(Paragraph("Sekretess: rapporten innehåller bara antal och andelar, inga uppgifter om "
                              "enskilda ärenden."))
@@ -717,8 +791,25 @@ def refuse_personnummer_in(doc: Document, path: str | Path | None = None) -> Non
         check(doc.record, "urvalsprotokollet", numbers=False)
 
 
+def _disclosure_text(mask: ReportMask) -> str:
+    """Return the method statement of the disclosure control (Metod och urval)."""
+    t = mask.threshold
+    primary, secondary = mask.counts()
+    small = "1" if t == 2 else f"1 till {t - 1}"
+    return (f"Sekretess: rapporten innehåller bara antal och andelar. Antal från {small} ärenden visas inte "
+            f"(primär undertryckning, frekvensregel: färre än {t} ärenden); nollor visas. Eftersom ett dolt "
+            "antal annars kan räknas fram ur summorna, andelarna eller konfidensintervallen har ytterligare "
+            "siffror dolts (sekundär undertryckning), så att inget dolt antal kan räknas fram ur rapportens "
+            "övriga siffror: varje dolt antal har kontrollerats med linjärprogrammering mot alla publicerade "
+            f"summor, täljare och nämnare (metoden i τ-ARGUS och R-paketet sdcTable). Dolda siffror visas som "
+            f"”..”; andelar, konfidensintervall, trattdiagram och meningar som bygger på dem utelämnas. "
+            f"I den här rapporten doldes {heltal(primary)} siffror för att de var för små och "
+            f"{heltal(secondary)} för att skydda dem. Statistiska test är beräknade på alla ärenden; "
+            "chi-två-testets teststorhet redovisas inte när andelar är dolda.")
+
+
 def write(doc: Document, path: str | Path) -> Path:
-    """Write the document as PDF or XLSX by the suffix of ``path`` (atomically) and return the path."""
+    """Write the document as PDF, XLSX or JSON by the suffix of ``path`` (atomically) and return the path."""
     from granskning.outfile import atomic_write
 
     path = Path(path)
@@ -732,7 +823,11 @@ def write(doc: Document, path: str | Path) -> Path:
         from granskning.report_xlsx import write_xlsx
 
         atomic_write(path, lambda tmp: write_xlsx(doc, tmp))
+    elif suffix == ".json":
+        from granskning.report_json import write_json
+
+        atomic_write(path, lambda tmp: write_json(doc, tmp))
     else:
-        raise InputError(f"okänt rapportformat {path.suffix or '(inget)'}: skriv till .pdf eller .xlsx.",
+        raise InputError(f"okänt rapportformat {path.suffix or '(inget)'}: skriv till .pdf, .xlsx eller .json.",
                          file=path)
     return path

@@ -5,8 +5,9 @@ A report is built once as a :class:`Document`: metadata and sections of blocks
 workbook writes every :class:`Table` of the same document on its own sheet.
 Both read the same cell values, so the two can never disagree.
 
-Table cells hold numbers (int or float) or text; a masked cell (fewer cases
-than the suppression threshold) is the text ``"<3"``.  Each column has a kind
+Table cells hold numbers (int or float) or text; a cell withheld by disclosure
+control (:mod:`granskning.disclosure`) is :data:`SUPPRESSED`, the text ``".."``
+that the PDF and the workbook print as it is and the JSON writes as null.  Each column has a kind
 that says how a number is shown: ``count`` (heltal), ``percent`` (a fraction
 shown as "25,0 %"), ``number`` (one decimal), ``p`` (p-value) or ``text``.
 """
@@ -90,6 +91,7 @@ class Document:
     blocks: tuple[Block, ...]
     record: dict[str, Any] | None = None  # the draw record, written to the workbook
     summary: tuple[Block, ...] = ()  # Sammanfattning, on the title page's heels
+    disclosure: dict[str, Any] | None = None  # the disclosure control applied (None: none)
 
     def tables(self) -> list[Table]:
         """Return every table of the document, in order."""
@@ -107,8 +109,20 @@ def unique_sheet(name: str, taken: set[str]) -> str:
     return out
 
 
-def masked(value: int, threshold: int | None) -> int | str:
-    """Return a count, or ``"<threshold"`` when 0 < count < threshold (suppression)."""
-    if threshold and 0 < value < threshold:
-        return f"<{threshold}"
-    return value
+class Suppressed(str):
+    """A withheld cell: prints as ``..`` (the symbol of official statistics for a figure not shown)."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> Suppressed:
+        return super().__new__(cls, "..")
+
+
+SUPPRESSED = Suppressed()
+SUPPRESSED_NOTE = (".. = uppgiften visas inte (sekretess): antalet är mindre än gränsen eller skulle "
+                   "kunna räknas fram ur andra siffror i rapporten.")
+
+
+def suppressed(value: Any) -> bool:
+    """Return True for a withheld cell."""
+    return isinstance(value, Suppressed)

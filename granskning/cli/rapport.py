@@ -19,7 +19,10 @@ skrivs rapportens alla tabeller, med samma siffror, ett blad per tabell.
 --ut kan ges flera gånger; rapporten beräknas en gång.
 
 Rapporten innehåller bara antal och andelar. Med --maskera-under 3 visas
-antal mellan 1 och 2 som "<3".
+inte antal mellan 1 och 2 (primär undertryckning), och inte heller de
+siffror ur vilka de skulle kunna räknas fram (sekundär undertryckning):
+summor, andelar, konfidensintervall och diagram. Dolda siffror visas som
+"..", i JSON som null. Med en .json-fil i --ut skrivs tabellerna som JSON.
 
 Med --typ internkontroll skrivs internkontrollens sammanställning: per
 kontroll granskade akter, avvikelser, andel, övre gräns och status (Uppfylls
@@ -39,13 +42,13 @@ Exempel:
 @click.command(help=HELP, options_metavar="[FLAGGOR]")
 @click.option("--granskning", "audit_id", type=int, required=True, metavar="ID", help="Granskningens id.")
 @click.option("--ut", "outputs", multiple=True, metavar="FIL", type=click.Path(dir_okay=False, path_type=Path),
-              help="Fil att skriva: .pdf (rapporten) eller .xlsx (tabellerna). Kan anges flera gånger.")
+              help="Fil att skriva: .pdf (rapporten), .xlsx eller .json (tabellerna). Kan anges flera gånger.")
 @click.option("--typ", "kind", type=click.Choice(["granskning", "internkontroll"]), default="granskning",
               show_default=True, help="Granskningsrapport eller internkontrollens sammanställning.")
 @click.option("--analys-text", "analysis_text", metavar="FIL.md", type=click.Path(dir_okay=False, path_type=Path),
               help="Inspektörernas analys per kvalitetsområde (Markdown), tas med som den är skriven.")
 @click.option("--maskera-under", "mask", type=int, metavar="N",
-              help="Visa antal från 1 till N−1 som \"<N\" (sekretess).")
+              help="Dölj antal från 1 till N−1 och det som de kan räknas fram ur (sekretess).")
 @click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default="beta", show_default=True,
               help="Intervall för skattade andelar: Korn–Graubard (beta), logit eller Wald.")
 @click.option("--enkat", "survey", type=int, metavar="ID", help="Internkontroll: enkätens granskning.")
@@ -61,8 +64,8 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
     from granskning.errors import InputError
 
     for out in outputs:
-        if out.suffix.lower() not in (".pdf", ".xlsx"):
-            raise InputError(f"okänt rapportformat {out.suffix or '(inget)'}: skriv till .pdf eller .xlsx.",
+        if out.suffix.lower() not in (".pdf", ".xlsx", ".json"):
+            raise InputError(f"okänt rapportformat {out.suffix or '(inget)'}: skriv till .pdf, .xlsx eller .json.",
                              file=out)
     if kind == "granskning" and survey is not None:
         raise InputError("--enkat hör till --typ internkontroll.")
@@ -88,7 +91,7 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
     written = [report.write(doc, out) for out in outputs]
     if as_json:
         out = {"granskning": audit_id, "typ": kind, "filer": [str(p) for p in written],
-               "tabeller": [t.sheet for t in doc.tables()]}
+               "tabeller": [t.sheet for t in doc.tables()], "undertryckning": doc.disclosure}
         if summary is not None:
             out["internkontroll"] = summary.to_json_dict()
         click.echo(json.dumps(out, ensure_ascii=False))
