@@ -795,15 +795,15 @@ def _disclosure_text(mask: ReportMask) -> str:
     """Return the method statement of the disclosure control (Metod och urval)."""
     t = mask.threshold
     primary, secondary = mask.counts()
-    small = "1" if t == 2 else f"1 till {t - 1}"
-    return (f"Sekretess: rapporten innehåller bara antal och andelar. Antal från {small} ärenden visas inte "
-            f"(primär undertryckning, frekvensregel: färre än {t} ärenden); nollor visas. Eftersom ett dolt "
+    small = "Antalet 1 ärende" if t == 2 else "Antal från 1 till " + antal(t - 1, "ärende")
+    return (f"Sekretess: rapporten innehåller bara antal och andelar. {small} visas inte "
+            f"(primär undertryckning, frekvensregel: färre än {antal(t, 'ärende')}); nollor visas. Eftersom ett dolt "
             "antal annars kan räknas fram ur summorna, andelarna eller konfidensintervallen har ytterligare "
             "siffror dolts (sekundär undertryckning), så att inget dolt antal kan räknas fram ur rapportens "
             "övriga siffror: varje dolt antal har kontrollerats med linjärprogrammering mot alla publicerade "
             f"summor, täljare och nämnare (metoden i τ-ARGUS och R-paketet sdcTable). Dolda siffror visas som "
             f"”..”; andelar, konfidensintervall, trattdiagram och meningar som bygger på dem utelämnas. "
-            f"I den här rapporten doldes {heltal(primary)} siffror för att de var för små och "
+            f"I den här rapporten doldes {antal(primary, 'siffra', 'siffror')} för att de var för små och "
             f"{heltal(secondary)} för att skydda dem. Statistiska test är beräknade på alla ärenden; "
             "chi-två-testets teststorhet redovisas inte när andelar är dolda.")
 

@@ -190,7 +190,7 @@ def _answer(store, audit_id: int) -> None:
 def masked_report(tmp_path_factory):
     d = tmp_path_factory.mktemp("sdc")
     url = f"sqlite:///{d / 'g.db'}"
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         audit_id, _ = protocol_run.create_from_protocol(store, "forhandsbedomningar-2024", exempel.export_path(),
                                                         created_by="test")
@@ -366,7 +366,7 @@ def test_without_threshold_nothing_is_withheld(tmp_path):
     url = f"sqlite:///{tmp_path / 'g.db'}"
     from granskning import report
 
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         audit_id, _ = protocol_run.create_from_protocol(store, "forhandsbedomningar-2024", exempel.export_path(),
                                                         created_by="test")
