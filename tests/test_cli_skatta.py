@@ -98,3 +98,22 @@ def test_command_module_imports_no_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_share_interval_option_and_its_name(api_csv):
+    # R: svyciprop(~I(sch.wide=="Yes"), dstrat, method="beta")  -> CI 0.774171331328184 0.87343159530707
+    #    svyciprop(~I(sch.wide=="Yes"), dstrat, method="logit") -> CI 0.774539657073758 0.870814857199849
+    base = [api_csv, "--strata", "stype", "--population", "fpc", "--variabel", "sch.wide", "--typ", "andel",
+            "--varde", "Yes"]
+    r = run(*base)
+    assert r.exit_code == 0, r.output
+    assert "77,4 % – 87,3 % (Korn–Graubards betaintervall med effektiv urvalsstorlek)" in r.stdout
+    assert "200 rader i 3 strata" in r.stdout
+    r = run(*base, "--intervall", "logit", "--json")
+    out = json.loads(r.stdout)
+    assert out["intervall"] == "logit"
+    assert out["ki"] == pytest.approx([0.774539657073758, 0.870814857199849], abs=1e-8)
+    r = run(*base, "--intervall", "wald", "--json")
+    assert json.loads(r.stdout)["intervall"] == "wald"
+    r = run(api_csv, "--strata", "stype", "--population", "fpc", "--variabel", "api00", "--intervall", "beta")
+    assert r.exit_code == 2 and "gäller --typ andel" in r.stderr

@@ -263,3 +263,24 @@ def test_rapport_usage_errors_exit_2(demo_db, tmp_path):
     r = runner.invoke(cli, ["rapport", "--granskning", "1", "--typ", "internkontroll", "--db", url])
     assert r.exit_code == 2 and "kontroller" in r.stderr
     assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_report_names_the_estimate_interval_and_keeps_one_p_value_rule(demo_db, written, tmp_path):
+    # Issue 9 items 2 and 3: the report says which interval the estimated shares have (Korn–Graubard
+    # by default, Wald on request), and no p-value is printed as "p = 0,05" beside "säkerställd".
+    _, pdf, _ = written
+    text = pdf_text(pdf)
+    assert "intervall enligt Korn–Graubards betaintervall med effektiv urvalsstorlek" in text
+    assert not re.search(r"p = 0,05\b[^.]*\) ?\.? ?[^.]*(?<!inte )statistiskt säkerställd", text)
+    assert not re.search(r"(?<!inte )statistiskt säkerställda? \([^)]*p = 0,05\b", text)
+    assert "Det fanns ingen skillnad" not in text and "så här stora urval" not in text
+    url, _ = demo_db
+    wald = tmp_path / "w.xlsx"
+    r = CliRunner().invoke(cli, ["rapport", "--granskning", "1", "--ut", str(wald), "--intervall", "wald",
+                                 "--db", url])
+    assert r.exit_code == 0, r.output + r.stderr
+    from openpyxl import load_workbook
+
+    cells = [str(c) for ws in load_workbook(wald).worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if c]
+    assert any("normalapproximation (Wald)" in c for c in cells)
