@@ -307,9 +307,9 @@ def summary_text(analysis: Analysis) -> str:
 def write_charts(analysis: Analysis, directory: str | Path, *, suffix: str = ".png") -> list[Path]:
     """Draw stacked bars per choice question, a funnel plot per indicator and girls/boys; return the files."""
     from granskning import charts
+    from granskning.outfile import make_directory
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = make_directory(directory)
     written = []
     for qid, table in analysis.tables.items():
         written.append(charts.stacked_bars(table.shares, directory / f"{qid}_fordelning{suffix}",

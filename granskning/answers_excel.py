@@ -253,7 +253,9 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
             value = _cell_value(q, answers.get(key))
             prefilled += value is not None
             row.append(value)
-        append(ws, row, headers=[*INFO_COLUMNS, *columns])
+        append(ws, row, headers=[*INFO_COLUMNS, *columns], advice=(
+            "Svaret kan inte föras över till Excel; ändra eller korta det i terminalen "
+            "(granskning kontroll) och exportera igen."))
     for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
         qid, is_motivation = _split(key)
         q = chk.question(qid)

@@ -264,7 +264,9 @@ def _real_ids(source: Path, id_col: str, sheet: str | None) -> set[str]:
     from granskning.frame import read_table
 
     try:
-        _record, cases, reserves, _excluded = sampling.stored_sample(source)
+        # Not strict: the list only needs the ids, and each id is checked against its
+        # pseudonym (a keyed hash), so an edited weight cannot mislead it.
+        _record, cases, reserves, _excluded = sampling.stored_sample(source, strict=False)
         tables = [cases, reserves]
     except InputError:
         tables = [read_table(source, sheet=sheet, usecols=[id_col])]

@@ -48,9 +48,12 @@ def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise InputError(f"okänt bildformat {path.suffix!r}; välj bland {', '.join(FORMATS)}.", file=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from granskning.outfile import atomic_write, make_directory
+
+    make_directory(path.parent)
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
-        fig.savefig(path)
+        # all or nothing, with a Swedish message for a full or read-only disk
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lower().lstrip(".")))
     return path
 
 

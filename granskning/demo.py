@@ -133,10 +133,11 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     """Run the whole chain on the bundled example data and write every file into ``out_dir``."""
     from granskning import demo_answers, protocol_run, report, report_ik
     from granskning.checklist import load
+    from granskning.outfile import make_directory
     from granskning.precision import margin_of_error
     from granskning.store import Store
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_directory(out_dir)
     db = out_dir / "granskning.db"
     for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         old.unlink(missing_ok=True)

@@ -94,8 +94,11 @@ def make_export(path: Path = EXPORT, seed: int = SEED) -> Path:
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
     _fit_to_published_tables(rows, detail)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_text(rows).encode("cp1252"))
+    from granskning.outfile import atomic_write, make_directory
+
+    make_directory(path.parent)
+    data = _text(rows).encode("cp1252")
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
     return path
 
 

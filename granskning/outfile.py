@@ -39,7 +39,7 @@ from pathlib import Path
 
 from granskning.errors import InputError
 
-__all__ = ["atomic_write", "atomic_write_many", "output_error"]
+__all__ = ["atomic_write", "atomic_write_many", "make_directory", "output_error"]
 
 TMP_MARK = ".granskning-tmp-"
 USE_O_TMPFILE = True  # tests switch it off to exercise the named fallback
@@ -64,6 +64,21 @@ def output_error(exc: OSError, path: str | Path) -> InputError:
     """Return the Swedish InputError (exit 2) for an OSError met while writing ``path``."""
     reason = _REASONS.get(exc.errno or -1, "filen kunde inte skrivas")
     return InputError(f"kan inte skriva filen: {reason}. Inget har skrivits.", file=path)
+
+
+def make_directory(path: str | Path) -> Path:
+    """Create the output directory ``path`` (and its parents); Swedish InputError on failure."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError("finns redan och är ingen katalog.", file=path) from None
+    except OSError as exc:
+        reason = _REASONS.get(exc.errno or -1, "katalogen kunde inte skapas")
+        if exc.errno == errno.ENOENT:
+            reason = "katalogen ovanför finns inte"
+        raise InputError(f"kan inte skapa katalogen: {reason}.", file=path) from None
+    return path
 
 
 def atomic_write(path: str | Path, writer: Callable[[Path], None]) -> None:

@@ -33,21 +33,23 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 
 
+SAMPLE_ADVICE = "Skriv till .json eller .csv i stället, eller ändra värdet i källan."
+
+
 def check_value(value: Any, *, sheet: str, row: int, column: int | str,
-                file: str | Path | None = None) -> None:
+                file: str | Path | None = None, advice: str = SAMPLE_ADVICE) -> None:
     """Raise InputError if ``value`` is a string Excel cannot hold exactly."""
     if not isinstance(value, str):
         return
     if len(value) > MAX_CELL:
         raise InputError(
             f"bladet {sheet}: värdet har {len(value)} tecken, fler än de {MAX_CELL} som en "
-            "Excel-cell rymmer; det skulle kortas av. Skriv till .json eller .csv i stället, "
-            "eller korta värdet i källan.",
+            f"Excel-cell rymmer; det skulle kortas av. Inget har skrivits. {advice}",
             file=file, row=row, column=_column_name(column))
     if _ILLEGAL.search(value):
         raise InputError(
             f"bladet {sheet}: värdet innehåller ett styrtecken som en Excel-cell inte kan "
-            "innehålla. Skriv till .json eller .csv i stället, eller ta bort tecknet i källan.",
+            f"innehålla. Inget har skrivits. {advice}",
             file=file, row=row, column=_column_name(column))
 
 
@@ -60,13 +62,13 @@ def _column_name(column: int | str) -> str:
 
 
 def append(ws: Any, values: Iterable[Any], *, file: str | Path | None = None,
-           headers: list[str] | None = None) -> None:
+           headers: list[str] | None = None, advice: str = SAMPLE_ADVICE) -> None:
     """Append ``values`` as the next row of ``ws`` after checking every string."""
     values = list(values)
     row = getattr(ws, "_current_row", 0) + 1  # where ws.append puts it (never ws.cell: it creates)
     for i, v in enumerate(values):
         name: int | str = headers[i] if headers and i < len(headers) else i + 1
-        check_value(v, sheet=ws.title, row=row, column=name, file=file)
+        check_value(v, sheet=ws.title, row=row, column=name, file=file, advice=advice)
     ws.append(values)
 
 
@@ -86,5 +88,12 @@ def text_as_text(wb: Any) -> None:
 
 def save_workbook(wb: Any, path: str | Path) -> None:
     """Save ``wb`` to ``path`` with every string cell stored as text (see module doc)."""
+    import io
+
     text_as_text(wb)
-    wb.save(str(path))
+    # Into memory first: openpyxl leaves its ZipFile open when a write fails (a full disk),
+    # and its clean-up then prints a traceback.  A plain write reports the error once.
+    buf = io.BytesIO()
+    wb.save(buf)
+    with open(path, "wb") as out:
+        out.write(buf.getbuffer())

@@ -384,3 +384,62 @@ def test_signal_during_write_leaves_no_file_with_ids(tmp_path, sig, use_tmpfile)
 
         atomic_write(out_dir / "annan.json", lambda p: p.write_text("{}"))
         assert sorted(p.name for p in out_dir.iterdir()) == ["annan.json"]
+
+
+# -- real file systems: a full and a read-only tmpfs (needs mount rights, e.g. root in CI) ------
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    """Return a mount factory: a tmpfs of 12 kB filled to the brim, or mounted read-only."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(kind: str) -> Path:
+        point = tmp_path / kind
+        point.mkdir()
+        opts = "size=12k" + (",ro" if kind == "ro" else "")
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(point)],
+                           capture_output=True)
+        if r.returncode:
+            pytest.skip("tmpfs cannot be mounted here; the monkeypatched tests cover the logic")
+        mounted.append(point)
+        if kind == "full":
+            with open(point / "fyllnad", "wb") as f:
+                with pytest.raises(OSError):
+                    f.write(b"\0" * 64_000)
+                    f.flush()
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=False)
+
+
+@pytest.mark.parametrize("kind", ["full", "ro"])
+def test_real_full_or_read_only_file_system(tmp_path, tiny_fs, kind):
+    ram = write_frame(tmp_path / "ram.csv", n=600)
+    db = tmp_path / "g.db"
+    sample = tmp_path / "urval.xlsx"
+    draw(ram, sample)
+    assert run("ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12",
+               "--titel", "T", "--db", str(db)).exit_code == 0
+    point = tiny_fs(kind)
+    before = sorted(p.name for p in point.iterdir())
+    base = ["urval", str(ram), "--id", "arende_id", "--strata", "stadsdel", "--per-stratum", "3",
+            "--seed", "11", "--ut"]
+    commands = [
+        [*base, str(point / "u.xlsx")],
+        [*base, str(point / "u.csv")],
+        [*base, str(point / "u.json")],
+        ["svar", "exportera", "--granskning", "1", "--db", str(db), "--ut", str(point / "m.xlsx")],
+        ["lista", "--granskning", "1", "--urval", str(sample), "--db", str(db),
+         "--ut", str(point / "l.xlsx")],
+    ]
+    reason = "disken är full" if kind == "full" else "skrivskyddad"
+    for args in commands:
+        r = run(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert reason in r.output and "Oväntat fel" not in r.output, r.output
+        assert sorted(p.name for p in point.iterdir()) == before, args
