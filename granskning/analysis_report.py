@@ -285,7 +285,7 @@ def summary_text(analysis: Analysis) -> str:
             said = ("statistiskt säkerställda" if significant(h.p, analysis.alpha)
                     else "kunde inte påvisas")
             if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha):
-                said += ", men gränsfall (simuleringen avgör sidan av gränsen)"
+                said = "gränsfall (p-värdet ligger inom simuleringens osäkerhet från gränsen)"
             lines.append(f"  Skillnader mellan strata: {said} (chi-två {tal(h.statistic, 2)}, "
                          f"{_p(h.p, analysis.alpha)}, {how}; Cramérs V {tal(h.cramers_v, 2)}).")
         if ind.funnel is not None and len(analysis.strata) > 1:

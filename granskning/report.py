@@ -436,16 +436,21 @@ def _homogeneity_sentence(analysis: Analysis, qid: str, mask: ReportMask | None 
         return f"Skillnaden mellan {many} kan inte prövas (för få ärenden i nämnaren)."
     how = (f"p-värdet beräknat med Monte Carlo-simulering, {antal(h.n_sim, 'simulering')}, seed {h.seed}"
            if h.method == "monte-carlo" else "p-värdet från chi-två-fördelningen")
-    verdict = (f"Skillnaderna mellan {many} är statistiskt säkerställda"
-               if significant(h.p, analysis.alpha) else
-               f"Testet kunde inte påvisa några skillnader mellan {many}")
+    borderline = h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha)
+    if borderline:
+        verdict = f"Skillnaderna mellan {many} är ett gränsfall"
+    elif significant(h.p, analysis.alpha):
+        verdict = f"Skillnaderna mellan {many} är statistiskt säkerställda"
+    else:
+        verdict = f"Testet kunde inte påvisa några skillnader mellan {many}"
     if mask is not None and mask.rates_any(qid):
         # The statistic is a function of the withheld counts and could give them back.
         return f"{verdict} (chi-två-test; teststorheten redovisas inte eftersom antal är undertryckta)."
     close = ""
-    if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, analysis.alpha):
-        close = (f" p-värdet ligger så nära {tal(analysis.alpha, 2)} att simuleringen avgör vilken sida "
-                 "gränsen det hamnar på: resultatet är ett gränsfall.")
+    if borderline:
+        close = (f" P-värdet ligger så nära {tal(analysis.alpha, 2)} att ett annat startvärde för "
+                 "simuleringen kan ge ett p-värde på andra sidan gränsen; skillnaderna kallas därför inte "
+                 "statistiskt säkerställda, men kan inte heller avfärdas.")
     return (f"{verdict} (chi-två {tal(h.statistic, 2)} med {antal(h.df, 'frihetsgrad')}, "
             f"{format_p(h.p, analysis.alpha)}; {how}; Cramérs V {tal(h.cramers_v, 2)}).{close}")
 

@@ -11,6 +11,8 @@ One rule, used by every sentence the tool prints (PDF, text summary, XLSX):
   that the data *could not show* a difference ("kunde inte påvisa"), never
   that there is none, and names how large a difference the interval still
   allows;
+* a Monte Carlo p-value closer to α than two simulation standard errors is
+  a borderline case ("gränsfall"), neither significant nor dismissed;
 * counts agree in number: "1 ärende", "2 ärenden", "1 stratum", "2 strata".
 """
 

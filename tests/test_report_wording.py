@@ -78,7 +78,7 @@ def test_homogeneity_p_value_and_verdict_agree_in_report_and_text(fb):
     # Whatever the p-value, the printed number and the verdict follow one rule in both outputs.
     from analysis_data import a1_cases
 
-    from granskning.wording import format_p, significant
+    from granskning.wording import format_p, significant, simulation_borderline
 
     a = analyse(a1_cases(), fb, strata="stadsdel", seed=2024)
     a = report._named(a, "stadsdel")
@@ -86,7 +86,30 @@ def test_homogeneity_p_value_and_verdict_agree_in_report_and_text(fb):
     sentence = report._homogeneity_sentence(a, "F7")
     text = summary_text(a)
     assert format_p(h.p, a.alpha) in sentence and format_p(h.p, a.alpha) in text
-    if significant(h.p, a.alpha):
+    if h.method == "monte-carlo" and simulation_borderline(h.p, h.n_sim, a.alpha):
+        assert "gränsfall" in sentence and "gränsfall" in text
+        assert "är statistiskt säkerställda" not in sentence
+    elif significant(h.p, a.alpha):
         assert "statistiskt säkerställda" in sentence and "statistiskt säkerställda" in text
     else:
         assert "kunde inte påvisa" in sentence and "kunde inte påvisas" in text
+
+
+def test_monte_carlo_p_near_alpha_is_borderline_not_significant(fb):
+    # The demo's chi-square: p = 0.049 by simulation (2 000 draws, simulation SE about 0.005):
+    # not "statistiskt säkerställda" and not dismissed.
+    from dataclasses import replace
+
+    from analysis_data import a1_cases
+
+    from granskning.wording import simulation_borderline
+
+    a = report._named(analyse(a1_cases(), fb, strata="stadsdel", seed=2024), "stadsdel")
+    ind = a.indicators["F7"]
+    h = replace(ind.result.homogeneity, p=0.049, method="monte-carlo", n_sim=2000)
+    a = replace(a, indicators={**a.indicators, "F7": replace(ind, result=replace(ind.result, homogeneity=h))})
+    assert simulation_borderline(0.049, 2000) and not simulation_borderline(0.03, 2000)
+    sentence = report._homogeneity_sentence(a, "F7")
+    assert sentence.startswith("Skillnaderna mellan stadsdelsförvaltningar är ett gränsfall")
+    assert "statistiskt säkerställda (" not in sentence
+    assert "gränsfall" in summary_text(a)
