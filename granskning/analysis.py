@@ -165,9 +165,9 @@ class Analysis:
             if e is None:
                 continue
             rows.append({"question": qid, "text": ind.text, "estimate": e.estimate, "se": e.se,
-                         "low": e.low, "high": e.high, "deff": e.deff, "n": e.n,
+                         "low": e.low, "high": e.high, "interval": e.interval, "deff": e.deff, "n": e.n,
                          "population": e.population, "strata": e.strata})
-        columns = ["question", "text", "estimate", "se", "low", "high", "deff", "n", "population",
+        columns = ["question", "text", "estimate", "se", "low", "high", "interval", "deff", "n", "population",
                    "strata"]
         return pd.DataFrame(rows, columns=columns)
 

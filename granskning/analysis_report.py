@@ -36,7 +36,8 @@ INDICATOR_HEADERS = {
 }
 ESTIMATE_HEADERS = {
     "question": "Fråga", "text": "Frågetext", "estimate": "Skattad andel", "se": "Standardfel",
-    "low": "KI nedre", "high": "KI övre", "deff": "Designeffekt", "n": "Ärenden i nämnaren",
+    "low": "KI nedre", "high": "KI övre", "interval": "Intervall", "deff": "Designeffekt",
+    "n": "Ärenden i nämnaren",
     "population": "Skattad population i nämnaren", "strata": "Antal strata",
 }
 HOMOGENEITY_HEADERS = {
@@ -189,6 +190,8 @@ def _frame_sheet(ws, frame: pd.DataFrame, headers: dict[str, str], bold) -> None
 
 
 def _about_sheet(ws, analysis: Analysis, bold) -> None:
+    from granskning.estimation import INTERVAL_NAMES
+
     rows = [
         ("Checklista", f"{analysis.checklist_id} version {analysis.checklist_version}"),
         ("Källa", analysis.origin or "–"),
@@ -201,6 +204,7 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
         ("Simuleringar", analysis.n_sim),
         ("Åldersgrupper", ", ".join(f"{a}–{b}" for a, b in analysis.bands) if analysis.bands else "–"),
         ("Designbaserad skattning", "ja" if analysis.has_population else "nej (populationsstorlekar saknas)"),
+        ("Intervall för skattningar", INTERVAL_NAMES[analysis.interval]),
     ]
     rows += [("Varning", w) for w in analysis.warnings]
     for label, value in rows:
@@ -239,6 +243,8 @@ def record_sheet(ws, record: dict[str, Any], bold, *, title: str | None = None) 
 
 
 def _interval(low: float, high: float) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "saknas"
     return f"{tal(100 * low, 1)}–{tal(100 * high, 1)} %"
 
 
@@ -275,8 +281,10 @@ def summary_text(analysis: Analysis) -> str:
                              "inte i nämnaren.")
         e = r.estimate
         if e is not None:
+            from granskning.estimation import INTERVAL_NAMES
+
             lines.append(f"  Designbaserad skattning för populationen: {procent(e.estimate)} ({level} % KI "
-                         f"{_interval(e.low, e.high)}), standardfel {tal(100 * e.se, 1)} procentenheter, "
+                         f"{_interval(e.low, e.high)}, {INTERVAL_NAMES[e.interval]}), standardfel {tal(100 * e.se, 1)} procentenheter, "
                          f"designeffekt {tal(e.deff, 2)}.")
         h = r.homogeneity
         if h is not None and not math.isnan(h.statistic) and len(analysis.strata) > 1:

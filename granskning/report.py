@@ -75,6 +75,8 @@ def _words(column: str | None) -> tuple[str, str, str]:
 
 
 def _ci(low: float, high: float) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "saknas"
     return f"{tal(100 * low, 1)}–{tal(100 * high, 1)} %"
 
 

@@ -72,6 +72,12 @@ def test_all_yes_design_interval_is_not_a_certainty(fb):
                    interval="wald")
     assert "normalapproximation (Wald)" in report.indicator_table(wald, ["F7"], set(), True).note
     assert wald.to_json_dict()["intervall_skattning"] == "wald"
+    assert "100,0–100,0 %, normalapproximation (Wald)" in summary_text(wald)
+    # logit has no interval at 100 %: said plainly, never a number.
+    logit = analyse(single_stratum(3), fb, strata="stadsdel", population_sizes={"Bromma": 252},
+                    interval="logit")
+    assert "KI saknas, Waldintervall på logitskala" in summary_text(logit)
+    assert logit.to_json_dict()["indikatorer"]["F7"]["skattning"]["ki"] == [None, None]
 
 
 def test_homogeneity_p_value_and_verdict_agree_in_report_and_text(fb):
