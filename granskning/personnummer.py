@@ -142,7 +142,8 @@ def mask(text: str) -> str:
 #     [CC]YY <d> MM <d> DD <s> NNNN   not preceded or followed by a digit
 #
 # where <d> is nothing, a space, or one of - . / (with a space on either side), and
-# <s> is nothing or up to two spaces, or - or + (with up to two spaces around it).
+# <s> is nothing or up to two spaces, or one of - + . / _ : , ; | * (with up to two
+# spaces around it).
 #
 # The rule (documented in docs/sekretess.md):
 #   * a candidate is a personnummer when its date is valid (a samordningsnummer has
@@ -165,7 +166,7 @@ _PLUS_CHARS = "+\u207a\u208a\ufb29\ufe62\uff0b"
 _CANDIDATE = re.compile(
     r"(?<![0-9])(?=("
     r"(?P<c>[0-9]{2})?(?P<y>[0-9]{2})(?P<d1>(?: ?[-./] ?| )?)(?P<m>[0-9]{2})"
-    r"(?P<d2>(?: ?[-./] ?| )?)(?P<d>[0-9]{2})(?P<s>(?: {0,2}[-+] {0,2}| {1,2})?)(?P<n>[0-9]{4})"
+    r"(?P<d2>(?: ?[-./] ?| )?)(?P<d>[0-9]{2})(?P<s>(?: {0,2}[-+./_:,;|*] {0,2}| {1,2})?)(?P<n>[0-9]{4})"
     r")(?![0-9]))"
 )
 
@@ -257,7 +258,9 @@ def find_personnummer(text: object, *, loose: bool = False) -> list[Hit]:
         valid = serial[:3] != "000" and _luhn(y + month + day + serial[:3]) == int(serial[3])
         if not valid and not loose:
             parts_apart = bool(m.group("d1") or m.group("d2"))
-            layout = (c in ("18", "19", "20") and not m.group("s")) or bool(m.group("s"))
+            sep = m.group("s").strip()
+            layout = (c in ("18", "19", "20") and not m.group("s")) or (
+                bool(m.group("s")) and sep in ("", "-", "+"))
             if parts_apart or not layout:
                 continue
         span = (m.start(1), m.start("n"), m.end(1), valid, bool(m.group("s")))

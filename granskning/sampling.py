@@ -199,6 +199,13 @@ def draw_sample(
         frame, design, allocation, excluded=len(excluded_ids),
         exclusion_source=exclusion_source, command=command, now=now,
     )
+    from granskning.store_values import refuse_personnummer
+
+    # The record is copied into the database and every report: no personnummer in a
+    # stratum name, a file name or the command line (the case ids are not in it).
+    refuse_personnummer(record, "urvalsprotokollet", numbers=False, advice=(
+        "inget urval skrivs. Ett personnummer kan inte vara ett stratum eller stå i ett "
+        "filnamn eller kommando; välj rätt kolumn med --strata eller byt namn på filen"))
     return Sample(cases, reserves, allocation, record, design, tuple(excluded_ids))
 
 

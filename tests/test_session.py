@@ -196,6 +196,20 @@ def test_validation_messages_are_shown_on_screen(session, store):
     assert "Q5 (tal, minst 0, högst 365):" in screen
 
 
+@pytest.mark.parametrize("typed", ["Barnet 19121212 1212", "Barnet １９１２１２１２－１２１２"])
+def test_personnummer_in_free_text_is_asked_again_in_the_prompts(session, store, typed):
+    # Skatteverket's test number, typed with a space and in full-width digits (item 10):
+    # the prompt shows why and asks again; nothing reaches the answers or their history
+    keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "12" + ENTER, "2024-03-01" + ENTER,
+            typed + ENTER, BACKSPACE * len(typed) + "Anteckning" + ENTER]
+    _p, screen, error = drive(session, keys)
+    assert store.answers(1, "FB-1")["Q7"] == "Anteckning", screen
+    assert "personnummer" in screen  # the reason, shown under the prompt
+    hist = store.history(1, "FB-1")
+    assert not any("1212" in str(v) or "１２１２" in str(v)
+                   for v in [*hist["new_value"], *hist["old_value"]])
+
+
 def test_hidden_question_is_skipped_when_condition_false(session, store):
     keys = ENTER + ENTER + CTRL_C  # case, Q1: Ja -> next is Q3, not Q2
     printed, _screen, error = drive(session, keys)
