@@ -379,3 +379,84 @@ def test_without_threshold_nothing_is_withheld(tmp_path):
     out = document_json(doc)
     assert out["undertryckning"] is None and all(not t["maskerade"] for t in out["tabeller"])
     assert re.search(r"\d", json.dumps(out))
+
+
+def test_attacker_cannot_recover_any_withheld_count_in_the_gender_tables(masked_report):
+    d, analysis = masked_report["dir"], masked_report["analysis"]
+    workbook = _xlsx_tables(d / "m.xlsx")
+    seen = 0
+    for qid, ind in analysis.indicators.items():
+        g = ind.result.gender
+        sheet = next((rows for rows in workbook.values()
+                      if rows and rows[0][0] == f"{ind.text} – flickor och pojkar per åldersgrupp"), None)
+        if g is None or sheet is None:
+            continue
+        end = next(i for i, r in enumerate(sheet) if r and r[0] == "Samtliga")
+        body, last = sheet[2:end], sheet[end]
+        nb = len(body)
+        # Cells: per band and sex the numerator (pos) and the rest (neg); then unknown-age rest per sex.
+        def pos(b, k):
+            return 4 * b + 2 * k
+
+        def neg(b, k):
+            return 4 * b + 2 * k + 1
+
+        def rest(k, which, nb=nb):
+            return 4 * nb + 2 * k + which
+
+        n = 4 * nb + 4
+        eq: list[tuple[list[int], float]] = []
+        for k, col in enumerate((1, 4)):
+            for b, row in enumerate(body):
+                x, total, rate = row[col], row[col + 1], row[col + 2]
+                if _unknown(x) or _unknown(total):
+                    assert _unknown(rate), (qid, row)
+                if not _unknown(x):
+                    eq.append(([pos(b, k)], x))
+                if not _unknown(total):
+                    eq.append(([pos(b, k), neg(b, k)], total))
+            if not _unknown(last[col]):
+                eq.append(([pos(b, k) for b in range(nb)] + [rest(k, 0)], last[col]))
+            if not _unknown(last[col + 1]):
+                eq.append(([pos(b, k) for b in range(nb)] + [neg(b, k) for b in range(nb)]
+                           + [rest(k, 0), rest(k, 1)], last[col + 1]))
+        truth = g.band_table
+        for k, (col, sex) in enumerate(((1, "flicka"), (4, "pojke"))):
+            for b, row in enumerate(body):
+                part = truth[(truth["band"] == row[0]) & (truth["sex"] == sex)].iloc[0]
+                for cells, value, hidden in (([pos(b, k)], int(part["numerator"]), _unknown(row[col])),
+                                             ([neg(b, k)], int(part["denominator"] - part["numerator"]),
+                                              _unknown(row[col]) or _unknown(row[col + 1]))):
+                    lo, hi = attacker_interval(n, eq, cells)
+                    if 0 < value < 3:
+                        seen += 1
+                        assert hidden and hi - lo >= 1 - 1e-7 and lo <= value - 1 + 1e-7, (qid, row[0], sex, lo, hi)
+    assert seen > 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4).flatmap(lambda nc: st.lists(st.lists(st.integers(0, 5), min_size=nc, max_size=nc),
+                                                      min_size=3, max_size=4)),
+       st.integers(2, 4), st.integers(0, 2))
+def test_random_tables_with_a_rate_per_column_leave_nothing_recoverable(counts, threshold, excluded_rows):
+    # Row 0 is the numerator's category, rows 0..k the denominator's, the last `excluded_rows` rows
+    # are left out of the rate (hinder): numerator and denominator per column and for the city are printed.
+    nr, nc = len(counts), len(counts[0])
+    den_rows = list(range(nr - min(excluded_rows, nr - 2)))
+    extra = [(("num", j), [(0, j)], {}) for j in range(nc)]
+    extra += [(("den", j), [(i, j) for i in den_rows], {}) for j in range(nc)]
+    extra += [(("neg", j), [(i, j) for i in den_rows[1:]], {"published": False}) for j in range(nc)]
+    extra += [(("den", None), [(i, j) for i in den_rows for j in range(nc)], {})]
+    problem = table_problem(counts, extra=extra)
+    p = protect(problem, threshold)
+    values = [v for row in counts for v in row]
+    eq = [(list(f.cells), sum(values[c] for c in f.cells)) for f in problem.figures
+          if f.published and f.key not in p.withheld]
+    fixed = {frozenset(f.cells) for f in problem.figures if f.fixed}  # a figure equal to a design size is one
+    for f in problem.figures:
+        v = sum(values[c] for c in f.cells)
+        if frozenset(f.cells) in fixed or not (0 < v < threshold) or f.key in p.exempt:
+            continue
+        assert f.key in p.primary
+        lo, hi = attacker_interval(len(values), eq, list(f.cells))
+        assert hi - lo >= 1 - 1e-7 and lo <= v - 1 + 1e-7, (f.key, lo, hi)
