@@ -472,9 +472,7 @@ def parse_csv_body(
     except pd.errors.EmptyDataError:
         table = pd.DataFrame({header[p]: [] for p in positions}, dtype=object)
     except pd.errors.ParserError as exc:
-        raise InputError(
-            f"filen kunde inte tolkas som CSV: {_parser_message(exc, first_row - 1)}", file=path
-        ) from None
+        raise _parser_error(path, exc, first_row - 1) from None
     table.index = pd.RangeIndex(first_row, first_row + len(table), name="rad")
     table.columns = [header[p] for p in positions]
     for col in table.columns:  # cheaper than scanning the bytes for stray spaces first
@@ -521,16 +519,21 @@ def check_field_counts(path: Path, layout: CsvLayout, start: int, end: int, firs
         blank = first_row + np.flatnonzero(blank_lines)
     else:
         text = data[start:end].decode("utf-8")
+        name = path.name if isinstance(path, Path) else path
         blank_list: list[int] = []
         old_limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+        i = -1
         try:
             for i, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=layout.sep)):
                 if not any(f.strip() for f in record):
                     blank_list.append(first_row + i)
                 elif len(record) != columns and len(bad) < MAX_ERRORS:
                     bad.append((first_row + i, len(record)))
-        except csv.Error as exc:
-            raise InputError(f"filen kunde inte tolkas som CSV ({exc}).", file=path) from None
+        except csv.Error:
+            raise InputError(
+                "raden kunde inte tolkas som CSV (ett nolltecken eller ett citattecken på fel "
+                "ställe?).", file=name, row=first_row + i + 1,
+            ) from None
         finally:
             csv.field_size_limit(old_limit)
         blank = np.array(blank_list, dtype=np.int64)
@@ -567,15 +570,24 @@ def _read_csv(
     return table, layout.encoding, layout.sep
 
 
-def _parser_message(exc: Exception, offset: int = 1) -> str:
-    """Return pandas' tokenizer message in Swedish; ``offset`` lines precede the parsed text."""
+def _parser_error(path: Path, exc: Exception, offset: int = 1) -> InputError:
+    """Return pandas' tokenizer error in Swedish; ``offset`` records precede the parsed text."""
     text = str(exc)
+    name = path.name if isinstance(path, Path) else path
     # pandas: "Error tokenizing data. C error: Expected 3 fields in line 7, saw 4"
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
-        row = int(m.group(2)) + offset
-        return f"rad {row} har {m.group(3)} fält men rubrikraden har {m.group(1)}."
-    return text.splitlines()[-1] if text else "okänt fel"
+        return InputError(f"raden har {m.group(3)} fält men rubrikraden har {m.group(1)}.",
+                          file=name, row=int(m.group(2)) + offset)
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        return InputError(
+            "ett citattecken öppnas i ett fält men stängs aldrig, så resten av filen blir ett "
+            "enda värde. Kontrollera citattecknen på raden.",
+            file=name, row=int(m.group(1)) + offset + 1,
+        )
+    return InputError("filen kunde inte tolkas som CSV: kontrollera citattecken och avgränsare.",
+                      file=name)
 
 
 MAX_XLSX_UNPACKED = 1_000_000_000  # bytes of XML in a frame workbook (a full sheet is ~300 MB)

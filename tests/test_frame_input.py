@@ -300,3 +300,17 @@ def test_cli_reads_cr_only_file(tmp_path):
               "--seed", "1", "--json"],
     )
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("content", "row"), [('id;s\n1;"A\n2;B\n', 2), ('id;s\n1;A\n2;"B\n3;C\n', 3)])
+def test_unclosed_quote_names_its_row_in_swedish(tmp_path, content, row):
+    with pytest.raises(InputError) as err:
+        read_frame(_write(tmp_path, content), id_column="id", strata_column="s")
+    assert err.value.row == row and "citattecken öppnas" in str(err.value)
+    assert "EOF" not in str(err.value) and "Error" not in str(err.value)
+
+
+def test_nul_in_a_quoted_file_names_row_and_column(tmp_path):
+    path = _write(tmp_path, b'"id";"s"\n1;"A"\n2;"B\x00"\n')
+    with pytest.raises(InputError, match=r'rad 3, kolumn "s": värdet innehåller ett otillåtet'):
+        read_frame(path, id_column="id", strata_column="s")
