@@ -48,6 +48,15 @@ class Design:
     keep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from granskning.frame import _nfc
+
+        # frames are read in Unicode NFC (granskning.frame): so are the names that select from them
+        object.__setattr__(self, "id_column", _nfc(self.id_column))
+        if self.strata_column:
+            object.__setattr__(self, "strata_column", _nfc(self.strata_column))
+        object.__setattr__(self, "keep", tuple(_nfc(c) for c in self.keep))
+        if self.proportions:
+            object.__setattr__(self, "proportions", {_nfc(str(k)): v for k, v in self.proportions.items()})
         if (self.per_stratum is None) == (self.total is None):
             raise InputError("ange antingen --per-stratum eller --totalt (exakt ett av dem).")
         for name, value in (("--per-stratum", self.per_stratum), ("--totalt", self.total)):

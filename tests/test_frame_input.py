@@ -314,3 +314,20 @@ def test_nul_in_a_quoted_file_names_row_and_column(tmp_path):
     path = _write(tmp_path, b'"id";"s"\n1;"A"\n2;"B\x00"\n')
     with pytest.raises(InputError, match=r'rad 3, kolumn "s": värdet innehåller ett otillåtet'):
         read_frame(path, id_column="id", strata_column="s")
+
+
+def test_cli_nfd_column_names_select_the_nfc_columns(tmp_path):
+    from click.testing import CliRunner
+
+    from granskning.cli import cli
+
+    col = unicodedata.normalize("NFD", "ålder")
+    path = _write(tmp_path, f"id;{NFD};ålder\n1;A;5\n2;B;6\n")
+    out = tmp_path / "urval.xlsx"
+    result = CliRunner().invoke(
+        cli, ["urval", str(path), "--id", "id", "--strata", NFD, "--kolumner", col,
+              "--per-stratum", "1", "--seed", "1", "--ut", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["urval", "--verifiera", str(out), str(path)])
+    assert result.exit_code == 0 and "Identiskt" in result.output, result.output
