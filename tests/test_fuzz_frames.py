@@ -132,3 +132,60 @@ def _compare(data, GranskningError, FrameSpec, read_frame, scan_parallel):  # no
             assert not isinstance(parallel, str), parallel
             assert list(parallel.data["id"]) == list(serial.data["id"])
             assert parallel.population == serial.population
+
+
+cell = st.one_of(
+    st.none(), st.integers(-10, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.dates(), st.datetimes(), st.sampled_from(ODD), st.text(max_size=5),
+)
+
+
+@st.composite
+def workbooks(draw):
+    """An Excel frame: odd headers, cells of every type, short and empty rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(v):
+        return ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+
+    header = draw(st.lists(st.sampled_from(COLUMNS + ["", None, "id", 5]), min_size=0, max_size=5))
+    if draw(st.booleans()):
+        header = ["id", "stadsdel"] + header
+    wb = Workbook()
+    ws = wb.active
+    ws.append([clean(h) for h in header])
+    for i in range(draw(st.integers(0, 10))):
+        row = [draw(st.sampled_from([str(i), i, None, "0012"])), draw(st.sampled_from(["A", "Järva", None, 3]))]
+        row += [clean(draw(cell)) for _ in range(draw(st.integers(0, len(header) + 1)))]
+        ws.append(row[: draw(st.integers(0, len(row)))] if draw(st.booleans()) else row)
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=workbooks(), filter_text=filters)
+def test_urval_on_any_excel_frame_ends_cleanly(data, filter_text):
+    from click.testing import CliRunner
+
+    from granskning.cli import cli
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        (tmp / "ram.xlsx").write_bytes(data)
+        args = ["urval", str(tmp / "ram.xlsx"), "--id", "id", "--strata", "stadsdel", "--per-stratum",
+                "2", "--seed", "7", "--ut", str(tmp / "urval.xlsx")]
+        if filter_text is not None:
+            args += ["--filter", filter_text]
+        result = CliRunner().invoke(cli, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            repr(result.exception), result.output)
+        assert result.exit_code in (0, 2), result.output
+        left = sorted(p.name for p in tmp.iterdir())
+        if result.exit_code == 2:
+            assert result.stderr.startswith("Fel: ") and left == ["ram.xlsx"], (result.output, left)
+        else:
+            assert left == ["ram.xlsx", "urval.xlsx"], left
