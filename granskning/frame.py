@@ -643,14 +643,16 @@ def _read_excel(
                 f'bladet "{sheet}" finns inte. Blad i filen: ' + ", ".join(f'"{n}"' for n in names),
                 file=path,
             )
-        rows = wb[sheet_name].iter_rows(values_only=True)
+        ws = wb[sheet_name]
         try:
-            raw_header = next(rows)
+            raw_header = next(ws.iter_rows(max_row=1, values_only=True))
         except StopIteration:
             raise InputError(f'bladet "{sheet_name}" är tomt.', file=path) from None
         width = len(raw_header)
         while width and (raw_header[width - 1] is None or str(raw_header[width - 1]).strip() == ""):
             width -= 1
+        # max_col: a sheet with one far-away cell (XFD) would pad every row to 16 384 cells
+        rows = ws.iter_rows(min_row=2, max_col=max(width, 1), values_only=True)
         header = _check_header(path, ["" if h is None else str(h) for h in raw_header[:width]])
         if usecols is not None:
             check_columns(path, header, usecols)
