@@ -305,6 +305,10 @@ def check_columns(path: Path, header: Sequence[str], wanted: Iterable[str], hint
         folded = [h for h in header if h.casefold() == col.casefold()]
         suggestion = folded[0] if folded else (close[0] if close else None)
         msg = "kolumnen finns inte i filen."
+        if _nfc(col) in header:
+            suggestion = None
+            msg = ("kolumnnamnet är skrivet med kombinerande tecken (Unicode NFD); skriv det med "
+                   "vanliga å, ä och ö.")
         if suggestion:
             msg += f' Menade du "{suggestion}"?'
         msg += " Kolumner i filen: " + ", ".join(f'"{h}"' for h in header[:30])

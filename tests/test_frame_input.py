@@ -331,3 +331,11 @@ def test_cli_nfd_column_names_select_the_nfc_columns(tmp_path):
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(cli, ["urval", "--verifiera", str(out), str(path)])
     assert result.exit_code == 0 and "Identiskt" in result.output, result.output
+
+
+def test_read_table_names_an_nfd_column_name_as_such(tmp_path):
+    from granskning.frame import read_table
+
+    path = _write(tmp_path, "id;ålder\n1;5\n")
+    with pytest.raises(InputError, match="Unicode NFD"):
+        read_table(path, usecols=[unicodedata.normalize("NFD", "ålder")])
