@@ -328,6 +328,12 @@ def _check_header(path: Path, header: Sequence[str]) -> list[str]:
     import unicodedata
 
     cleaned = [unicodedata.normalize("NFC", str(h).strip().lstrip("\ufeff")) for h in header]
+    if not any(cleaned):
+        raise InputError(
+            "rubrikraden är tom: den första raden ska innehålla kolumnnamnen (ta bort tomma rader "
+            "ovanför dem).",
+            file=path, row=1,
+        )
     bad = next((i for i, name in enumerate(cleaned) if _CONTROL.search(name)), None)
     if bad is not None:
         raise InputError(

@@ -339,3 +339,21 @@ def test_read_table_names_an_nfd_column_name_as_such(tmp_path):
     path = _write(tmp_path, "id;ålder\n1;5\n")
     with pytest.raises(InputError, match="Unicode NFD"):
         read_table(path, usecols=[unicodedata.normalize("NFD", "ålder")])
+
+
+@pytest.mark.parametrize("content", ["\nid;stadsdel\n1;A\n", ";;\n1;A;x\n"])
+def test_empty_header_row_is_named(tmp_path, content):
+    with pytest.raises(InputError, match="rad 1: rubrikraden är tom"):
+        read_frame(_write(tmp_path, content), id_column="id", strata_column="stadsdel")
+
+
+def test_empty_header_row_in_excel_is_named(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append([None, None])
+    wb.active.append(["id", "stadsdel"])
+    wb.active.append(["1", "A"])
+    wb.save(tmp_path / "ram.xlsx")
+    with pytest.raises(InputError, match="rad 1: rubrikraden är tom"):
+        read_frame(tmp_path / "ram.xlsx", id_column="id", strata_column="stadsdel")
