@@ -600,6 +600,10 @@ def _parser_error(path: Path, exc: Exception, offset: int = 1) -> InputError:
                       file=name)
 
 
+_BROKEN_XLSX = (
+    "filen kunde inte läsas som Excel-arbetsbok (.xlsx): den är skadad eller ingen arbetsbok. "
+    "Öppna den i Excel och spara den på nytt, eller spara ramen som CSV."
+)
 MAX_XLSX_UNPACKED = 1_000_000_000  # bytes of XML in a frame workbook (a full sheet is ~300 MB)
 MAX_XLSX_RATIO = 300  # unpacked/packed of one large part; real sheets compress 5-30 times
 
@@ -611,8 +615,8 @@ def check_xlsx_size(path: Path | str, data: bytes) -> None:
     try:
         with ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
-    except (BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"filen kunde inte läsas som Excel-arbetsbok ({exc}).", file=path) from None
+    except (BadZipFile, OSError, ValueError):
+        raise InputError(_BROKEN_XLSX, file=path) from None
     size = sum(i.file_size for i in infos)
     if size > MAX_XLSX_UNPACKED:
         raise InputError(
@@ -640,8 +644,8 @@ def _read_excel(
     check_xlsx_size(path, data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise InputError(f"filen kunde inte läsas som Excel-arbetsbok ({exc}).", file=path) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise InputError(_BROKEN_XLSX, file=path) from None
     try:
         names = wb.sheetnames
         if sheet is None:
@@ -679,8 +683,8 @@ def _read_excel(
             index.append(n)
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl parses lazily: broken XML shows up here
-        raise InputError(f"filen kunde inte läsas som Excel-arbetsbok ({exc}).", file=path) from None
+    except Exception:  # noqa: BLE001 - openpyxl parses lazily: broken XML shows up here
+        raise InputError(_BROKEN_XLSX, file=path) from None
     finally:
         wb.close()
     table = pd.DataFrame(records, columns=[header[p] for p in positions], dtype=object)

@@ -357,3 +357,17 @@ def test_empty_header_row_in_excel_is_named(tmp_path):
     wb.save(tmp_path / "ram.xlsx")
     with pytest.raises(InputError, match="rad 1: rubrikraden är tom"):
         read_frame(tmp_path / "ram.xlsx", id_column="id", strata_column="stadsdel")
+
+
+@pytest.mark.parametrize("kind", ["text", "zip"])
+def test_broken_xlsx_message_is_swedish_only(tmp_path, kind):
+    path = tmp_path / "ram.xlsx"
+    if kind == "text":
+        path.write_text("id;s\n1;A\n", encoding="utf-8")
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("x.xml", "hej")
+    with pytest.raises(InputError) as err:
+        read_frame(path, id_column="id")
+    assert "skadad eller ingen arbetsbok" in str(err.value)
+    assert "zip file" not in str(err.value) and "There is no item" not in str(err.value)
