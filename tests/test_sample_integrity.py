@@ -18,7 +18,13 @@ HOSTILE = ["=1+2", "+S", "-3", "@SUM(A1)", "#N/A", "=HYPERLINK(\"http://x\",\"y\
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    args = list(args)
+    if args[:1] == ["ny"] and "--db" in args:  # only db init creates a database
+        db = args[args.index("--db") + 1]
+        if not Path(db).exists():
+            r = CliRunner().invoke(cli, ["db", "init", "--db", db])
+            assert r.exit_code == 0, r.output
+    return CliRunner().invoke(cli, args)
 
 
 def write_frame(path: Path, n: int = 120, strata: int = 3, note=lambda i: "x") -> Path:
