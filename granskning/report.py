@@ -483,7 +483,8 @@ def _funnel_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = Non
 
 def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any] | None,
              tables: list[str], indicators: list[str], funnels: list[str], genders: list[str],
-             estimate: bool, mask: ReportMask | None = None) -> list[Block]:
+             estimate: bool = True, mask: ReportMask | None = None) -> list[Block]:
+    # ``estimate``: OpenedAudit.estimate (True for an audit without a protocol, as here by default).
     from granskning.precision import margin_of_error
 
     one, many, _ = _words(analysis.strata_column)
