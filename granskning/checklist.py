@@ -162,9 +162,12 @@ class Question:
             number = float(text)
         if isinstance(number, float):
             if not math.isfinite(number):
-                raise InputError(f'fråga {self.id}: "{value}" är inget tal', **where)
+                raise InputError(f'fråga {self.id}: "{str(value)[:40]}" är inget tal', **where)
             if number.is_integer():
                 number = int(number)
+        if abs(number) > 1e15:  # granskning.numbers.MAX_FINITE: beyond it floats lose integers
+            raise InputError(f"fråga {self.id}: talet är för stort (högst 10^15 till beloppet)",
+                             **where)
         if self.minimum is not None and number < self.minimum:
             raise InputError(f"fråga {self.id}: {_num(number)} är mindre än minsta tillåtna "
                              f"värde {_num(self.minimum)}", **where)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from granskning.checklist import (
 )
 from granskning.checklist_yaml import ChecklistFileError, Node, parse
 from granskning.errors import ManyInputErrors
+from granskning.numbers import MAX_FINITE
+from granskning.numbers import MAX_TEXT as MAX_NUMBER_TEXT
 
 TOP_KEYS = ("id", "titel", "version", "slag", "beskrivning", "kalla", "omraden")
 TOP_REQUIRED = ("id", "titel", "version", "omraden")
@@ -124,12 +127,22 @@ class _Checker:
             return None
         node = entry[1]
         raw = str(node.value).strip().replace("_", "") if node.kind == "scalar" else ""
-        if re.fullmatch(r"[-+]?\d+", raw):
-            return int(raw)
-        if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", raw):
-            return float(raw)
-        self.error(node.line, "ska vara ett tal (med punkt som decimaltecken)", key)
-        return None
+        if len(raw) > MAX_NUMBER_TEXT:
+            self.error(node.line, f"talet är för långt ({len(raw)} tecken; högst "
+                       f"{MAX_NUMBER_TEXT})", key)
+            return None
+        value: int | float | None = None
+        if re.fullmatch(r"[-+]?[0-9]+", raw):
+            value = int(raw)
+        elif re.fullmatch(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][-+]?[0-9]+)?", raw):
+            value = float(raw)
+        else:
+            self.error(node.line, "ska vara ett tal (med punkt som decimaltecken)", key)
+            return None
+        if not math.isfinite(value) or abs(value) > MAX_FINITE:
+            self.error(node.line, "talet är för stort (högst 10^15 till beloppet)", key)
+            return None
+        return value
 
     def strings(self, entry: tuple[Node, Node] | None, key: str) -> tuple[str, ...] | None:
         """Return a list of texts; a single text counts as a list of one."""

@@ -24,6 +24,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
+from granskning.numbers import MAX_POPULATION, parse_integer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +46,14 @@ __all__ = [
 ]
 
 MAX_ATTRIBUTE_N = 20_000  # no published plan comes near; beyond this the request is unrealistic
+# Above this population the attribute bounds use the binomial, the limit of the hypergeometric
+# as N grows: exact hypergeometric sums are slow (scipy needs seconds per call at N = 10^9 and
+# overflows at 10^19) and the binomial plan is never smaller (sampling without replacement
+# tells more), and equal to it in every AICPA table case checked (tests/test_precision.py).
+HYPERGEOMETRIC_MAX_N = 1_000_000
+# The smallest margin of error worth asking for: 0,01 percentage points already needs
+# about 96 million cases; anything smaller is a typing error (1e-300 used to crash).
+MIN_MARGIN = 0.0001
 
 
 # --- results -----------------------------------------------------------------
@@ -145,7 +154,7 @@ class AttributeEvaluation:
 # --- argument checks ------------------------------------------------------------
 
 
-def _integer(value: object, what: str, *, minimum: int) -> int:
+def _integer(value: object, what: str, *, minimum: int, maximum: int = MAX_POPULATION) -> int:
     if isinstance(value, bool):
         raise InputError(f"{what} måste vara ett heltal (fick {value!r}).")
     try:
@@ -155,9 +164,7 @@ def _integer(value: object, what: str, *, minimum: int) -> int:
             number = int(value)
         else:
             raise InputError(f"{what} måste vara ett heltal (fick {value!r}).") from None
-    if number < minimum:
-        raise InputError(f"{what} måste vara minst {minimum} (fick {number}).")
-    return number
+    return parse_integer(number, what, minimum=minimum, maximum=maximum)
 
 
 def _fraction_open(value: object, what: str) -> float:
@@ -176,6 +183,16 @@ def _real(value: object, what: str) -> float:
         raise InputError(f"{what} måste vara ett tal (fick {value!r}).") from None
     if math.isnan(x):
         raise InputError(f"{what} saknas (NaN).")
+    return x
+
+
+def _margin(value: object) -> float:
+    x = _fraction_open(value, "Felmarginalen")
+    if x < MIN_MARGIN:
+        raise InputError(
+            f"Felmarginalen måste vara minst {MIN_MARGIN:g} (0,01 procentenheter) "
+            f"(fick {x:g}); en mindre felmarginal kräver fler ärenden än någon population har."
+        )
     return x
 
 
@@ -250,7 +267,7 @@ def sample_size(
     >>> sample_size(0.05).n
     385
     """
-    target = _fraction_open(margin, "Felmarginalen")
+    target = _margin(margin)
     confidence = _fraction_open(confidence, "Konfidensnivån")
     p = _proportion(p)
     N = None if population is None else _integer(population, "Populationen", minimum=1)
@@ -311,15 +328,11 @@ def read_strata(path: str | Path, *, sheet: str | None = None, need_n: bool = Tr
             raise InputError("stratumnamnet saknas.", file=name, row=int(row), column="stratum")
         out["stratum"].append(stratum)
         for col in ("N", "n") if need_n else ("N",):
-            text = str(record[col]).strip().replace("\u00a0", "").replace(" ", "")
-            if not text.isdigit():
-                raise InputError(
-                    f"måste vara ett heltal ≥ 0 (fick {record[col]!r}).",
-                    file=name,
-                    row=int(row),
-                    column=col,
-                )
-            out[col].append(int(text))
+            try:
+                value = parse_integer(record[col], "värdet", minimum=0)
+            except InputError as exc:
+                raise InputError(exc.message, file=name, row=int(row), column=col) from None
+            out[col].append(value)
         if has_p:
             text = str(record["p"]).strip().replace(",", ".").rstrip("%").strip()
             try:
@@ -396,6 +409,12 @@ def _check_strata(strata: pd.DataFrame, *, need_n: bool) -> pd.DataFrame:
     df["p"] = ps
     if sum(Ns) == 0:
         raise InputError("Strata-tabellen innehåller inga ärenden (alla N är 0).")
+    if sum(Ns) > MAX_POPULATION:
+        raise InputError(
+            f"Strata-tabellen har sammanlagt {sum(Ns):,} ärenden; högst ".replace(",", " ")
+            + f"{MAX_POPULATION:,} går att beräkna.".replace(",", " "),
+            column="N",
+        )
     return df
 
 
@@ -494,7 +513,7 @@ def stratified_sample_size(
     """
     from granskning.allocation import METHODS, allocate
 
-    target = _fraction_open(margin, "Felmarginalen")
+    target = _margin(margin)
     confidence = _fraction_open(confidence, "Konfidensnivån")
     if allocation not in METHODS:
         raise InputError(f"Okänd fördelning {allocation!r}; välj bland {', '.join(METHODS)}.")
@@ -611,8 +630,9 @@ def attribute_sample_size(
         )
     N = None if population is None else _integer(population, "Populationen", minimum=1)
     rate = Fraction(str(expected))
-    limit = N if N is not None else MAX_ATTRIBUTE_N
-    if N is not None:
+    limit = min(N, MAX_ATTRIBUTE_N) if N is not None else MAX_ATTRIBUTE_N
+    exact = N is not None and N <= HYPERGEOMETRIC_MAX_N
+    if exact:
         from scipy.stats import hypergeom
 
         critical = math.ceil(Fraction(str(tolerable)) * N)  # smallest M with M/N ≥ tolerable
@@ -633,7 +653,7 @@ def attribute_sample_size(
         if ok.any():
             i = int(np.argmax(ok))
             n, k = int(ns[i]), int(ks[i])
-            if N is not None:
+            if exact:
                 bound = _hypergeometric_upper(N, n, k, risk)
             else:
                 bound = _binomial_upper(n, k, risk)
@@ -645,9 +665,9 @@ def attribute_sample_size(
                 expected=expected,
                 risk=risk,
                 population=N,
-                method="binomial" if N is None else "hypergeometrisk",
+                method="hypergeometrisk" if exact else "binomial",
             )
-    where = f"hela populationen ({N})" if N is not None else f"{MAX_ATTRIBUTE_N} poster"
+    where = f"hela populationen ({N})" if limit == N else f"{MAX_ATTRIBUTE_N} poster"
     raise InputError(
         f"Inget stickprov upp till {where} räcker för tolerabel avvikelse {tolerable} med "
         f"förväntad avvikelse {expected}. Sänk den förväntade avvikelsen eller höj den tolerabla."
@@ -678,7 +698,8 @@ def evaluate_attribute_sample(
     risk = _fraction_open(risk, "Risken")
     tol = None if tolerable is None else _fraction_open(tolerable, "Tolerabel avvikelse")
     N = _population(population, n)
-    bound = _binomial_upper(n, k, risk) if N is None else _hypergeometric_upper(N, n, k, risk)
+    exact = N is not None and N <= HYPERGEOMETRIC_MAX_N
+    bound = _hypergeometric_upper(N, n, k, risk) if exact else _binomial_upper(n, k, risk)
     return AttributeEvaluation(
         n=n,
         deviations=k,
@@ -688,5 +709,5 @@ def evaluate_attribute_sample(
         tolerable=tol,
         passes=None if tol is None else bound < tol,
         population=N,
-        method="binomial" if N is None else "hypergeometrisk",
+        method="hypergeometrisk" if exact else "binomial",
     )

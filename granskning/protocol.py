@@ -210,10 +210,16 @@ def _names(value: Any, key: str, path: Any) -> tuple[str, ...] | None:
 
 
 def _int(value: Any, key: str, path: Any, *, minimum: int) -> int | None:
+    from granskning.numbers import MAX_POPULATION
+
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f'"{key}" ska vara ett heltal som är minst {minimum} (fick {value!r}).', file=path)
+        shown = value if not isinstance(value, int) or len(str(value)) <= 20 else "ett för stort tal"
+        raise InputError(f'"{key}" ska vara ett heltal som är minst {minimum} (fick {shown!r}).', file=path)
+    if value > MAX_POPULATION:
+        raise InputError(f'"{key}" får vara högst {MAX_POPULATION:,} (fick ett tal med {len(str(value))} siffror).'
+                         .replace(",", " "), file=path)
     return value
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from granskning.cli.db import DB_HELP
+from granskning.numbers import Confidence, Integer
 
 DATA_BANDS = "0-3,4-6,7-12"
 
@@ -67,8 +68,10 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
               show_default=True, help="Konfidensintervall för andelar.")
 @click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default="beta", show_default=True,
               help="Intervall för den designbaserade andelen: Korn–Graubard (beta), logit eller Wald.")
-@click.option("--konfidens", type=float, default=0.95, show_default=True, help="Konfidensnivå.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed för Monte Carlo-testerna.")
+@click.option("--konfidens", type=Confidence(), default="0.95", show_default=True,
+              help="Konfidensnivå som andel mellan 0 och 1 (0,95 eller 0.95).")
+@click.option("--seed", type=Integer(minimum=0, maximum=2**63 - 1), default=1, show_default=True,
+              help="Seed för Monte Carlo-testerna.")
 @click.option("--simuleringar", "n_sim", type=click.IntRange(100, 1_000_000), default=2000, metavar="ANTAL",
               show_default=True, help="Antal simuleringar i Monte Carlo-testerna.")
 @click.option("--total-etikett", "total_label", default="Total", show_default=True, metavar="TEXT",

@@ -11,6 +11,7 @@ import json
 import click
 
 from granskning.errors import InputError
+from granskning.numbers import Integer
 from granskning.wording import antal
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -20,29 +21,18 @@ PERCENT_RULE = (
 
 
 def _rate(text: str | None, option: str, *, default: float | None = None) -> float | None:
-    """Read a rate given as a fraction (0.05), as percent (5, 5 %) or with a decimal comma."""
+    """Read a rate given as a fraction (0.05, 0,05) or as percent (5, 5 %): see numbers.parse_rate."""
     if text is None:
         return default
-    raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    percent = raw.endswith("%")
-    raw = raw.rstrip("%").replace(",", ".")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"{option}: {text!r} är inget tal (skriv t.ex. 0.05 eller 5 %).") from None
-    if value < 0:
-        raise InputError(f"{option} kan inte vara negativ (fick {text}).")
-    return value / 100.0 if (percent or value >= 1) else value
+    from granskning.numbers import parse_rate
+
+    return parse_rate(text, option)
 
 
 def _confidence(text: str) -> float:
-    try:
-        value = float(str(text).strip().replace(",", "."))
-    except ValueError:
-        raise InputError(f"--konfidens: {text!r} är inget tal (skriv t.ex. 0.95).") from None
-    if not 0 < value < 1:
-        raise InputError(f"--konfidens måste ligga mellan 0 och 1, t.ex. 0.95 (fick {text}).")
-    return value
+    from granskning.numbers import parse_confidence
+
+    return parse_confidence(text, "--konfidens")
 
 
 def _level(confidence: float) -> str:
@@ -93,7 +83,7 @@ def _population_and_confidence(f):
     )(f)
     return click.option(
         "--population",
-        type=int,
+        type=Integer(minimum=1),
         default=None,
         metavar="N",
         help="Populationens storlek (ger ändlighetskorrektion).",
@@ -102,7 +92,7 @@ def _population_and_confidence(f):
 
 @click.command(context_settings=CONTEXT, options_metavar="[FLAGGOR]")
 @click.argument("ram", required=False, type=click.Path(dir_okay=False))
-@click.option("--n", "n", type=int, default=None, metavar="N", help="Urvalets storlek.")
+@click.option("--n", "n", type=Integer(minimum=1), default=None, metavar="N", help="Urvalets storlek.")
 @_population_and_confidence
 @click.option(
     "--andel",
@@ -128,7 +118,7 @@ def _population_and_confidence(f):
 @click.option(
     "--per-stratum",
     "per_stratum",
-    type=int,
+    type=Integer(minimum=1),
     default=None,
     metavar="N",
     help="Med RAM: antal ärenden per stratum.",
@@ -324,7 +314,7 @@ def _stratified_margin_output(strata, confidence, as_json) -> None:
 )
 @click.option(
     "--minst",
-    type=int,
+    type=Integer(minimum=0),
     default=0,
     show_default=True,
     metavar="N",
@@ -460,10 +450,11 @@ def _strata_lines(strata) -> list[str]:
 )
 @click.option(
     "--population",
-    type=int,
+    type=Integer(minimum=1),
     default=None,
     metavar="N",
-    help="Populationens storlek: ger exakt hypergeometrisk beräkning.",
+    help="Populationens storlek: ger exakt hypergeometrisk beräkning (över 1 000 000: "
+    "binomial, som då ger samma eller ett något större stickprov).",
 )
 @click.option(
     "--utvardera",
@@ -471,11 +462,12 @@ def _strata_lines(strata) -> list[str]:
     help="Utvärdera ett genomfört stickprov (kräver --n och --avvikelser).",
 )
 @click.option(
-    "--n", "n", type=int, default=None, metavar="N", help="Med --utvardera: stickprovets storlek."
+    "--n", "n", type=Integer(minimum=1), default=None, metavar="N",
+    help="Med --utvardera: stickprovets storlek."
 )
 @click.option(
     "--avvikelser",
-    type=int,
+    type=Integer(minimum=0),
     default=None,
     metavar="K",
     help="Med --utvardera: antal avvikelser som hittades.",

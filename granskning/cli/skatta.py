@@ -6,6 +6,8 @@ import json
 
 import click
 
+from granskning.numbers import Confidence
+
 TYPES = ("medel", "total", "andel")
 LABELS = {"medel": "Medelvärde", "total": "Total", "andel": "Andel"}
 
@@ -22,8 +24,8 @@ LABELS = {"medel": "Medelvärde", "total": "Total", "andel": "Andel"}
               help="För --typ andel: värdet vars andel skattas (t.ex. Ja).")
 @click.option("--vikt", default=None, metavar="KOLUMN",
               help="Kolumn med designvikter (standard N_h/n_h).")
-@click.option("--konfidens", type=float, default=0.95, show_default=True,
-              help="Konfidensnivå för intervallet.")
+@click.option("--konfidens", type=Confidence(), default="0.95", show_default=True,
+              help="Konfidensnivå för intervallet (0,95 eller 0.95).")
 @click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default=None,
               help="Intervall för --typ andel: beta (Korn–Graubard, standard), logit eller wald.")
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
