@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.checklist import MOTIVATION_SUFFIX
 from granskning.errors import InputError, ManyInputErrors
-from granskning.gender import DEFAULT_BANDS, _check_bands, band_label
+from granskning.gender import _check_bands, band_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from granskning.checklist import Checklist, Question
     from granskning.comparison import Homogeneity
     from granskning.funnel import Funnel
+    from granskning.gender import SexWords
     from granskning.tables import IndicatorResult
 
 POPULATION_COLUMN = "__populationsstorlek__"
@@ -102,6 +103,11 @@ class IndicatorAnalysis:
     result: IndicatorResult  # with homogeneity, estimate (if N known) and gender (if sex known)
     funnel: Funnel | None  # None when no case is in the denominator
 
+    @property
+    def counted(self) -> str:
+        """Return what the indicator counts, in words, to print beside every number."""
+        return self.result.counted_words
+
     def to_json_dict(self) -> dict[str, Any]:
         out = self.result.to_json_dict()
         out["text"] = self.text
@@ -133,6 +139,7 @@ class Analysis:
     warnings: tuple[str, ...] = ()
     origin: str | None = None
     interval: str = "beta"  # the design-based estimate's interval (granskning.estimation.INTERVALS)
+    sex_words: SexWords | None = None  # flickor/pojkar or kvinnor/män; None without gender analysis
 
     # -- tidy tables --------------------------------------------------------
 
@@ -145,14 +152,15 @@ class Analysis:
             r = ind.result
             position = _funnel_positions(ind.funnel)
             for stratum, p in [*r.per_stratum.items(), (self.total_label, r.overall)]:
-                row = {"question": qid, "text": ind.text, "stratum": stratum, "numerator": p.count,
+                row = {"question": qid, "text": ind.text, "counted": ind.counted, "stratum": stratum,
+                       "numerator": p.count,
                        "denominator": p.nobs, "rate": p.estimate, "low": p.low, "high": p.high,
                        "method": p.method}
                 for level in FUNNEL_LEVELS:
                     row[f"funnel_{_level_key(level)}"] = position.get((stratum, level))
                 rows.append(row)
-        columns = ["question", "text", "stratum", "numerator", "denominator", "rate", "low", "high",
-                   "method"] + [f"funnel_{_level_key(lv)}" for lv in FUNNEL_LEVELS]
+        columns = ["question", "text", "counted", "stratum", "numerator", "denominator", "rate", "low",
+                   "high", "method"] + [f"funnel_{_level_key(lv)}" for lv in FUNNEL_LEVELS]
         return pd.DataFrame(rows, columns=columns)
 
     def estimate_frame(self) -> pd.DataFrame:
@@ -164,11 +172,12 @@ class Analysis:
             e = ind.result.estimate
             if e is None:
                 continue
-            rows.append({"question": qid, "text": ind.text, "estimate": e.estimate, "se": e.se,
+            rows.append({"question": qid, "text": ind.text, "counted": ind.counted,
+                         "estimate": e.estimate, "se": e.se,
                          "low": e.low, "high": e.high, "interval": e.interval, "deff": e.deff, "n": e.n,
                          "population": e.population, "strata": e.strata})
-        columns = ["question", "text", "estimate", "se", "low", "high", "interval", "deff", "n", "population",
-                   "strata"]
+        columns = ["question", "text", "counted", "estimate", "se", "low", "high", "interval", "deff", "n",
+                   "population", "strata"]
         return pd.DataFrame(rows, columns=columns)
 
     def homogeneity_frame(self) -> pd.DataFrame:
@@ -202,7 +211,7 @@ class Analysis:
             if g is None:
                 continue
             rows.append({
-                "question": qid, "text": ind.text,
+                "question": qid, "text": ind.text, "counted": ind.counted,
                 "girls_numerator": g.girls.count, "girls_denominator": g.girls.nobs,
                 "girls_rate": g.girls.estimate, "girls_low": g.girls.low, "girls_high": g.girls.high,
                 "boys_numerator": g.boys.count, "boys_denominator": g.boys.nobs,
@@ -215,7 +224,7 @@ class Analysis:
                 "min_detectable_difference": g.min_detectable_difference,
                 "unknown_sex": g.unknown_sex, "unknown_age": g.unknown_age, "conclusion": g.conclusion,
             })
-        columns = ["question", "text", "girls_numerator", "girls_denominator", "girls_rate",
+        columns = ["question", "text", "counted", "girls_numerator", "girls_denominator", "girls_rate",
                    "girls_low", "girls_high", "boys_numerator", "boys_denominator", "boys_rate",
                    "boys_low", "boys_high", "difference", "difference_low", "difference_high",
                    "fisher_p", "cmh_statistic", "cmh_p", "or_mh", "or_mh_low", "or_mh_high",
@@ -267,6 +276,8 @@ class Analysis:
             "seed": self.seed,
             "simuleringar": self.n_sim,
             "aldersgrupper": [band_label(b) for b in self.bands] if self.bands else None,
+            "kon_benamning": ({"grupp": self.sex_words.key, "kvinnligt": self.sex_words.female,
+                               "manligt": self.sex_words.male} if self.sex_words else None),
             "indikatorer": {qid: ind.to_json_dict() for qid, ind in self.indicators.items()},
             "tabeller": {qid: t.rows() for qid, t in self.tables.items()},
             "fragor": {**{q: t.text for q, t in self.tables.items()},
@@ -449,7 +460,8 @@ def analyse(
     population_label: str = "populationsstorlekarna",
     id_column: str | None = None,
     ignore: Sequence[str] = (),
-    bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+    bands: Sequence[tuple[int, int]] | None = None,
+    sex_words: str | None = None,
     method: str = "wilson",
     alpha: float = 0.05,
     seed: int = 1,
@@ -471,6 +483,11 @@ def analyse(
     unknown columns are left unused (and named in ``warnings``).  Every answer
     must be one of its question's choices (matched without regard to case).
     Nothing is computed until the whole input has been checked.
+
+    The words for the sexes come from the data (flicka/pojke: children,
+    kvinna/man: adults; :func:`granskning.gender.sex_words`) unless
+    ``sex_words`` (the protocol's ``benamning``: barn, vuxna, alla) fixes them;
+    ``bands`` default to the bands for those words (0–3, 4–6, 7–12 for children).
     """
     import numpy as np
     import pandas as pd
@@ -478,6 +495,8 @@ def analyse(
     from granskning.comparison import homogeneity
     from granskning.funnel import funnel
     from granskning.gender import analyse as gender_analyse
+    from granskning.gender import default_bands
+    from granskning.gender import sex_words as words_of
     from granskning.proportions import METHODS
     from granskning.tables import crosstab, crosstab_shares, indicator, indicator_flags, sv_key
 
@@ -493,7 +512,6 @@ def analyse(
         raise InputError("jämställdhetsanalysen behöver både kön och ålder (--kon och --alder).")
     if population is not None and population_sizes is not None:
         raise InputError("ange populationsstorlekarna antingen som kolumn eller som fil, inte båda.")
-    gender_bands = _check_bands(bands) if sex else None
     meta = [c for c in (strata, sex, age, population, id_column) if c]
     questions, unused = _check_columns(df, checklist, list(dict.fromkeys(meta)), ignore)
     notes = list(warnings)
@@ -503,6 +521,8 @@ def analyse(
                      if len(unused) > 1 else f"Kolumnen {listed} är ingen fråga i checklistan och används inte.")
     if len(df) == 0:
         raise InputError("tabellen innehåller inga ärenden.", file=_file(df))
+    words = words_of(df[sex], df[age], sex_words) if sex else None
+    gender_bands = _check_bands(default_bands(words) if bands is None else bands) if words else None
 
     work = pd.DataFrame(index=df.index)
     work.attrs = dict(df.attrs)
@@ -560,10 +580,11 @@ def analyse(
             data, q.id, strata, positive=positive, excluded=excluded,
             population=pop_col if in_den.any() else None, strata_order=strata_order,
             alpha=alpha, method=method, seed=seed, n_sim=n_sim, interval=interval,
+            counted=q.counted_label or "",
         )
         if sex:
             g = gender_analyse(data, q.id, positive=positive, excluded=excluded, sex=sex, age=age,
-                               bands=gender_bands, alpha=alpha)
+                               bands=gender_bands, alpha=alpha, words=words, counted=result.counted_words)
             result = replace(result, gender=g)
         f = None
         if result.overall.nobs > 0:
@@ -579,5 +600,5 @@ def analyse(
         strata=tuple(str(s) for s in order), n_cases=len(df), tables=tables, indicators=indicators,
         method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
         total_label=total_label, has_population=pop_col is not None, record=record,
-        warnings=tuple(notes), origin=_file(df), interval=interval,
+        warnings=tuple(notes), origin=_file(df), interval=interval, sex_words=words,
     )

@@ -23,20 +23,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from granskning.analysis import Analysis
+    from granskning.gender import SexWords
 
 SECRECY = "Sekretess enligt OSL 26 kap. gäller akterna; arbetsboken innehåller bara antal och andelar."
 PERCENT = "0.0 %"
 RESERVED_SHEETS = ("Indikatorer", "Skattningar", "Homogenitet", "Jämställdhet", "Jämställdhet ålder",
                    "Logistisk regression", "Om analysen", "Urvalsprotokoll")
 
+COUNTED_HEADER = "Räknas i täljaren"
 INDICATOR_HEADERS = {
-    "question": "Fråga", "text": "Frågetext", "stratum": "Stratum", "numerator": "Täljare",
+    "question": "Fråga", "text": "Frågetext", "counted": COUNTED_HEADER, "stratum": "Stratum", "numerator": "Täljare",
     "denominator": "Nämnare", "rate": "Andel", "low": "KI nedre", "high": "KI övre",
     "method": "Intervallmetod", "funnel_95": "Tratt 95 %", "funnel_99_8": "Tratt 99,8 %",
 }
 ESTIMATE_HEADERS = {
-    "question": "Fråga", "text": "Frågetext", "estimate": "Skattad andel", "se": "Standardfel",
-    "low": "KI nedre", "high": "KI övre", "interval": "Intervall", "deff": "Designeffekt",
+    "question": "Fråga", "text": "Frågetext", "counted": COUNTED_HEADER, "estimate": "Skattad andel",
+    "se": "Standardfel", "low": "KI nedre", "high": "KI övre", "interval": "Intervall", "deff": "Designeffekt",
     "n": "Ärenden i nämnaren",
     "population": "Skattad population i nämnaren", "strata": "Antal strata",
 }
@@ -45,20 +47,25 @@ HOMOGENEITY_HEADERS = {
     "p": "p-värde", "method": "Metod för p", "cramers_v": "Cramérs V", "n": "Antal ärenden",
     "min_expected": "Minsta förväntade antal", "n_sim": "Simuleringar", "seed": "Seed",
 }
-GENDER_HEADERS = {
-    "question": "Fråga", "text": "Frågetext",
-    "girls_numerator": "Flickor täljare", "girls_denominator": "Flickor nämnare",
-    "girls_rate": "Andel flickor", "girls_low": "Flickor KI nedre", "girls_high": "Flickor KI övre",
-    "boys_numerator": "Pojkar täljare", "boys_denominator": "Pojkar nämnare",
-    "boys_rate": "Andel pojkar", "boys_low": "Pojkar KI nedre", "boys_high": "Pojkar KI övre",
-    "difference": "Skillnad (flickor − pojkar)", "difference_low": "Skillnad KI nedre",
-    "difference_high": "Skillnad KI övre", "fisher_p": "Fishers exakta test p",
-    "cmh_statistic": "CMH (åldersjusterat)", "cmh_p": "CMH p", "or_mh": "Oddskvot MH (flickor/pojkar)",
-    "or_mh_low": "OR MH KI nedre", "or_mh_high": "OR MH KI övre",
-    "breslow_day_statistic": "Breslow–Day", "breslow_day_p": "Breslow–Day p",
-    "min_detectable_difference": "Minsta upptäckbara skillnad (80 % styrka)",
-    "unknown_sex": "Okänt kön", "unknown_age": "Ålder utanför grupperna", "conclusion": "Slutsats",
-}
+def gender_headers(words: SexWords) -> dict[str, str]:
+    """Return the Jämställdhet sheet's headers in the words of the data (flickor/pojkar, kvinnor/män)."""
+    f, m = words.female, words.male
+    F, M = f[:1].upper() + f[1:], m[:1].upper() + m[1:]
+    return {
+        "question": "Fråga", "text": "Frågetext", "counted": COUNTED_HEADER,
+        "girls_numerator": f"{F} täljare", "girls_denominator": f"{F} nämnare",
+        "girls_rate": f"Andel {f}", "girls_low": f"{F} KI nedre", "girls_high": f"{F} KI övre",
+        "boys_numerator": f"{M} täljare", "boys_denominator": f"{M} nämnare",
+        "boys_rate": f"Andel {m}", "boys_low": f"{M} KI nedre", "boys_high": f"{M} KI övre",
+        "difference": f"Skillnad ({f} − {m})", "difference_low": "Skillnad KI nedre",
+        "difference_high": "Skillnad KI övre", "fisher_p": "Fishers exakta test p",
+        "cmh_statistic": "CMH (åldersjusterat)", "cmh_p": "CMH p", "or_mh": f"Oddskvot MH ({f}/{m})",
+        "or_mh_low": "OR MH KI nedre", "or_mh_high": "OR MH KI övre",
+        "breslow_day_statistic": "Breslow–Day", "breslow_day_p": "Breslow–Day p",
+        "min_detectable_difference": "Minsta upptäckbara skillnad (80 % styrka)",
+        "unknown_sex": "Okänt kön", "unknown_age": "Ålder utanför grupperna", "conclusion": "Slutsats",
+    }
+
 BAND_HEADERS = {"question": "Fråga", "band": "Åldersgrupp", "sex": "Kön", "numerator": "Täljare",
                 "denominator": "Nämnare", "rate": "Andel"}
 LOGISTIC_HEADERS = {"question": "Fråga", "term": "Term", "odds_ratio": "Oddskvot", "low": "KI nedre",
@@ -121,7 +128,10 @@ def _write(analysis: Analysis, path: Path) -> None:
     _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), INDICATOR_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Skattningar"), analysis.estimate_frame(), ESTIMATE_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Homogenitet"), analysis.homogeneity_frame(), HOMOGENEITY_HEADERS, bold)
-    _frame_sheet(wb.create_sheet("Jämställdhet"), analysis.gender_frame(), GENDER_HEADERS, bold)
+    from granskning.gender import CHILDREN
+
+    _frame_sheet(wb.create_sheet("Jämställdhet"), analysis.gender_frame(),
+                 gender_headers(analysis.sex_words or CHILDREN), bold)
     _frame_sheet(wb.create_sheet("Jämställdhet ålder"), analysis.gender_band_frame(), BAND_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Logistisk regression"), analysis.logistic_frame(), LOGISTIC_HEADERS,
                  bold)
@@ -191,6 +201,7 @@ def _frame_sheet(ws, frame: pd.DataFrame, headers: dict[str, str], bold) -> None
 
 def _about_sheet(ws, analysis: Analysis, bold) -> None:
     from granskning.estimation import INTERVAL_NAMES
+    from granskning.gender import band_label
 
     rows = [
         ("Checklista", f"{analysis.checklist_id} version {analysis.checklist_version}"),
@@ -202,7 +213,8 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
         ("Konfidensnivå", 1 - analysis.alpha),
         ("Seed (Monte Carlo)", analysis.seed),
         ("Simuleringar", analysis.n_sim),
-        ("Åldersgrupper", ", ".join(f"{a}–{b}" for a, b in analysis.bands) if analysis.bands else "–"),
+        ("Åldersgrupper", ", ".join(band_label(b) for b in analysis.bands) if analysis.bands else "–"),
+        ("Kön", analysis.sex_words.pair if analysis.sex_words else "–"),
         ("Designbaserad skattning", "ja" if analysis.has_population else "nej (populationsstorlekar saknas)"),
         ("Intervall för skattningar", INTERVAL_NAMES[analysis.interval]),
     ]
@@ -271,8 +283,8 @@ def summary_text(analysis: Analysis) -> str:
         if o.nobs == 0:
             lines.append(f"{ind.text} ({qid}): inga ärenden i nämnaren.")
             continue
-        lines.append(f"{ind.text} {o.count} av {o.nobs} ({procent(o.estimate)}, {level} % KI "
-                     f"{_interval(o.low, o.high)}) [{qid}]")
+        lines.append(f"{ind.text} – andel {ind.counted}: {o.count} av {o.nobs} ({procent(o.estimate)}, "
+                     f"{level} % KI {_interval(o.low, o.high)}) [{qid}]")
         table = analysis.tables.get(qid)
         if table is not None and not table.multiple:
             answered = int(table.counts.iloc[-1, -1])
@@ -283,8 +295,9 @@ def summary_text(analysis: Analysis) -> str:
         if e is not None:
             from granskning.estimation import INTERVAL_NAMES
 
-            lines.append(f"  Designbaserad skattning för populationen: {procent(e.estimate)} ({level} % KI "
-                         f"{_interval(e.low, e.high)}, {INTERVAL_NAMES[e.interval]}), standardfel {tal(100 * e.se, 1)} procentenheter, "
+            lines.append(f"  Designbaserad skattning för populationen, andel {ind.counted}: "
+                         f"{procent(e.estimate)} ({level} % KI {_interval(e.low, e.high)}, "
+                         f"{INTERVAL_NAMES[e.interval]}), standardfel {tal(100 * e.se, 1)} procentenheter, "
                          f"designeffekt {tal(e.deff, 2)}.")
         h = r.homogeneity
         if h is not None and not math.isnan(h.statistic) and len(analysis.strata) > 1:
@@ -303,7 +316,8 @@ def summary_text(analysis: Analysis) -> str:
                 label = f"{tal(100 * lv, 1 if (100 * lv) % 1 else 0)} %"
                 names = [f"{s} (över)" for s in out["over"]] + [f"{s} (under)" for s in out["under"]]
                 parts.append(f"utanför {label}-gränserna: {', '.join(names) or 'inga'}")
-            lines.append("  Trattdiagram: " + "; ".join(parts) + ".")
+            lines.append(f"  Trattdiagram (andel {ind.counted}, genomsnitt {procent(ind.funnel.centre)}): "
+                         + "; ".join(parts) + ".")
         if r.gender is not None:
             lines.append(f"  Jämställdhet: {r.gender.conclusion}")
     return "\n".join(lines)
@@ -325,10 +339,11 @@ def write_charts(analysis: Analysis, directory: str | Path, *, suffix: str = ".p
     for qid, ind in analysis.indicators.items():
         if ind.funnel is not None:
             written.append(charts.funnel_plot(ind.funnel, directory / f"{qid}_tratt{suffix}",
-                                              title=ind.text))
-    genders = {qid: ind.result.gender for qid, ind in analysis.indicators.items()
+                                              title=ind.text, ylabel=f"Andel {ind.counted}"))
+    genders = {f"{qid}: andel {ind.counted}": ind.result.gender for qid, ind in analysis.indicators.items()
                if ind.result.gender is not None}
     if genders:
+        words = analysis.sex_words
         written.append(charts.gender_plot(genders, directory / f"jamstalldhet{suffix}",
-                                          title="Andel per indikator, flickor och pojkar"))
+                                          title=f"Andel per indikator, {words.pair}", words=words))
     return written

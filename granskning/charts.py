@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from granskning.funnel import Funnel
-    from granskning.gender import GenderResult
+    from granskning.gender import GenderResult, SexWords
 
 FORMATS = (".png", ".svg", ".pdf")
 # Colour-blind-safe palette (Okabe & Ito 2008).
@@ -122,13 +122,21 @@ def funnel_plot(f: Funnel, path: str | Path, *, title: str | None = None, ylabel
     return save(funnel_figure(f, title=title, ylabel=ylabel), path)
 
 
-def gender_figure(results: Mapping[str, GenderResult], *, title: str | None = None) -> Figure:
-    """Return a dot chart of girls' and boys' rates with intervals, one row per indicator."""
+def gender_figure(results: Mapping[str, GenderResult], *, title: str | None = None,
+                  words: SexWords | None = None) -> Figure:
+    """Return a dot chart of girls' and boys' rates with intervals, one row per indicator.
+
+    The legend says what the data say (``words``; default the results' own:
+    flickor/pojkar for children, kvinnor/män for adults).
+    """
     names = list(results)
+    if words is None:
+        words = next(iter(results.values())).words if results else None
+    female, male = (words.female, words.male) if words is not None else ("flickor", "pojkar")
     fig = _new_figure(7.0, max(2.5, 0.6 * len(names) + 1.5))
     ax = fig.add_subplot()
-    for offset, attr, label, colour in ((-0.15, "girls", "Flickor", PALETTE[1]),
-                                        (0.15, "boys", "Pojkar", PALETTE[0])):
+    for offset, attr, label, colour in ((-0.15, "girls", female[:1].upper() + female[1:], PALETTE[1]),
+                                        (0.15, "boys", male[:1].upper() + male[1:], PALETTE[0])):
         ys, xs, lo, hi = [], [], [], []
         for i, name in enumerate(names):
             p = getattr(results[name], attr)
@@ -150,6 +158,7 @@ def gender_figure(results: Mapping[str, GenderResult], *, title: str | None = No
     return fig
 
 
-def gender_plot(results: Mapping[str, GenderResult], path: str | Path, *, title: str | None = None) -> Path:
+def gender_plot(results: Mapping[str, GenderResult], path: str | Path, *, title: str | None = None,
+                words: SexWords | None = None) -> Path:
     """Draw :func:`gender_figure` and save it; returns the path."""
-    return save(gender_figure(results, title=title), path)
+    return save(gender_figure(results, title=title, words=words), path)

@@ -33,11 +33,20 @@ __all__ = [
     "Question",
     "bundled",
     "bundled_dir",
+    "counted_words",
     "load",
     "loads",
     "motivation_key",
     "resolve",
 ]
+
+
+def counted_words(categories) -> str:
+    """Return counted answer categories as one phrase: ``"Ja"``, ``"A eller B"``, ``"A, B eller C"``."""
+    items = [str(c) for c in categories]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " eller " + items[-1]
 
 
 def motivation_key(question_id: str) -> str:
@@ -62,8 +71,9 @@ class Question:
     condition_text: str | None = None
     hindrances: tuple[str, ...] = ()
     not_applicable: tuple[str, ...] = ()
-    positive: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()  # ``raknas`` (older name ``positiva``): counted in the numerator
     indicator: bool = False
+    counted_label: str | None = None  # ``raknas_som``: what the counted answers mean, in words
     motivation_required: tuple[str, ...] = ()
     minimum: float | int | None = None
     maximum: float | int | None = None
@@ -85,10 +95,23 @@ class Question:
 
     @property
     def numerator_categories(self) -> tuple[str, ...]:
-        """Return the choices that count as a positive outcome (``positiva``; Ja for janej)."""
+        """Return the choices an indicator counts in its numerator (``raknas``; Ja for janej).
+
+        Counted is not the same as good: "Fanns kvarstående oro …?" counts the
+        cases *with* remaining concern, the direction the published report uses.
+        """
         if self.positive:
             return self.positive
         return (YES,) if self.type == "janej" else ()
+
+    @property
+    def counted(self) -> str:
+        """Return what an indicator counts, in words, for every output to name beside its number.
+
+        ``raknas_som`` when the checklist gives it, otherwise the counted choices
+        themselves (``"Ja"``; ``"Ja eller Delvis"``).
+        """
+        return self.counted_label or counted_words(self.numerator_categories)
 
     def needs_motivation(self, value: object) -> bool:
         """Return True when this (normalised) answer requires a written motivation."""

@@ -35,13 +35,14 @@ AREA_KEYS = ("id", "titel", "beskrivning", "fragor")
 AREA_REQUIRED = ("id", "titel", "fragor")
 QUESTION_KEYS = (
     "id", "text", "hjalp", "lagrum", "typ", "val", "kravs", "visas_om", "hinder",
-    "ej_tillampligt", "positiva", "indikator", "motivering_kravs", "min", "max",
+    "ej_tillampligt", "raknas", "positiva", "raknas_som", "indikator", "motivering_kravs", "min", "max",
 )
 QUESTION_REQUIRED = ("id", "text", "typ")
 # Category lists that must be among the choices, with their Swedish description.
 CATEGORY_KEYS = {
     "hinder": "hindret",
     "ej_tillampligt": "kategorin",
+    "raknas": "kategorin",
     "positiva": "kategorin",
     "motivering_kravs": "svaret",
 }
@@ -347,17 +348,7 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     if both:
         chk.error(line_of["ej_tillampligt"], f'"{sorted(both)[0]}" står både som hinder och som '
                   "ej tillämpligt", "ej_tillampligt")
-    overlap = set(canon["positiva"]) & (set(canon["hinder"]) | set(canon["ej_tillampligt"]))
-    if overlap:
-        chk.error(line_of["positiva"], f'"{sorted(overlap)[0]}" kan inte vara både positiv och '
-                  "lämna nämnaren (hinder/ej_tillampligt)", "positiva")
-    if indicator and qtype is not None:
-        if qtype not in ("janej", "enval", "flerval"):
-            chk.error(line_of["indikator"], f"en fråga av typ {qtype} kan inte vara indikator",
-                      "indikator")
-        elif qtype != "janej" and not canon["positiva"]:
-            chk.error(line_of["indikator"], "en indikator av typ "
-                      f"{qtype} behöver positiva (de svar som räknas i täljaren)", "indikator")
+    counted, counted_label = _counted(chk, v, qtype, choices, canon, indicator)
     # A question with problems is still built (the file is rejected anyway) so that
     # conditions naming it can be checked too; only text and type are indispensable.
     if text is None or qtype is None:
@@ -367,9 +358,49 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
         help=chk.text(v.get("hjalp"), "hjalp"), legal_ref=chk.text(v.get("lagrum"), "lagrum"),
         choices=tuple(choices or ()), required=required, condition_text=condition_text,
         hindrances=canon["hinder"], not_applicable=canon["ej_tillampligt"],
-        positive=canon["positiva"], indicator=indicator,
+        positive=counted, indicator=indicator, counted_label=counted_label,
         motivation_required=canon["motivering_kravs"], minimum=minimum, maximum=maximum,
     )
+
+
+def _counted(chk: _Checker, v: dict, qtype: str | None, choices, canon: dict[str, tuple[str, ...]],
+             indicator: bool) -> tuple[tuple[str, ...], str | None]:
+    """Check what an indicator counts (``raknas``/``positiva``, ``raknas_som``); return both."""
+    line_of = {k: e[1].line for k, e in v.items()}
+    counted_key = "raknas"
+    if "positiva" in v:  # the older name of raknas
+        if "raknas" in v:
+            chk.error(line_of["positiva"], "positiva är det äldre namnet på raknas; ange bara raknas",
+                      "positiva")
+        else:
+            counted_key = "positiva"
+    counted = canon[counted_key]
+    overlap = set(counted) & (set(canon["hinder"]) | set(canon["ej_tillampligt"]))
+    if overlap:
+        chk.error(line_of[counted_key], f'"{sorted(overlap)[0]}" kan inte både räknas i täljaren och '
+                  "lämna nämnaren (hinder/ej_tillampligt)", counted_key)
+    counted_label = chk.text(v.get("raknas_som"), "raknas_som")
+    if "raknas_som" in v and not indicator:
+        chk.error(line_of["raknas_som"], "raknas_som gäller bara en fråga med indikator: true",
+                  "raknas_som")
+    if indicator and qtype is not None:
+        if qtype not in ("janej", "enval", "flerval"):
+            chk.error(line_of["indikator"], f"en fråga av typ {qtype} kan inte vara indikator",
+                      "indikator")
+        elif qtype != "janej" and not counted:
+            chk.error(line_of["indikator"], "en indikator av typ "
+                      f"{qtype} behöver raknas (de svar som räknas i täljaren)", "indikator")
+        elif counted and _in_denominator(choices, canon) and \
+                set(counted) >= set(_in_denominator(choices, canon)):
+            chk.error(line_of[counted_key], "alla svar som ingår i nämnaren räknas; indikatorn blir "
+                      "alltid 100 %", counted_key)
+    return counted, counted_label
+
+
+def _in_denominator(choices, canon: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Return the choices that stay in an indicator's denominator."""
+    left = set(canon["hinder"]) | set(canon["ej_tillampligt"])
+    return tuple(c for c in choices or () if c not in left)
 
 
 __all__ = ["build"]

@@ -144,7 +144,8 @@ def _details(q: Question) -> list[tuple[str, str]]:
     if q.not_applicable:
         rows.append(("Ej tillämpligt (räknas inte i nämnaren)", " · ".join(q.not_applicable)))
     if q.indicator:
-        rows.append(("Indikator, täljare", " · ".join(q.numerator_categories)))
+        label = f" (räknas som {q.counted_label})" if q.counted_label else ""
+        rows.append(("Indikator, räknas i täljaren", " · ".join(q.numerator_categories) + label))
     if q.motivation_required:
         rows.append(("Motivering krävs vid", " · ".join(q.motivation_required)))
     if q.legal_ref:
@@ -163,6 +164,7 @@ def to_dict(checklist: Checklist) -> dict:
             "visas_om": q.condition_text,
             "visas_om_i_ord": condition_words(q.condition) if q.condition is not None else None,
             "hinder": list(q.hindrances), "ej_tillampligt": list(q.not_applicable),
+            "raknas": list(q.numerator_categories), "raknas_som": q.counted if q.indicator else None,
             "positiva": list(q.numerator_categories), "indikator": q.indicator,
             "namnare": list(q.denominator_categories) if q.has_choices else [],
             "motivering_kravs": list(q.motivation_required), "min": q.minimum, "max": q.maximum,

@@ -535,5 +535,6 @@ def protect_analysis(analysis: Any, threshold: int, questions: Iterable[str], in
         ind = analysis.indicators.get(qid)
         g = ind.result.gender if ind is not None else None
         if g is not None:
-            out_g[qid] = protect(_gender_problem(g, {"flicka": g.girls, "pojke": g.boys}), threshold)
+            out_g[qid] = protect(_gender_problem(g, {g.words.female_one: g.girls, g.words.male_one: g.boys}),
+                                 threshold)
     return ReportMask(threshold, out_q, out_i, out_g, frozenset(linked))

@@ -9,6 +9,13 @@ Swedish sentence that says what the data show and what they cannot show.
 
 Odds ratios compare girls with boys (above 1: the indicator is more common
 among girls).
+
+The code says girls and boys; what a reader sees comes from the data
+(:func:`sex_words`): ``flickor``/``pojkar`` for children, ``kvinnor``/``män``
+for adults (the 2025 audits of long-term homelessness and financial
+assistance), or both for a population of all ages.  A protocol can fix the
+words (``analys.jamstalldhet.benamning``).  Age bands come from the protocol;
+without it the defaults depend on the same words (:func:`default_bands`).
 """
 
 from __future__ import annotations
@@ -38,8 +45,81 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_BANDS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 12))
-GIRL_VALUES = frozenset({"flicka", "flickor", "f", "k", "kvinna", "girl", "female"})
-BOY_VALUES = frozenset({"pojke", "pojkar", "p", "m", "man", "boy", "male"})
+ADULT_BANDS: tuple[tuple[int, int], ...] = ((18, 29), (30, 49), (50, 64), (65, 120))
+ALL_AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 12), (13, 17), (18, 29), (30, 49), (50, 64), (65, 120))
+OPEN_END = 120  # a band ending here is shown as "65 år och äldre"
+ADULT_AGE = 18
+CHILD_SEX_VALUES = frozenset({"flicka", "flickor", "pojke", "pojkar", "girl", "boy"})
+ADULT_SEX_VALUES = frozenset({"kvinna", "kvinnor", "man", "män", "woman", "women", "men"})
+GIRL_VALUES = frozenset({"flicka", "flickor", "f", "k", "kvinna", "kvinnor", "girl", "female", "woman", "women"})
+BOY_VALUES = frozenset({"pojke", "pojkar", "p", "m", "man", "män", "boy", "male", "men"})
+
+
+@dataclass(frozen=True, slots=True)
+class SexWords:
+    """The Swedish words for the two sexes of one analysis (plural, definite plural, singular)."""
+
+    key: str  # "barn", "vuxna" or "alla" (the protocol's benamning)
+    female: str
+    male: str
+    female_the: str
+    male_the: str
+    female_one: str
+    male_one: str
+    age_of: str  # "barnens ålder"
+
+    @property
+    def pair(self) -> str:
+        """Return ``"flickor och pojkar"``."""
+        return f"{self.female} och {self.male}"
+
+
+CHILDREN = SexWords("barn", "flickor", "pojkar", "flickorna", "pojkarna", "flicka", "pojke", "barnens ålder")
+ADULTS = SexWords("vuxna", "kvinnor", "män", "kvinnorna", "männen", "kvinna", "man", "personernas ålder")
+ALL_AGES = SexWords("alla", "kvinnor och flickor", "män och pojkar", "kvinnorna och flickorna",
+                    "männen och pojkarna", "kvinna eller flicka", "man eller pojke", "ålder")
+SEX_WORDS = {w.key: w for w in (CHILDREN, ADULTS, ALL_AGES)}
+
+
+def sex_words(sex: pd.Series, age: pd.Series | None = None, given: str | SexWords | None = None) -> SexWords:
+    """Return the words for the sexes in the data: children, adults or both.
+
+    ``given`` (the protocol's ``benamning``: barn, vuxna or alla) decides when
+    set.  Otherwise the recognised sex values decide (flicka/pojke are children,
+    kvinna/man adults, both kinds together all ages); when they are codes that
+    say nothing about age (F/P, K/M, female/male) the ages decide (all under
+    18: children; all 18 or over: adults; otherwise all ages).
+    """
+    if isinstance(given, SexWords):
+        return given
+    if given is not None:
+        if given not in SEX_WORDS:
+            raise InputError(f'okänd benämning "{given}" för kön; välj bland {", ".join(SEX_WORDS)}.')
+        return SEX_WORDS[given]
+    text = sex.astype("string").str.strip().str.casefold().dropna()
+    known = set(text[text.isin(GIRL_VALUES | BOY_VALUES)])
+    child, adult = bool(known & CHILD_SEX_VALUES), bool(known & ADULT_SEX_VALUES)
+    if known and known <= CHILD_SEX_VALUES | ADULT_SEX_VALUES:
+        return ALL_AGES if child and adult else CHILDREN if child else ADULTS
+    if child and adult:
+        return ALL_AGES
+    if age is not None:
+        import pandas as pd
+
+        years = pd.to_numeric(age.astype("string").str.strip().str.replace(",", ".", regex=False),
+                              errors="coerce").dropna()
+        if len(years):
+            if (years < ADULT_AGE).all():
+                return CHILDREN
+            if (years >= ADULT_AGE).all():
+                return ADULTS
+            return ALL_AGES
+    return CHILDREN if child else ADULTS if adult else ALL_AGES
+
+
+def default_bands(words: SexWords) -> tuple[tuple[int, int], ...]:
+    """Return the age bands used when the protocol gives none: 0–3/4–6/7–12 for children."""
+    return {"barn": DEFAULT_BANDS, "vuxna": ADULT_BANDS}.get(words.key, ALL_AGE_BANDS)
 
 
 def _num(x: float | None) -> float | None:
@@ -47,8 +127,10 @@ def _num(x: float | None) -> float | None:
 
 
 def band_label(band: tuple[int, int]) -> str:
-    """Return a band as Swedish text, ``(4, 6) -> "4–6 år"``."""
+    """Return a band as Swedish text, ``(4, 6) -> "4–6 år"``, ``(65, 120) -> "65 år och äldre"``."""
     lo, hi = band
+    if hi >= OPEN_END and lo < hi:
+        return f"{lo} år och äldre"
     return f"{lo} år" if lo == hi else f"{lo}–{hi} år"
 
 
@@ -91,13 +173,18 @@ class GenderResult:
     unknown_sex: int
     unknown_age: int
     conclusion: str
+    words: SexWords = CHILDREN
+    counted: str = ""  # what the indicator counts, in words
 
     def to_json_dict(self) -> dict:
         return {
-            "andel_flickor": _num(self.girls.estimate),
-            "andel_pojkar": _num(self.boys.estimate),
-            "flickor": self.girls.to_json_dict(),
-            "pojkar": self.boys.to_json_dict(),
+            "benamning": {"grupp": self.words.key, "kvinnligt": self.words.female,
+                          "manligt": self.words.male},
+            "raknas_som": self.counted,
+            "andel_kvinnligt": _num(self.girls.estimate),
+            "andel_manligt": _num(self.boys.estimate),
+            "kvinnligt": self.girls.to_json_dict(),
+            "manligt": self.boys.to_json_dict(),
             "skillnad": _num(self.difference.difference),
             "skillnad_ki": [_num(self.difference.low), _num(self.difference.high)],
             "fisher_p": _num(self.fisher.p),
@@ -133,12 +220,14 @@ def analyse(
     excluded: Iterable[str] = (),
     sex: str,
     age: str,
-    bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+    bands: Sequence[tuple[int, int]] | None = None,
     strata: str | None = None,
     girl_values: Iterable[str] = GIRL_VALUES,
     boy_values: Iterable[str] = BOY_VALUES,
     alpha: float = 0.05,
     power: float = 0.8,
+    words: SexWords | str | None = None,
+    counted: str = "",
 ) -> GenderResult:
     """Return the gender analysis of an indicator among the cases in its denominator.
 
@@ -146,17 +235,26 @@ def analyse(
     boy values are counted as unknown and left out.  Ages are in whole years;
     a band ``(4, 6)`` holds ages 4, 5 and 6.  Cases whose age falls in no band
     take part in the rates but not in the age-adjusted tests.  With ``strata``
-    the logistic regression also adjusts for stratum (district).
+    the logistic regression also adjusts for stratum (district).  ``words``
+    (default: from the data, :func:`sex_words`) name the sexes in the result
+    and the conclusion; ``bands`` default to :func:`default_bands` of them.
+    ``counted`` names what the indicator counts (e.g. "Ja", "kvarstående oro").
     """
     import pandas as pd
 
     from granskning.estimation import parse_numbers
 
-    bands = _check_bands(bands)
     is_pos, in_den = indicator_flags(df, question, positive=positive, excluded=excluded)
     for col in [sex, age] + ([strata] if strata else []):
         if col not in df.columns:
             raise InputError("kolumnen finns inte.", row=1, column=col)
+    if not isinstance(words, SexWords):
+        words = sex_words(df[sex], df[age], words)
+    bands = _check_bands(default_bands(words) if bands is None else bands)
+    if not counted:
+        from granskning.checklist import counted_words
+
+        counted = counted_words(positive)
     code = _sex_codes(df[sex], girl_values, boy_values)
     years = parse_numbers(df, age)
     known = in_den & (code >= 0)
@@ -179,7 +277,7 @@ def analyse(
     for i, b in enumerate(bands):
         in_band = known & (band_idx == i)
         counts = []
-        for s, label in ((1, "flicka"), (0, "pojke")):
+        for s, label in ((1, words.female_one), (0, words.male_one)):
             m = in_band & (code == s)
             x, n = int((is_pos & m).sum()), int(m.sum())
             rows.append({"band": band_label(b), "sex": label, "numerator": x, "denominator": n,
@@ -191,31 +289,35 @@ def analyse(
     model_rows = known & (band_idx >= 0)
     data = pd.DataFrame({
         "utfall": is_pos[model_rows].astype(int),
-        "kön": np.where(code[model_rows] == 1, "flicka", "pojke"),
+        "kön": np.where(code[model_rows] == 1, words.female_one, words.male_one),
         "åldersgrupp": np.array([band_label(b) for b in bands])[band_idx[model_rows]],
     })
     predictors = ["kön", "åldersgrupp"]
     if strata:
         data["stratum"] = df[strata].astype("string").str.strip().to_numpy()[model_rows]
         predictors.append("stratum")
-    model = logistic(data, "utfall", predictors, reference={"kön": "pojke"}, alpha=alpha)
+    model = logistic(data, "utfall", predictors, reference={"kön": words.male_one}, alpha=alpha)
 
     overall = (girls.count + boys.count) / (girls.nobs + boys.nobs) if girls.nobs + boys.nobs else math.nan
     mdd = min_detectable_difference(girls.nobs, boys.nobs, overall, power=power, alpha=alpha)
-    text = conclusion(girls, boys, diff, fisher_result, cmh_result, mdd, alpha=alpha, power=power)
+    text = conclusion(girls, boys, diff, fisher_result, cmh_result, mdd, alpha=alpha, power=power,
+                      words=words, counted=counted)
     return GenderResult(girls, boys, diff, fisher_result, cmh_result, bands, pd.DataFrame(rows), model,
-                        mdd, power, alpha, unknown_sex, unknown_age, text)
+                        mdd, power, alpha, unknown_sex, unknown_age, text, words, counted)
 
 
 def conclusion(
     girls: Proportion, boys: Proportion, diff: Difference, fisher_result: Fisher,
     cmh_result: MantelHaenszel, mdd: float, *, alpha: float = 0.05, power: float = 0.8,
+    words: SexWords = CHILDREN, counted: str = "",
 ) -> str:
     """Return one plain Swedish statement of what the data show and cannot show.
 
     The wording follows :mod:`granskning.wording`: "statistiskt säkerställd"
     only for p < α, and a difference whose interval includes 0 "kunde inte
-    påvisas" (never "det fanns ingen skillnad").
+    påvisas" (never "det fanns ingen skillnad").  ``words`` name the sexes
+    (girls/boys or women/men); ``counted`` what the indicator counts, named
+    beside the rates ("Andelen Ja var …").
     """
     from granskning.wording import (
         antal,
@@ -227,10 +329,11 @@ def conclusion(
     )
 
     if girls.nobs == 0 or boys.nobs == 0:
-        missing = "flickor" if girls.nobs == 0 else "pojkar"
+        missing = words.female if girls.nobs == 0 else words.male
         return f"Jämförelsen kan inte göras eftersom det inte finns några {missing} i underlaget."
-    rates = (f"Andelen var {procent(girls.estimate)} bland flickor ({girls.count} av {girls.nobs}) "
-             f"och {procent(boys.estimate)} bland pojkar ({boys.count} av {boys.nobs}).")
+    what = f"Andelen {counted}" if counted else "Andelen"
+    rates = (f"{what} var {procent(girls.estimate)} bland {words.female} ({girls.count} av {girls.nobs}) "
+             f"och {procent(boys.estimate)} bland {words.male} ({boys.count} av {boys.nobs}).")
     d = diff.difference
     ci = (f"({level_text(alpha)} KI {tal(100 * diff.low, 1)} till {tal(100 * diff.high, 1)} "
           "procentenheter)")
@@ -239,26 +342,26 @@ def conclusion(
     detect = ""
     if not math.isnan(mdd):
         size = "så här små urval" if mdd >= 0.10 else "urval av den här storleken"
-        detect = (f" Med {size} ({antal(girls.nobs, 'flicka', 'flickor')} och "
-                  f"{antal(boys.nobs, 'pojke', 'pojkar')}) går det bara att upptäcka skillnader på omkring "
+        detect = (f" Med {size} ({antal(girls.nobs, words.female_one, words.female)} och "
+                  f"{antal(boys.nobs, words.male_one, words.male)}) går det bara att upptäcka skillnader på omkring "
                   f"{procentenheter(mdd, 0)} eller mer ({tal(100 * power, 0)} % styrka).")
-    who = "flickor" if d > 0 else "pojkar"
-    size_text = f"Andelen var {procentenheter(abs(d))} högre bland {who} {ci}"
+    who = words.female if d > 0 else words.male
+    size_text = f"{what} var {procentenheter(abs(d))} högre bland {who} {ci}"
     if significant(fisher_result.p, alpha) and not includes_zero(diff.low, diff.high):
         if math.isnan(age_p):
             age = ""
         elif significant(age_p, alpha):
-            age = f" och kvarstår när hänsyn tas till barnens ålder ({format_p(age_p, alpha)})"
+            age = f" och kvarstår när hänsyn tas till {words.age_of} ({format_p(age_p, alpha)})"
         else:
-            age = (f" men inte när hänsyn tas till barnens ålder ({format_p(age_p, alpha)}); skillnaden kan "
-                   "alltså bero på att flickorna och pojkarna var olika gamla")
+            age = (f" men inte när hänsyn tas till {words.age_of} ({format_p(age_p, alpha)}); skillnaden "
+                   f"kan alltså bero på att {words.female_the} och {words.male_the} var olika gamla")
         return f"{rates} {size_text}. Skillnaden är statistiskt säkerställd ({fisher_p}){age}."
     if significant(fisher_result.p, alpha):
         # The test and the interval disagree (possible near the boundary): claim neither.
         return (f"{rates} {size_text}. Resultatet är ett gränsfall: {fisher_p} men konfidensintervallet "
                 f"för skillnaden omfattar noll, så skillnaden bör inte betraktas som statistiskt "
                 f"säkerställd.{detect}")
-    shown = (" " + not_shown(diff.low, diff.high, ("flickor", "pojkar"))
+    shown = (" " + not_shown(diff.low, diff.high, (words.female, words.male))
              if includes_zero(diff.low, diff.high) else "")
     age_shown = not math.isnan(age_p) and significant(age_p, alpha)
     tests = fisher_p
@@ -269,9 +372,9 @@ def conclusion(
     else:
         head = f"{rates} {size_text}, men skillnaden är inte statistiskt säkerställd ({tests})."
     if age_shown:
-        return (f"{head} När hänsyn tas till barnens ålder är skillnaden däremot statistiskt säkerställd "
-                f"({format_p(age_p, alpha)}); det kan bero på att flickorna och pojkarna var olika gamla, "
-                f"och åldersfördelningen bör redovisas.{detect}")
+        return (f"{head} När hänsyn tas till {words.age_of} är skillnaden däremot statistiskt säkerställd "
+                f"({format_p(age_p, alpha)}); det kan bero på att {words.female_the} och {words.male_the} var "
+                f"olika gamla, och åldersfördelningen bör redovisas.{detect}")
     if abs(d) < 0.0005:
         return (f"{head}{shown} Lika andelar i urvalet betyder inte att skillnader saknas i hela "
                 f"populationen.{detect}")

@@ -26,8 +26,10 @@ Design
     (``analys.tabellstratum``, the district) and no design-based estimate is
     made (the weights belong to the combined strata, not to the districts); a
     protocol with ``skattning: false`` makes no claim about the population, so
-    no estimate either.  Age bands and the order of the strata come from the
-    protocol.
+    no estimate either.  Age bands, the words for the sexes (``benamning``) and
+    the order of the strata come from the protocol; without them the bands and
+    words follow the data (children: 0–3/4–6/7–12, flickor/pojkar; adults:
+    kvinnor/män, :func:`granskning.gender.sex_words`).
 """
 
 from __future__ import annotations
@@ -97,8 +99,9 @@ class OpenedAudit:
     strata_name: str | None  # what the analysis strata are (a frame column), None: "stratum"
     estimate: bool  # whether a design-based estimate of the population may be made
     notes: tuple[str, ...]  # why an estimate is not made (Swedish), for the analysis' warnings
-    bands: tuple[tuple[int, int], ...]
+    bands: tuple[tuple[int, int], ...] | None  # None: the default for the data (granskning.gender.default_bands)
     strata_order: tuple[str, ...] | None
+    sex_words: str | None = None  # the protocol's benamning (barn, vuxna, alla); None: from the data
 
     @property
     def id(self) -> int:
@@ -155,6 +158,7 @@ class OpenedAudit:
             warnings.append("kön eller ålder saknas för ärendena: ingen jämställdhetsanalys.")
             gender = False
         options.setdefault("strata_order", self.strata_order)
+        options.setdefault("sex_words", self.sex_words)
         result = analyse(
             frame, self.checklist, strata="stratum", sex="sex" if gender else None,
             age="age" if gender else None, population_sizes=sizes, population_label="urvalsprotokollet",
@@ -167,14 +171,13 @@ class OpenedAudit:
 
 def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None) -> OpenedAudit:
     """Return the audit ``audit_id`` opened under the one rule (see the module's text)."""
-    from granskning.gender import DEFAULT_BANDS
     from granskning.protocol_run import protocol_of
 
     audit = store.audit(audit_id)
     protocol = protocol_of(audit)  # the text stored with the audit, not today's bundled file
     chk = audit_checklist(audit, checklist, protocol)
     if protocol is None:
-        return OpenedAudit(audit, chk, None, None, None, True, (), DEFAULT_BANDS, None)
+        return OpenedAudit(audit, chk, None, None, None, True, (), None, None)
     combined = len(protocol.strata) > 1
     notes = []
     if not protocol.estimate:
@@ -186,4 +189,4 @@ def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | 
     name = protocol.strata[protocol.table_level] if protocol.strata else None
     return OpenedAudit(audit, chk, protocol, protocol.table_level if combined else None, name,
                        protocol.estimate and not combined, tuple(notes), protocol.age_bands,
-                       protocol.strata_order)
+                       protocol.strata_order, protocol.sex_words)

@@ -44,7 +44,7 @@ DESIGN_KEYS = {"per_stratum", "totalt", "fordelning", "minimum", "seed", "reserv
                "felmarginal", "konfidens"}
 ANALYSIS_KEYS = {"tabeller", "indikatorer", "jamstalldhet", "tratt", "stratumordning", "skattning",
                  "tabellstratum"}
-GENDER_KEYS = {"fragor", "aldersgrupper", "flickor", "pojkar"}
+GENDER_KEYS = {"fragor", "aldersgrupper", "benamning", "flickor", "pojkar"}
 REPORT_KEYS = {"diarienummer", "utgivare", "kontaktperson", "datum", "utgivningsdatum", "forfattare",
                "undertitel", "enhet"}
 CONTROL_KEYS = {"id", "titel", "fraga", "avvikelse", "tolerabel", "forvantad", "risk"}
@@ -161,7 +161,7 @@ class Protocol:
     tables: tuple[str, ...]
     indicators: tuple[str, ...] | None  # None: the checklist's indicator questions
     gender_questions: tuple[str, ...] | None  # None: every indicator with a hindrance category
-    age_bands: tuple[tuple[int, int], ...]
+    age_bands: tuple[tuple[int, int], ...] | None  # None: the default for the data (children 0–3/4–6/7–12)
     funnel: tuple[str, ...] | None  # None: every indicator
     strata_order: tuple[str, ...] | None
     estimate: bool  # False: the sample makes no claim about the population
@@ -172,6 +172,7 @@ class Protocol:
     description: str | None
     text: str = field(repr=False)
     source: str | None = None
+    sex_words: str | None = None  # analys.jamstalldhet.benamning: barn, vuxna or alla; None: from the data
 
     @property
     def sha256(self) -> str:
@@ -235,11 +236,9 @@ def _fraction(value: Any, key: str, path: Any, *, default: float | None = None,
     return float(value)
 
 
-def _bands(value: Any, path: Any) -> tuple[tuple[int, int], ...]:
-    from granskning.gender import DEFAULT_BANDS
-
+def _bands(value: Any, path: Any) -> tuple[tuple[int, int], ...] | None:
     if value is None:
-        return DEFAULT_BANDS
+        return None
     bad = InputError('"jamstalldhet.aldersgrupper" ska vara en lista av par, t.ex. [[0, 3], [4, 6]].',
                      file=path)
     if not isinstance(value, list) or not value:
@@ -380,6 +379,7 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
         indicators=_names(analys.get("indikatorer"), "analys.indikatorer", path),
         gender_questions=_names(gender.get("fragor"), "analys.jamstalldhet.fragor", path),
         age_bands=_bands(gender.get("aldersgrupper"), path),
+        sex_words=_sex_words(gender.get("benamning"), path),
         funnel=_names(analys.get("tratt"), "analys.tratt", path),
         strata_order=_names(analys.get("stratumordning"), "analys.stratumordning", path),
         estimate=bool(analys.get("skattning", True)),
@@ -391,6 +391,18 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
         text=text,
         source=str(source) if source is not None else None,
     )
+
+
+def _sex_words(value: Any, path: Any) -> str | None:
+    from granskning.gender import SEX_WORDS
+
+    if value is None:
+        return None
+    word = str(value).strip().casefold() if isinstance(value, str) else None
+    if word not in SEX_WORDS:
+        raise InputError(f'"analys.jamstalldhet.benamning" ska vara {", ".join(SEX_WORDS)} '
+                         f"(barn: flickor och pojkar, vuxna: kvinnor och män; fick {value!r}).", file=path)
+    return word
 
 
 def _seed(value: Any) -> int | str:

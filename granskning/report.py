@@ -185,8 +185,8 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
 
     level = tal(100 * (1 - analysis.alpha), 0)
     with_est = estimate and any(analysis.indicators[q].result.estimate is not None for q in ids)
-    columns = ["Indikator", "Täljare", "Nämnare", "Andel", "KI nedre", "KI övre"]
-    kinds = ["text", "count", "count", "percent", "percent", "percent"]
+    columns = ["Indikator", "Räknas i täljaren", "Täljare", "Nämnare", "Andel", "KI nedre", "KI övre"]
+    kinds = ["text", "text", "count", "count", "percent", "percent", "percent"]
     note = f"KI = {level} % konfidensintervall (Wilson) för andelen i de granskade ärendena."
     if with_est:
         columns += ["Skattad andel", "Skattad KI nedre", "Skattad KI övre"]
@@ -199,7 +199,7 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
         ind = analysis.indicators[qid]
         o = ind.result.overall
         num, den = (mask.numerator(qid), mask.denominator(qid)) if mask is not None else (False, False)
-        row: list[Any] = [f"{qid}. {ind.text}", _hide(o.count, num), _hide(o.nobs, den),
+        row: list[Any] = [f"{qid}. {ind.text}", ind.counted, _hide(o.count, num), _hide(o.nobs, den),
                           *(_hide(v, num or den) for v in (_nan(o.estimate), _nan(o.low), _nan(o.high)))]
         hidden_any = hidden_any or num or den
         if with_est:
@@ -214,7 +214,7 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
     note = _note(note, SUPPRESSED_NOTE if hidden_any else None)
     return Table(sheet=unique_sheet("Indikatorer", taken), title="Indikatorer för staden",
                  columns=tuple(columns), kinds=tuple(kinds), rows=tuple(rows), note=note,
-                 first_column_width=0.28 if with_est else 0.5)
+                 first_column_width=0.24 if with_est else 0.4)
 
 
 def _nan(x: float) -> float | str:
@@ -242,8 +242,9 @@ def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: Repor
                                                       pos.get((stratum, 0.95), ""), pos.get((stratum, 0.998), "")))))
     return Table(
         sheet=unique_sheet(f"{qid} per {word.lower()}", taken),
-        title=f"{ind.text} – andel per {word.lower()}",
-        columns=(word, "Täljare", "Nämnare", "Andel", f"{level} % KI nedre", f"{level} % KI övre",
+        title=f"{ind.text} – andel {ind.counted} per {word.lower()}",
+        columns=(word, f"Täljare ({ind.counted})", "Nämnare", f"Andel {ind.counted}", f"{level} % KI nedre",
+                 f"{level} % KI övre",
                  "Tratt 95 %", "Tratt 99,8 %"),
         kinds=("text", "count", "count", "percent", "percent", "percent", "text", "text"),
         rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.28,
@@ -252,8 +253,10 @@ def per_stratum_table(analysis: Analysis, qid: str, taken: set[str], mask: Repor
 
 
 def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask | None) -> Table:
-    """Return girls' and boys' rates by age band and in total for one indicator."""
-    g = analysis.indicators[qid].result.gender
+    """Return girls' and boys' (women's and men's) rates by age band and in total for one indicator."""
+    ind = analysis.indicators[qid]
+    g = ind.result.gender
+    w = g.words
     rows = []
     bands = g.band_table
 
@@ -263,21 +266,22 @@ def gender_table(analysis: Analysis, qid: str, taken: set[str], mask: ReportMask
     for band in dict.fromkeys(bands["band"]):
         part = bands[bands["band"] == band].set_index("sex")
         cells: list[Any] = [band]
-        for sex in ("flicka", "pojke"):
+        for sex in (w.female_one, w.male_one):
             x, n = int(part.at[sex, "numerator"]), int(part.at[sex, "denominator"])
             hx, hn = hidden(band, sex, "x"), hidden(band, sex, "n")
             cells += [_hide(x, hx), _hide(n, hn), _hide(_nan(x / n if n else math.nan), hx or hn)]
         rows.append(tuple(cells))
     last: list[Any] = ["Samtliga"]
-    for sex, p in (("flicka", g.girls), ("pojke", g.boys)):
+    for sex, p in ((w.female_one, g.girls), (w.male_one, g.boys)):
         hx, hn = hidden(None, sex, "x"), hidden(None, sex, "n")
         last += [_hide(p.count, hx), _hide(p.nobs, hn), _hide(_nan(p.estimate), hx or hn)]
     rows.append(tuple(last))
+    F, M = w.female[:1].upper() + w.female[1:], w.male[:1].upper() + w.male[1:]
     return Table(
-        sheet=unique_sheet(f"{qid} flickor och pojkar", taken),
-        title=f"{analysis.indicators[qid].text} – flickor och pojkar per åldersgrupp",
-        columns=("Åldersgrupp", "Flickor täljare", "Flickor nämnare", "Andel flickor",
-                 "Pojkar täljare", "Pojkar nämnare", "Andel pojkar"),
+        sheet=unique_sheet(f"{qid} {w.pair}", taken),
+        title=f"{ind.text} – andel {ind.counted}, {w.pair} per åldersgrupp",
+        columns=("Åldersgrupp", f"{F} täljare", f"{F} nämnare", f"Andel {w.female}",
+                 f"{M} täljare", f"{M} nämnare", f"Andel {w.male}"),
         kinds=("text", "count", "count", "percent", "count", "count", "percent"),
         rows=tuple(rows), total_rows=(len(rows) - 1,), first_column_width=0.2,
         note=SUPPRESSED_NOTE if mask is not None and mask.gender_any(qid) else None,
@@ -422,7 +426,8 @@ def _indicator_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = 
         if answered > o.nobs:
             left = (f" {antal(answered - o.nobs, 'ärende')} med hinder eller där frågan inte var tillämplig "
                     "räknas inte i nämnaren.")
-    return (f"<b>Andel:</b> {heltal(o.count)} av {antal(o.nobs, 'ärende')} ({procent(o.estimate)}, "
+    return (f"<b>Andel {escape(ind.counted)}:</b> {heltal(o.count)} av {antal(o.nobs, 'ärende')} "
+            f"({procent(o.estimate)}, "
             f"{level} % konfidensintervall {_ci(o.low, o.high)}).{left}")
 
 
@@ -477,7 +482,9 @@ def _funnel_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = Non
     if mask is not None and mask.rates_any(qid):
         _, many, _ = _words(analysis.strata_column)
         tail = f" {many[:1].upper() + many[1:]} med undertryckta antal ingår inte i uppräkningen."
-    centre = "" if mask is not None and mask.rate(qid) else f"Genomsnittet för staden är {procent(f.centre)}. "
+    counted = escape(analysis.indicators[qid].counted)
+    centre = ("" if mask is not None and mask.rate(qid)
+              else f"Genomsnittet för staden (andel {counted}) är {procent(f.centre)}. ")
     return f"{centre}I trattdiagrammet ligger " + "; ".join(parts) + "." + tail
 
 
@@ -518,9 +525,10 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         items.append(f"{escape(_short(t.text))}: vanligast var <i>{escape(top)}</i>, "
                      f"{heltal(int(body.max()))} av {heltal(answered)} ({procent(body.max() / answered)}).")
     for qid in indicators:
-        o = analysis.indicators[qid].result.overall
+        ind = analysis.indicators[qid]
+        o = ind.result.overall
         if o.nobs and not (mask is not None and mask.rate(qid)):
-            items.append(f"{escape(_short(analysis.indicators[qid].text))}: {heltal(o.count)} av "
+            items.append(f"{escape(_short(ind.text))} – andel {escape(ind.counted)}: {heltal(o.count)} av "
                          f"{heltal(o.nobs)} ({procent(o.estimate)}, {level_text(analysis.alpha)} KI "
                          f"{_ci(o.low, o.high)}).")
     if items:
@@ -536,7 +544,8 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
             blocks.append(Paragraph(
                 f"För frågan ”{escape(_short(analysis.indicators[qid].text))}” låg "
                 + ", ".join(escape(s) for s in names)
-                + f" utanför trattdiagrammets 95 %-gränser kring stadens genomsnitt ({procent(f.centre)}): "
+                + " utanför trattdiagrammets 95 %-gränser kring stadens genomsnitt (andel "
+                + f"{escape(analysis.indicators[qid].counted)} {procent(f.centre)}): "
                 + ("andelen skilde sig" if len(names) == 1 else "andelarna skilde sig")
                 + " mer från genomsnittet än slumpen brukar ge och kan vara värd"
                 + ("" if len(names) == 1 else "a") + " att titta närmare på."))
@@ -544,14 +553,22 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         g = analysis.indicators[qid].result.gender
         if g is not None:
             blocks.append(Paragraph(f"Jämställdhet, ”{escape(_short(analysis.indicators[qid].text))}”: "
-                                    f"{escape(_gender_conclusion(g, mask, qid))}"))
+                                    f"{escape(_gender_conclusion(analysis, mask, qid))}"))
     return blocks
 
 
-def _gender_conclusion(g: Any, mask: ReportMask | None, qid: str) -> str:
+def _gender_hidden(analysis: Analysis, mask: ReportMask, qid: str) -> bool:
+    """Return True when a sex's total for the indicator is withheld (disclosure control)."""
+    w = analysis.indicators[qid].result.gender.words
+    return any(mask.gender(qid, None, sex, which) for sex in (w.female_one, w.male_one) for which in "xn")
+
+
+def _gender_conclusion(analysis: Analysis, mask: ReportMask | None, qid: str) -> str:
     """Return the gender conclusion, or a notice when it would quote withheld totals."""
-    if mask is not None and any(mask.gender(qid, None, sex, w) for sex in ("flicka", "pojke") for w in "xn"):
-        return "Jämförelsen redovisas inte eftersom antalet flickor eller pojkar är för litet (sekretess)."
+    g = analysis.indicators[qid].result.gender
+    if mask is not None and _gender_hidden(analysis, mask, qid):
+        return (f"Jämförelsen redovisas inte eftersom antalet {g.words.female} eller {g.words.male} är för "
+                "litet (sekretess).")
     return g.conclusion
 
 
@@ -567,7 +584,8 @@ def _chart_funnel(analysis: Analysis, qid: str):
     def draw():
         from granskning import charts
 
-        fig = charts.funnel_figure(analysis.indicators[qid].funnel, ylabel="Andel")
+        ind = analysis.indicators[qid]
+        fig = charts.funnel_figure(ind.funnel, ylabel=f"Andel {ind.counted}")
         if len(analysis.strata) > LABELLED:  # hundreds of names would hide the points
             for ax in fig.axes:
                 for text in list(ax.texts):
@@ -580,8 +598,9 @@ def _chart_gender(analysis: Analysis, ids: list[str]):
     def draw():
         from granskning import charts
 
-        return charts.gender_figure({_short(analysis.indicators[q].text, 45): analysis.indicators[q].result.gender
-                                     for q in ids})
+        return charts.gender_figure({f"{_short(analysis.indicators[q].text, 45)} – andel "
+                                     f"{_short(analysis.indicators[q].counted, 30)}":
+                                     analysis.indicators[q].result.gender for q in ids})
     return draw
 
 
@@ -679,17 +698,17 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
             for qid in genders:
                 ind = analysis.indicators[qid]
                 blocks.append(Heading(ind.text, 2))
-                blocks.append(Paragraph(escape(_gender_conclusion(ind.result.gender, mask, qid))))
+                blocks.append(Paragraph(escape(_gender_conclusion(analysis, mask, qid))))
                 blocks.append(gender_table(analysis, qid, taken, mask))
-            shown = [q for q in genders if mask is None or not any(
-                mask.gender(q, None, sex, w) for sex in ("flicka", "pojke") for w in "xn")]
+            shown = [q for q in genders if mask is None or not _gender_hidden(analysis, mask, q)]
             if shown != genders:
                 blocks.append(Paragraph("Diagrammet visar bara frågor där antalen inte är undertryckta.",
                                         style="small"))
             genders_charted = shown
             if genders_charted:
+                pair = analysis.indicators[genders_charted[0]].result.gender.words.pair
                 blocks.append(Chart(_chart_gender(analysis, genders_charted),
-                                    "Andel bland flickor och pojkar med 95 % konfidensintervall", width=0.85))
+                                    f"Andel bland {pair} med 95 % konfidensintervall", width=0.85))
         elif title == "Socialtjänstinspektörernas analys":
             if inspector_text:
                 blocks.extend(inspector_text)

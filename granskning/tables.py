@@ -176,6 +176,14 @@ class IndicatorResult:
     homogeneity: Homogeneity | None = None
     estimate: Estimate | None = None
     gender: Any = None
+    counted: str = ""  # what the numerator counts, in words (``raknas_som``; default the categories)
+
+    @property
+    def counted_words(self) -> str:
+        """Return what the numerator counts: the checklist's words or the counted categories."""
+        from granskning.checklist import counted_words
+
+        return self.counted or counted_words(self.positive)
 
     def frame(self) -> pd.DataFrame:
         """Return the per-stratum rates as a tidy table."""
@@ -190,7 +198,9 @@ class IndicatorResult:
         )
 
     def to_json_dict(self) -> dict:
-        out = {"fraga": self.question, **self.overall.to_json_dict(), "metod": self.overall.method}
+        out = {"fraga": self.question, "raknas": list(self.positive), "raknas_som": self.counted_words,
+               "lamnar_namnaren": list(self.excluded), **self.overall.to_json_dict(),
+               "metod": self.overall.method}
         out["per_stratum"] = {k: p.to_json_dict() for k, p in self.per_stratum.items()}
         if self.homogeneity is not None:
             out["homogenitet"] = self.homogeneity.to_json_dict()
@@ -237,8 +247,13 @@ def indicator(
     seed: int = 1,
     n_sim: int = 2000,
     interval: str = "beta",
+    counted: str = "",
 ) -> IndicatorResult:
     """Return an indicator's rate overall and per stratum with intervals.
+
+    ``positive`` are the answers counted in the numerator (the checklist's
+    ``raknas``), ``counted`` what they mean in words (``raknas_som``); every
+    output names it beside the number.
 
     The overall rate is the unweighted ``Σ numerator / Σ denominator`` (what the
     reports print).  With ``population`` (a column of stratum population sizes)
@@ -289,4 +304,4 @@ def indicator(
             from dataclasses import replace
 
             estimate = replace(estimate, low=max(0.0, estimate.low), high=min(1.0, estimate.high))
-    return IndicatorResult(question, positive, excluded, overall, per, homog, estimate)
+    return IndicatorResult(question, positive, excluded, overall, per, homog, estimate, counted=counted)

@@ -225,8 +225,8 @@ def test_gender_analysis_matches_mantelhaen_on_ucb_admissions():
     assert j["or_mh"] == pytest.approx(1 / 0.9046968, rel=1e-7)
     assert j["or_mh_ki"] == [pytest.approx(1 / 1.0603298, rel=1e-7), pytest.approx(1 / 0.7719074, rel=1e-7)]
     # R ?UCBAdmissions: 557 of 1835 women and 1198 of 2691 men admitted.
-    assert (j["flickor"]["taljare"], j["flickor"]["namnare"]) == (557, 1835)
-    assert j["andel_pojkar"] == pytest.approx(1198 / 2691)
+    assert (j["kvinnligt"]["taljare"], j["kvinnligt"]["namnare"]) == (557, 1835)
+    assert j["andel_manligt"] == pytest.approx(1198 / 2691)
     assert j["skillnad"] == pytest.approx(557 / 1835 - 1198 / 2691)
     assert "men inte när hänsyn tas till barnens ålder (p = 0,23)" in j["slutsats"]
     assert a.bands == tuple((k, k) for k in range(6))

@@ -22,9 +22,10 @@ def a2():
 def test_summary_text_for_a2(a2):
     text = summary_text(a2)
     # DOMAIN.md §2.3: 28/36 = 77.8 %. R: prop.test(28, 36, correct = FALSE)$conf.int 0.6192 0.8828.
-    assert "Finns en färdigställd genomförandeplan? 28 av 36 (77,8 %, 95 % KI 61,9–88,3 %) [O4]" in text
+    assert ("Finns en färdigställd genomförandeplan? – andel Ja: 28 av 36 (77,8 %, 95 % KI 61,9–88,3 %) [O4]"
+            in text)
     # §2.4: 5/22; 14 cases under four, refusing or without a plan are left out.
-    assert "Deltar barnet när genomförandeplanen formuleras? 5 av 22 (22,7 %" in text
+    assert "Deltar barnet när genomförandeplanen formuleras? – andel Ja: 5 av 22 (22,7 %" in text
     assert "14 ärenden med hinder eller ej tillämpligt ingår inte i nämnaren." in text
     assert "Designbaserad skattning" not in text  # no population sizes given
 

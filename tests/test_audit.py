@@ -84,11 +84,11 @@ def test_weights_reserves_and_lookup_from_frame(frame, tmp_path, db_url):
             "--kon", "kon", "--alder", "alder", "--handlaggare", "handlaggare", "--db", db_url)
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("Granskning 1 skapad: 8 ärenden och 2 reserver, checklista "
-                               "forhandsbedomning-0-12 (version 2024.1).")
+                               "forhandsbedomning-0-12 (version 2024.2).")
     with Store.open(db_url) as store:
         audit = store.audit(1)
         cases = store.cases(1)
-    assert audit.checklist_id == "forhandsbedomning-0-12" and audit.checklist_version == "2024.1"
+    assert audit.checklist_id == "forhandsbedomning-0-12" and audit.checklist_version == "2024.2"
     assert audit.checklist_sha256 == load("forhandsbedomning-0-12").sha256
     assert audit.sample_record["design"]["seed"] == 2024
     drawn = [c for c in cases if not c.reserve]

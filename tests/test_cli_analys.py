@@ -76,12 +76,16 @@ def test_json_reproduces_52_of_208_and_the_district_rates(a1_json):
     assert set(f7["skattning"]) == {"andel", "standardfel", "ki", "intervall", "designeffekt"}
     assert f7["skattning"]["intervall"] == "beta"
     g = f7["jamstalldhet"]
-    for key in ("andel_flickor", "andel_pojkar", "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik",
+    for key in ("andel_kvinnligt", "andel_manligt", "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik",
                 "cmh_p", "or_mh", "or_mh_ki", "minsta_upptackbara_skillnad", "slutsats"):
         assert key in g
+    assert g["benamning"] == {"grupp": "barn", "kvinnligt": "flickor", "manligt": "pojkar"}
     # The synthetic sexes alternate, so girls + boys make up the whole denominator.
-    assert g["flickor"]["namnare"] + g["pojkar"]["namnare"] == 208
-    assert g["flickor"]["taljare"] + g["pojkar"]["taljare"] == 52
+    assert g["kvinnligt"]["namnare"] + g["manligt"]["namnare"] == 208
+    assert g["kvinnligt"]["taljare"] + g["manligt"]["taljare"] == 52
+    # What is counted is named (issue 9, item 1).
+    assert (f7["raknas"], f7["raknas_som"], g["raknas_som"]) == (["Ja"], "Ja", "Ja")
+    assert f7["lamnar_namnaren"] == ["Barnet vill inte", "Barnet kan inte", "VH samtycker inte"]
     assert f7["tratt"]["nivaer"]["95"] == {"over": ["Skärholmen"], "under": []}
 
 
@@ -125,12 +129,15 @@ def test_xlsx_sheets_reproduce_tables_1_and_2(a1_csv, population_csv, tmp_path):
     assert wb["F5"]["A9"].value == "Fysiskt möte"
     assert wb["F5"]["K9"].value == pytest.approx(24 / 26)  # DOMAIN.md §2.1: Skärholmen 92,3 %
     ind = pd.read_excel(out, sheet_name="Indikatorer")
-    assert list(ind.columns[:6]) == ["Fråga", "Frågetext", "Stratum", "Täljare", "Nämnare", "Andel"]
+    assert list(ind.columns[:7]) == ["Fråga", "Frågetext", "Räknas i täljaren", "Stratum", "Täljare", "Nämnare",
+                                     "Andel"]
+    assert set(ind["Räknas i täljaren"]) == {"Ja"}
     total = ind[ind.Stratum == "Total"].iloc[0]
     assert (total.Täljare, total.Nämnare, total.Andel) == (52, 208, 0.25)
     assert len(ind) == 12  # 11 districts + Total
     gender = pd.read_excel(out, sheet_name="Jämställdhet")
-    assert gender.loc[0, "Slutsats"].startswith("Andelen var")
+    assert gender.loc[0, "Slutsats"].startswith("Andelen Ja var")
+    assert gender.loc[0, "Räknas i täljaren"] == "Ja" and "Andel flickor" in gender.columns
     hom = pd.read_excel(out, sheet_name="Homogenitet")
     assert set(hom.Test) == {"fördelning", "indikator"}
 
@@ -151,16 +158,17 @@ def test_a2_from_excel_reproduces_tables_3_to_5(tmp_path):
     j = json.loads(r.stdout)["indikatorer"]
     # DOMAIN.md §2.3–2.5: 28/36, 5/22, 2/17.
     assert [(j[q]["taljare"], j[q]["namnare"]) for q in ("O4", "O6", "O15")] == [(28, 36), (5, 22), (2, 17)]
-    assert j["O4"]["jamstalldhet"]["flickor"]["namnare"] == 18
+    assert j["O4"]["jamstalldhet"]["kvinnligt"]["namnare"] == 18
 
 
 def test_text_summary_in_swedish(a1_csv):
     r = run(a1_csv, *A1, "--kon", "kon", "--alder", "alder", "--aldersband", "0-3,4-12", "--ovriga", "case_id")
     assert r.exit_code == 0, r.output + r.stderr
-    assert "Har barnet kommit till tals om anmälan? 52 av 208 (25,0 %, 95 % KI 19,6–31,3 %)" in r.stdout
+    assert ("Har barnet kommit till tals om anmälan? – andel Ja: 52 av 208 (25,0 %, 95 % KI 19,6–31,3 %)"
+            in r.stdout)
     assert "78 ärenden med hinder eller ej tillämpligt ingår inte i nämnaren." in r.stdout
     assert "utanför 95 %-gränserna: Skärholmen (över)" in r.stdout
-    assert "Jämställdhet: Andelen var" in r.stdout
+    assert "Jämställdhet: Andelen Ja var" in r.stdout
     assert "Varning" not in r.stdout
 
 
@@ -272,7 +280,7 @@ def test_analysis_of_an_audit_in_the_database(store, db_url, tmp_path):
     by_hand = (sum(sizes[d] * x for d, (x, _n, _p) in TABLE_2_RATES.items())
                / sum(sizes[d] * n for d, (_x, n, _p) in TABLE_2_RATES.items()))
     assert f7["skattning"]["andel"] == pytest.approx(by_hand, rel=1e-12)
-    assert f7["jamstalldhet"]["flickor"]["namnare"] + f7["jamstalldhet"]["pojkar"]["namnare"] == 208
+    assert f7["jamstalldhet"]["kvinnligt"]["namnare"] + f7["jamstalldhet"]["manligt"]["namnare"] == 208
     assert j["antal_arenden"] == 286 and j["urvalsprotokoll"]["strata"][0]["N"] == 300
     wb = load_workbook(out)
     assert "Urvalsprotokoll" in wb.sheetnames

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -66,7 +67,9 @@ def test_small_difference_gives_the_2024_style_caveat():
     # Fisher's exact test on [[12, 36], [9, 41]] (two-sided, as R's fisher.test): scipy agrees
     # with the hypergeometric sum; here we only need it to be far from significant.
     assert r.fisher.p > 0.3
-    assert r.conclusion.startswith("Andelen var 25,0 % bland flickor (12 av 48) och 18,0 % bland pojkar (9 av 50).")
+    # The counted category is named beside the rates (issue 9, item 1).
+    assert r.conclusion.startswith("Andelen Ja var 25,0 % bland flickor (12 av 48) och 18,0 % bland pojkar "
+                                   "(9 av 50).")
     assert "inte statistiskt säkerställd" in r.conclusion
     # Issue 9 item 2: the interval (−9,3 to 23,1 pp) includes 0: "could not show", and what it allows.
     assert ("Granskningen kunde inte påvisa någon skillnad mellan flickor och pojkar, men kan inte heller "
@@ -82,10 +85,12 @@ def test_small_difference_gives_the_2024_style_caveat():
 
 def test_json_has_the_agreed_keys():
     j = analyse(small_sample(), "svar", positive=["Ja"], sex="kon", age="alder").to_json_dict()
-    for key in ("andel_flickor", "andel_pojkar", "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik",
-                "cmh_p", "or_mh", "or_mh_ki", "minsta_upptackbara_skillnad", "slutsats"):
+    for key in ("benamning", "raknas_som", "andel_kvinnligt", "andel_manligt", "kvinnligt", "manligt",
+                "skillnad", "skillnad_ki", "fisher_p", "cmh_statistik", "cmh_p", "or_mh", "or_mh_ki", "minsta_upptackbara_skillnad", "slutsats"):
         assert key in j
-    assert j["andel_flickor"] == 0.25 and j["skillnad"] == pytest.approx(0.07)
+    assert j["benamning"] == {"grupp": "barn", "kvinnligt": "flickor", "manligt": "pojkar"}
+    assert j["raknas_som"] == "Ja"
+    assert j["andel_kvinnligt"] == 0.25 and j["skillnad"] == pytest.approx(0.07)
     assert len(j["skillnad_ki"]) == 2 and len(j["or_mh_ki"]) == 2
     assert 0 < j["minsta_upptackbara_skillnad"] < 1
 
@@ -146,3 +151,54 @@ def test_formatting_helpers():
     assert format_p(0.0047) == "p = 0,005"
     assert format_p(0.2323) == "p = 0,23"
     assert band_label((4, 6)) == "4–6 år" and band_label((3, 3)) == "3 år"
+
+
+# -- item 7 of issue 9: the words for the sexes and the age bands come from the data ------------
+
+
+def adult_sample() -> pd.DataFrame:
+    """Adults as audit.py stores them from a personnummer: kvinna/man, ages 18–80."""
+    rng = np.random.default_rng(7)
+    n = 120
+    return pd.DataFrame({
+        "kon": rng.choice(["kvinna", "man"], n),
+        "alder": rng.integers(18, 81, n),
+        "svar": rng.choice(["Ja", "Nej"], n),
+    })
+
+
+def test_adults_are_women_and_men_with_adult_age_bands():
+    r = analyse(adult_sample(), "svar", positive=["Ja"], sex="kon", age="alder")
+    assert r.words.female == "kvinnor" and r.words.male == "män"
+    assert r.bands == ((18, 29), (30, 49), (50, 64), (65, 120))
+    assert list(r.band_table.band.unique()) == ["18–29 år", "30–49 år", "50–64 år", "65 år och äldre"]
+    assert set(r.band_table.sex) == {"kvinna", "man"}
+    assert r.unknown_age == 0  # the child bands 0–3/4–6/7–12 would have left every adult out
+    text = json.dumps(r.to_json_dict(), ensure_ascii=False) + r.conclusion + r.band_table.to_string()
+    text += r.logistic.odds_ratios.to_string() if r.logistic.odds_ratios is not None else ""
+    assert "flick" not in text.casefold() and "pojk" not in text.casefold() and "barn" not in text
+    assert "bland kvinnor" in r.conclusion and "bland män" in r.conclusion
+
+
+@pytest.mark.parametrize(("sex", "ages", "expected"), [
+    (["flicka", "pojke"], [3, 12], ("flickor", "pojkar")),
+    (["kvinna", "man"], [30, 40], ("kvinnor", "män")),
+    (["Kvinna", "Man"], [None, None], ("kvinnor", "män")),  # the words decide without ages
+    (["K", "M"], [30, 70], ("kvinnor", "män")),  # codes: the ages decide
+    (["F", "P"], [4, 9], ("flickor", "pojkar")),
+    (["K", "M"], [15, 40], ("kvinnor och flickor", "män och pojkar")),
+    (["flicka", "man"], [10, 40], ("kvinnor och flickor", "män och pojkar")),
+])
+def test_sex_words_come_from_the_data(sex, ages, expected):
+    from granskning.gender import sex_words
+
+    w = sex_words(pd.Series(sex), pd.Series(ages, dtype="object"))
+    assert (w.female, w.male) == expected
+
+
+def test_protocol_words_win_over_the_data():
+    from granskning.gender import sex_words
+
+    assert sex_words(pd.Series(["K", "M"]), pd.Series([10, 11]), "vuxna").female == "kvinnor"
+    with pytest.raises(InputError, match="okänd benämning"):
+        sex_words(pd.Series(["K"]), None, "äldre")

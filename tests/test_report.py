@@ -134,8 +134,13 @@ def test_workbook_has_every_table_with_the_pdf_numbers(written):
     ind = wb[next(s for s in wb.sheetnames if s.startswith("Indikatorer"))]
     rows = list(ind.iter_rows(values_only=True))
     f7 = next(r for r in rows if r[0] and str(r[0]).startswith("F7."))
-    assert f7[1:4] == (52, 208, 0.25)
-    cell = next(c for c in next(ind.iter_rows(min_row=3, max_row=3)) if c.column == 4)
+    header = next(r for r in rows if r[0] == "Indikator")
+    assert header[:5] == ("Indikator", "Räknas i täljaren", "Täljare", "Nämnare", "Andel")
+    assert f7[1:5] == ("Ja", 52, 208, 0.25)
+    # F17 counts the cases WITH remaining concern: about 20 % (DOMAIN.md §1.1, SEED-004), not 80 %.
+    f17 = next(r for r in rows if r[0] and str(r[0]).startswith("F17."))
+    assert f17[1:4] == ("kvarstående oro", 57, 286)
+    cell = next(c for c in next(ind.iter_rows(min_row=3, max_row=3)) if c.column == 5)
     assert cell.number_format == "0.0 %"
     record = {r[0]: r[1] for r in wb["Urvalsprotokoll"].iter_rows(values_only=True) if r and r[0]}
     assert record["n_totalt"] == 286 and len(record["fingeravtryck"]) == 64

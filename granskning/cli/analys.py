@@ -10,8 +10,6 @@ import click
 from granskning.cli.db import DB_HELP
 from granskning.numbers import Confidence, Integer
 
-DATA_BANDS = "0-3,4-6,7-12"
-
 HELP = """Analysera en gransknings svar: tabeller, indikatorer, tester och jämställdhet.
 
 Svaren hämtas ur databasen (--granskning ID) eller ur en tabell DATA (CSV
@@ -31,8 +29,9 @@ stratum och totalt med 95 % konfidensintervall, designbaserad skattning
 (vikter N_h/n_h med ändlighetskorrektion) när populationsstorlekarna är
 kända, homogenitetstest mellan strata (chi-två, Monte Carlo när de
 förväntade antalen är små), trattdiagram och jämställdhetsanalys
-(flickor/pojkar, Fishers test, CMH per åldersgrupp, logistisk regression,
-minsta upptäckbara skillnad).
+(flickor/pojkar eller kvinnor/män efter vad data anger, Fishers test, CMH
+per åldersgrupp, logistisk regression, minsta upptäckbara skillnad).
+Varje andel anges med vad som räknas i täljaren (checklistans raknas).
 
 Populationsstorlekarna hämtas ur urvalsprotokollet (databasen), en kolumn
 (--population) eller en fil med kolumnerna stratum och N (--populationsfil).
@@ -51,8 +50,8 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
               help="Checklistans id (medföljande) eller en YAML-fil (standard för --granskning: "
                    "granskningens egen).")
 @click.option("--strata", metavar="KOLUMN", help="Kolumnen med stratum (stadsdel, enhet).")
-@click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med barnets kön (flicka/pojke).")
-@click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med barnets ålder i hela år.")
+@click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med kön (flicka/pojke eller kvinna/man).")
+@click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med ålder i hela år.")
 @click.option("--id", "id_column", metavar="KOLUMN", help="Kolumnen med ärende-id (för felmeddelanden).")
 @click.option("--population", metavar="KOLUMN", help="Kolumnen med stratumets populationsstorlek N_h.")
 @click.option("--populationsfil", "population_file", metavar="FIL",
@@ -62,8 +61,8 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
               help="Kolumn som ser ut som en fråga men inte är det; lämnas utanför (kan upprepas).")
 @click.option("--blad", "sheet", metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
 @click.option("--aldersband", "bands", default=None, metavar="BAND",
-              help="Åldersgrupper för jämställdhetsanalysen (standard: protokollets för --granskning, "
-                   "annars 0-3,4-6,7-12).")
+              help="Åldersgrupper för jämställdhetsanalysen, t.ex. 0-3,4-6,7-12 (standard: protokollets för "
+                   "--granskning, annars 0-3,4-6,7-12 för barn och 18-29,30-49,50-64,65-120 för vuxna).")
 @click.option("--metod", "method", type=click.Choice(["wilson", "clopper-pearson"]), default="wilson",
               show_default=True, help="Konfidensintervall för andelar.")
 @click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default="beta", show_default=True,
@@ -79,7 +78,7 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
 @click.option("--ut", "out", metavar="FIL.xlsx", type=click.Path(dir_okay=False, path_type=Path),
               help="Skriv alla tabeller till en Excel-arbetsbok.")
 @click.option("--diagram", "chart_dir", metavar="KATALOG", type=click.Path(file_okay=False, path_type=Path),
-              help="Rita diagram (staplar, trattdiagram, flickor/pojkar) i katalogen.")
+              help="Rita diagram (staplar, trattdiagram, kön) i katalogen.")
 @click.option("--diagramformat", "chart_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Bildformat för diagrammen.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
@@ -98,8 +97,8 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
             raise InputError("--ut ska vara en .xlsx-fil.", file=out)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("katalogen finns inte.", file=out.parent)
-    options = {"bands": parse_bands(bands) if bands else None, "method": method, "alpha": 1 - konfidens, "seed": seed,
-               "n_sim": n_sim, "total_label": total_label, "interval": interval}
+    options = {"bands": parse_bands(bands) if bands else None, "method": method, "alpha": 1 - konfidens,
+               "seed": seed, "n_sim": n_sim, "total_label": total_label, "interval": interval}
     if audit_id is not None:
         given = [name for name, value in (("--strata", strata), ("--kon", sex), ("--alder", age),
                                           ("--id", id_column), ("--population", population),
@@ -121,7 +120,6 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
             raise click.UsageError("med DATA krävs --checklista och --strata.")
         from granskning.analysis_io import analyse_table
 
-        options["bands"] = options["bands"] or parse_bands(DATA_BANDS)
         result = analyse_table(data, checklist, strata=strata, sheet=sheet, population_file=population_file,
                                sex=sex, age=age, population=population, id_column=id_column,
                                ignore=tuple(ignore), **options)
