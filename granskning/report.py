@@ -653,6 +653,8 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     blocks: list[Block] = []
     for title, standard in standard_text("granskningsrapport"):
         blocks.append(Heading(title, 1))
+        if title == "Jämställdhetsanalys":
+            standard = _in_sex_words(standard, analysis.sex_words)
         if title == "Metod och urval" and protocol is not None and protocol.description:
             blocks.append(Paragraph(inline(protocol.description)))
         blocks.extend(standard)
@@ -741,6 +743,26 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     return Document(title=title, subtitle=subtitle, metadata=tuple(meta), author=author,
                     blocks=tuple(blocks), record=record, summary=tuple(summary),
                     disclosure=mask.to_json_dict() if mask is not None else None)
+
+
+def _in_sex_words(blocks: list[Block], words) -> list[Block]:
+    """Return the standard text about girls and boys in the data's words (kvinnor och män for adults)."""
+    from dataclasses import replace
+
+    from granskning.gender import CHILDREN
+
+    if words is None or words == CHILDREN:
+        return blocks
+    swaps = ((CHILDREN.pair, words.pair), (CHILDREN.age_of, words.age_of))
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            text = block.text
+            for old, new in swaps:
+                text = text.replace(old, new).replace(old[:1].upper() + old[1:], new[:1].upper() + new[1:])
+            block = replace(block, text=text)
+        out.append(block)
+    return out
 
 
 def _named(analysis: Analysis, column: str | None) -> Analysis:
