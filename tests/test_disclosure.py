@@ -241,16 +241,18 @@ def _published_question_tables(workbook: dict[str, list[list]], analysis) -> dic
                  "col_totals": col_totals, "rates": {}}
         ind = analysis.indicators.get(qid)
         if ind is not None:
-            rates = next((rows for rows in workbook.values() if rows and rows[0][0] == f"{ind.text} – andel per "
-                          "stadsdelsförvaltning"), None)
+            rates = next((rows for rows in workbook.values() if rows and rows[0][0] == f"{ind.text} – andel "
+                          f"{ind.counted} per stadsdelsförvaltning"), None)
             if rates is not None:
                 for row in rates[2:]:
                     if row and row[0] in strata:
                         entry["rates"][row[0]] = (row[1], row[2], row[3:6])
             city = next((rows for rows in workbook.values() if rows and rows[0][0] == "Indikatorer för staden"), None)
+            # Columns by name: Indikator, Räknas i täljaren, Täljare, Nämnare, …
+            col = {name: i for i, name in enumerate(city[1])} if city else {}
             for row in city[2:] if city else []:
                 if row and str(row[0]).startswith(f"{qid}. "):
-                    entry["city"] = (row[1], row[2])
+                    entry["city"] = (row[col["Täljare"]], row[col["Nämnare"]])
         out[qid] = entry
     return out
 
@@ -349,12 +351,13 @@ def test_sentences_and_charts_do_not_quote_withheld_figures(masked_report):
     for row in city["rader"]:
         qid = row[0].split(".")[0]
         o = analysis.indicators[qid].result.overall
-        if row[1] is None:  # the city's numerator withheld: no sentence quotes it
+        if row[2] is None:  # the city's numerator (after "Räknas i täljaren") withheld: no sentence quotes it
             assert f"{o.count} av {o.nobs}" not in text
     assert "Diagrammet utelämnas" in text or "Trattdiagrammet utelämnas" in text
     # Withheld per-stratum rates are not placed in or out of the funnel by name.
     for t in doc["tabeller"]:
-        if " – andel per " in t["titel"]:
+        if " per " in t["titel"] and any(f" – andel {i.counted} per " in t["titel"]
+                                         for i in analysis.indicators.values()):
             for row in t["rader"]:
                 if row[1] is None:
                     assert row[6] is None and row[7] is None
