@@ -154,7 +154,7 @@ def adult_audit(tmp_path_factory):
     chk = load("langvarig-hemloshet")
     rng = np.random.default_rng(2025)
     units = ["Enhet norr", "Enhet syd", "Enhet väst"]
-    with Store.open(url) as store:
+    with Store.open(url, create=True) as store:
         store.init()
         audit_id = store.create_audit(
             title="Långvarig hemlöshet, våren 2025", kind="granskning", checklist_id=chk.id,
