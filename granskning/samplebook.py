@@ -60,6 +60,11 @@ RECORD_JSON_MORE = "Protokoll (JSON, forts.)"
 JSON_CHUNK = 30_000  # characters of the record per cell (an Excel cell holds 32 767)
 SAMPLE_FORMAT = 2  # record format from which samples carry CONTENT_KEY
 CASE_ONLY = ("Inklusionssannolikhet", "Vikt")
+# Derived from the record's N and n: checked against them with a relative tolerance
+# (REL_TOL) instead of being hashed, because Excel keeps 15 significant digits and a
+# workbook merely opened and saved in Excel then holds 0.205882352941176 for n/N.
+DERIVED = CASE_ONLY
+REL_TOL = 1e-9
 RESERVE_ONLY = ("Reservordning",)
 TYPE_COLUMN = "Typ"
 
@@ -102,6 +107,32 @@ def canonical_text(value: Any) -> str:
     return text
 
 
+def same_number(text: Any, value: float) -> bool:
+    """Return whether ``text`` (a cell as text) is ``value`` up to REL_TOL (Excel's 15 digits)."""
+    import math
+
+    try:
+        found = float(str(text).replace(",", "."))
+    except (TypeError, ValueError):
+        return False
+    return math.isclose(found, value, rel_tol=REL_TOL)
+
+
+def same_cell(a: str, b: str) -> bool:
+    """Return whether two cells (canonical text) are the same, numbers up to REL_TOL."""
+    import math
+
+    if a == b:
+        return True
+    try:
+        fa, fb = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    if fa.is_integer() and fb.is_integer():  # counts, draw order: exact
+        return False
+    return math.isclose(fa, fb, rel_tol=REL_TOL)
+
+
 def table_rows(df: pd.DataFrame) -> list[dict[str, str]]:
     """Return the rows of ``df`` as {column: canonical text}."""
     cols = [str(c) for c in df.columns]
@@ -112,10 +143,13 @@ def table_rows(df: pd.DataFrame) -> list[dict[str, str]]:
 def content_digest(record: Mapping[str, Any], cases: Sequence[Mapping[str, str]],
                    reserves: Sequence[Mapping[str, str]], excluded: Sequence[str]) -> str:
     """Return the SHA-256 of everything a later step reads from a sample file."""
+    def hashed(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+        return [{k: ("" if k in DERIVED else v) for k, v in r.items()} for r in rows]
+
     doc = {
         "protokoll": {k: v for k, v in record.items() if k != CONTENT_KEY},
-        "urval": [dict(r) for r in cases],
-        "reserver": [dict(r) for r in reserves],
+        "urval": hashed(cases),
+        "reserver": hashed(reserves),
         "uteslutna": [canonical_text(v) for v in excluded],
     }
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -579,7 +613,7 @@ def _visible_problems(record: Mapping[str, Any], visible: list[list[Any]]) -> li
     for i in range(max(len(got), len(want))):
         g = got[i] if i < len(got) else []
         w = want[i] if i < len(want) else []
-        if g != w:
+        if len(g) != len(w) or not all(same_cell(x, y) for x, y in zip(g, w, strict=True)):
             label = (w or g or ["?"])[0]
             problems.append(f'Bladet Urvalsprotokoll, rad {i + 1} ("{label}"): visar något annat '
                             "än urvalsprotokollet (JSON) i samma arbetsbok.")
@@ -609,7 +643,7 @@ def _consistency_problems(record: Mapping[str, Any], cases: list[dict[str, str]]
             if name == "Urval" and a["N"] and a["n"]:
                 for col, value in (("Inklusionssannolikhet", a["n"] / a["N"]),
                                    ("Vikt", a["N"] / a["n"])):
-                    if r.get(col) != canonical_text(value):
+                    if not same_number(r.get(col), value):
                         problems.append(f"{name}, rad {n}: {col} stämmer inte med stratumets "
                                         f"N = {a['N']} och n = {a['n']} i urvalsprotokollet.")
         key = "n" if name == "Urval" else "reserver"

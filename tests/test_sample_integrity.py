@@ -449,3 +449,26 @@ def test_real_full_or_read_only_file_system(tmp_path, tiny_fs, kind):
         assert r.exit_code == 2, (args, r.output)
         assert reason in r.output and "Oväntat fel" not in r.output, r.output
         assert sorted(p.name for p in point.iterdir()) == before, args
+
+
+def test_workbook_saved_again_by_excel_still_verifies(tmp_path):
+    # Excel keeps 15 significant digits: a workbook opened and saved there holds n/N rounded.
+    # That is the same sample, not an edit; a real edit of a weight is still caught (EDITS).
+    ram = write_frame(tmp_path / "ram.csv", n=103, strata=3)
+    out = tmp_path / "urval.xlsx"
+    draw(ram, out)
+    wb = load_workbook(out)
+    rounded = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float) and float(f"{cell.value:.15g}") != cell.value:
+                    cell.value = float(f"{cell.value:.15g}")
+                    rounded += 1
+    assert rounded > 0
+    wb.save(out)
+    v = verify(out, ram)
+    assert v.exit_code == 0 and v.stdout.startswith("Identiskt"), v.output
+    r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
+            "--db", str(tmp_path / "g.db"))
+    assert r.exit_code == 0, r.output
