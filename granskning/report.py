@@ -328,6 +328,8 @@ def checklist_table(checklist: Checklist, area, taken: set[str]) -> Table:
             extra.append("hinder: " + ", ".join(q.hindrances))
         if q.not_applicable:
             extra.append("ej tillämpligt: " + ", ".join(q.not_applicable))
+        if q.indicator and q.numerator_categories:
+            extra.append("indikator, räknas i täljaren: " + q.counted)
         if extra:
             answers += " (" + "; ".join(extra) + ")"
         when = condition_words(q.condition) if q.condition is not None else "alltid"

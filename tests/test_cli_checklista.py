@@ -107,6 +107,33 @@ def test_visa_json(runner: CliRunner) -> None:
     o12 = next(q for a in data["omraden"] for q in a["fragor"] if q["id"] == "O12")
     assert o12["visas_om"] == "O11 == 'Ja – föräldrarna slutade komma'"
     assert o12["visas_om_i_ord"] == "O11 är ”Ja – föräldrarna slutade komma”"
+    assert (o15["raknas"], o15["raknas_som"]) == (["Ja"], "Ja")
+
+
+def test_visa_names_what_an_indicator_counts(runner: CliRunner) -> None:
+    # Issue 9, item 1: F17 counts the cases WITH remaining concern ("cirka 20 procent", SEED-004).
+    result = runner.invoke(cli, ["checklista", "visa", "forhandsbedomning-0-12", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    f17 = next(q for a in data["omraden"] for q in a["fragor"] if q["id"] == "F17")
+    assert f17["raknas"] == ["Kvarstående oro (borde utretts)",
+                             "Så allvarligt att utredning borde inletts omedelbart"]
+    assert f17["raknas_som"] == "kvarstående oro" and data["version"] == "2024.2"
+    text = runner.invoke(cli, ["checklista", "visa", "forhandsbedomning-0-12"]).stdout
+    assert "Indikator, räknas i täljaren" in text and "(räknas som kvarstående oro)" in " ".join(text.split())
+
+
+def test_validera_names_file_row_and_key_for_an_unknown_counted_category(runner, tmp_path) -> None:
+    bad = tmp_path / "oro.yaml"
+    bad.write_text("id: oro\ntitel: Oro\nversion: '1'\nomraden:\n  - id: a\n    titel: A\n    fragor:\n"
+                   "      - id: F17\n        text: Fanns kvarstående oro?\n        typ: enval\n"
+                   "        val: [Ingen kvarstående oro, Kvarstående oro]\n"
+                   "        raknas: [Kvarstaende oro]\n        indikator: true\n", encoding="utf-8")
+    result = runner.invoke(cli, ["checklista", "validera", str(bad)])
+    assert result.exit_code == 2
+    assert ('rad 12, nyckel "raknas": kategorin "Kvarstaende oro" finns inte bland svarsalternativen '
+            '(menade du "Kvarstående oro"?)') in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_visa_bad_file_exit_2(runner: CliRunner, tmp_path, monkeypatch) -> None:

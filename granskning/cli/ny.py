@@ -71,8 +71,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               default="granskning", show_default=True, help="Granskning eller internkontroll.")
 @click.option("--ram", "frame_path", metavar="RAM", type=click.Path(dir_okay=False, path_type=Path),
               help="Ramen att hämta kolumner ur när de inte finns i urvalet.")
-@click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med barnets kön.")
-@click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med barnets ålder.")
+@click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med kön (flicka/pojke eller kvinna/man).")
+@click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med ålder.")
 @click.option("--personnummer", "pnr", metavar="KOLUMN",
               help="Kolumnen med personnummer (ger kön och ålder; sparas inte).")
 @click.option("--handlaggare", "case_worker", metavar="KOLUMN",
