@@ -151,6 +151,7 @@ kontroller:
     (("  per_stratum: 26\n", "  per_stratum: 26\n  fordelning: slump\n"), "urval.fordelning"),
     (("titel: Test\n", "titel: Test\nslag: revision\n"), "slag"),
     (("urval:", "analys: {tabeller: [F99]}\nurval:"), "F99"),
+    (("urval:", "analys: {jamstalldhet: {benamning: äldre}}\nurval:"), "analys.jamstalldhet.benamning"),
 ])
 def test_bad_protocols_are_refused_with_the_file_and_key(tmp_path, change, words):
     path = write(tmp_path, BASE.replace(*change))
@@ -231,3 +232,12 @@ def test_broken_protocol_yaml_is_refused_in_swedish_with_the_line(tmp_path, text
         protocol.load(path)
     assert words in err.value.message and "p.yaml, rad " in err.value.message
     assert "found" not in err.value.message and "expected" not in err.value.message
+
+
+def test_protocol_names_the_sexes_and_leaves_the_bands_to_the_data_when_silent(tmp_path):
+    # Issue 9, item 7: an adult audit says kvinnor/män; without aldersgrupper the bands follow the data.
+    plain = protocol.load(write(tmp_path, BASE))
+    assert plain.age_bands is None and plain.sex_words is None
+    adult = protocol.load(write(tmp_path, BASE.replace("urval:", "analys: {jamstalldhet: {benamning: vuxna}}\nurval:")))
+    assert adult.sex_words == "vuxna"
+    assert protocol.load("forhandsbedomningar-2024").age_bands == ((0, 3), (4, 6), (7, 9), (10, 12))
