@@ -118,6 +118,13 @@ def atomic_write_many(items: Sequence[tuple[str | Path, Callable[[Path], None]]]
 
 
 def _check_target(path: Path) -> None:
+    try:
+        _check_target_unguarded(path)
+    except OSError as exc:  # e.g. ENAMETOOLONG from stat
+        raise output_error(exc, path) from None
+
+
+def _check_target_unguarded(path: Path) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.exists():
         raise InputError("katalogen finns inte.", file=directory)
@@ -154,7 +161,10 @@ class _Temp:
             os.close(fd)
 
     def _new_name(self) -> Path:
-        return self.directory / f"{self.target.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        # The target's name cut to 150 bytes' worth, so that the temporary name stays within
+        # the 255 bytes a file name may have even when the target's own name is near that.
+        stem = os.fsencode(self.target.name)[:150].decode(errors="ignore")
+        return self.directory / f"{stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
 
     @property
     def path(self) -> Path:

@@ -269,36 +269,33 @@ def make_record(
 
 
 def read_exclusions(path: str | Path, id_column: str) -> tuple[list[str], dict[str, Any]]:
-    """Return the ids listed in an earlier sample workbook (sheet ``Urval``) or table.
+    """Return the ids drawn in an earlier sample (its ``Urval``, not its reserves) or a table.
 
-    An earlier granskning workbook is recognised by its ``Urvalsprotokoll``
-    sheet and read with the id column named in its record; any other CSV or
-    XLSX must have a column named like the current id column.
+    An earlier sample file from ``granskning urval`` (.xlsx, .csv with its
+    .protokoll.json, or .json) is recognised by its record and read with the id
+    column named there; any other CSV or XLSX must have a column named like the
+    current id column.
     """
-    from granskning.frame import read_table_with_source
-
-    path = Path(path)
-    record = None
-    if path.suffix.lower() in {".xlsx", ".xlsm"} and path.exists():
-        record = _try_read_record(path)
-    if record is not None:
-        prev_id = record["design"]["id_kolumn"]
-        table, source = read_table_with_source(path, sheet="Urval", usecols=[prev_id])
-        ids = table[prev_id]
-    else:
-        table, source = read_table_with_source(path, usecols=[id_column])
-        ids = table[id_column]
-    ids = [s for s in ids.str.strip().tolist() if s]
-    return ids, {"fil": source.name, "sha256": source.sha256}
-
-
-def _try_read_record(path: Path) -> dict[str, Any] | None:
+    from granskning.frame import file_sha256, read_bytes, read_table_with_source
     from granskning.samplebook import read_stored
 
-    try:
-        return read_stored(path).record
-    except InputError:  # not a sample workbook we wrote; the caller reads it as a table
-        return None
+    path = Path(path)
+    stored = None
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".csv", ".json"} and path.is_file():
+        try:
+            stored = read_stored(path)
+        except InputError:  # not a sample we wrote: read it as a table below
+            stored = None
+    if stored is not None:
+        prev_id = stored.record["design"]["id_kolumn"]
+        if prev_id not in stored.cases.columns and len(stored.cases):
+            raise InputError(f'kolumnen "{prev_id}" med ärende-id saknas i urvalet.', file=path)
+        raw = stored.cases[prev_id].tolist() if len(stored.cases) else []
+        ids = [s for s in (str(v).strip() for v in raw) if s]
+        return ids, {"fil": path.name, "sha256": file_sha256(read_bytes(path))}
+    table, source = read_table_with_source(path, usecols=[id_column])
+    ids = [s for s in table[id_column].str.strip().tolist() if s]
+    return ids, {"fil": source.name, "sha256": source.sha256}
 
 
 RECORD_JSON_LABEL = "Protokoll (JSON)"

@@ -472,3 +472,20 @@ def test_workbook_saved_again_by_excel_still_verifies(tmp_path):
     r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv", "json"])
+def test_earlier_sample_in_any_format_excludes_its_drawn_cases_only(tmp_path, suffix):
+    # Before: a CSV sample excluded its reserves too (read as a table), a JSON one was refused.
+    ram = write_frame(tmp_path / "ram.csv")
+    first = tmp_path / f"forra.{suffix}"
+    draw(ram, first)  # 3 per stratum and 1 reserve each
+    out = tmp_path / "andra.json"
+    r = run("urval", str(ram), "--id", "arende_id", "--strata", "stadsdel", "--per-stratum", "3",
+            "--seed", "11", "--uteslut", str(first), "--ut", str(out), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["uteslutna"] == 9
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["uteslutna"]) == 9
+    v = verify(out, ram)
+    assert v.exit_code == 0, v.output
