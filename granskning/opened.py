@@ -157,6 +157,8 @@ class OpenedAudit:
         if gender and (frame["sex"].isna().all() or frame["age"].isna().all()):
             warnings.append("kön eller ålder saknas för ärendena: ingen jämställdhetsanalys.")
             gender = False
+        if not gender:  # the store's own columns, not questions: no warning about them
+            frame = frame.drop(columns=["sex", "age"])
         options.setdefault("strata_order", self.strata_order)
         options.setdefault("sex_words", self.sex_words)
         result = analyse(

@@ -69,5 +69,6 @@ def test_audit_with_missing_sex_and_record(store):
     assert a.indicators["F7"].result.estimate is None and a.indicators["F7"].result.gender is None
     assert any("saknar populationsstorlekar" in w for w in a.warnings)
     assert any("ingen jämställdhetsanalys" in w for w in a.warnings)
+    assert not any('"sex"' in w or '"age"' in w for w in a.warnings)  # the store's columns, not questions
     with pytest.raises(InputError, match='använder checklistan "forhandsbedomning-0-12"'):
         analyse_audit(store, audit_id, checklist="oppenvard-0-12")
