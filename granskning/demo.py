@@ -153,7 +153,8 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
             cases = cases[~cases["reserve"]]
             # The frame's own dates decide F4 (within 14 days): the answers agree with their frame.
             answers = demo_answers.preassessment_answers(demo_answers.with_frame(cases, export_path(), key))
-            demo_answers.check(answers, load("forhandsbedomning-0-12"))
+            demo_answers.check(answers, load("forhandsbedomning-0-12"),
+                               ages=dict(zip(cases["case_id"], cases["age"], strict=True)))
             store.set_answers(audit_id, list(demo_answers.changes(answers)), who="demo")
         with _timed(say, "3. Analyserar och skriver granskningsrapporten och tabellerna."):
             doc = report.build(store, audit_id, report.ReportOptions(analysis_text=ANALYSIS_TEXT,
@@ -170,7 +171,8 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
             ik_cases = store.cases_frame(ik_id)
             ik_cases = ik_cases[~ik_cases["reserve"]]
             ik_answers = demo_answers.control_answers(ik_cases, IK_DEVIATIONS)
-            demo_answers.check(ik_answers, load("egenkontroll-sosfs-2012-11"))
+            demo_answers.check(ik_answers, load("egenkontroll-sosfs-2012-11"),
+                               ages=dict(zip(ik_cases["case_id"], ik_cases["age"], strict=True)))
             store.set_answers(ik_id, list(demo_answers.changes(ik_answers)), who="demo")
             survey_id = _survey(store)
             ik_doc, summary = report_ik.build(store, ik_id, survey_id=survey_id, subtitle=SUBTITLE)

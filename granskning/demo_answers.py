@@ -291,14 +291,30 @@ def changes(answers: dict[str, dict[str, Any]]) -> Iterable[tuple[str, str, Any]
             yield case_id, qid, value
 
 
-def check(answers: dict[str, dict[str, Any]], checklist: Checklist) -> None:
-    """Raise ValueError unless every case's answers are complete and visible under the checklist."""
+# The hindrance categories that cover every child under four (DOMAIN.md §5; checklist help texts).
+UNDER_FOUR = ("Barnet kan inte", "Barnet under fyra år")
+
+
+def check(answers: dict[str, dict[str, Any]], checklist: Checklist,
+          ages: dict[str, Any] | None = None) -> None:
+    """Raise ValueError unless every case's answers are complete and visible under the checklist.
+
+    With ``ages`` (case id -> age) a child under four must have the
+    under-four hindrance on every question that has one (:data:`UNDER_FOUR`).
+    """
+    young_questions = [(q.id, next(h for h in q.hindrances if h in UNDER_FOUR))
+                       for q in checklist.questions if any(h in UNDER_FOUR for h in q.hindrances)]
     for case_id, a in answers.items():
         missing = checklist.missing(a)
         shown = {q.id for q in checklist.visible_questions(a)}
         hidden = [k for k in a if k.split("__")[0] not in shown]
         if missing or hidden:
             raise ValueError(f"case {case_id}: missing {missing}, answered but hidden {hidden}")
+        age = (ages or {}).get(case_id)
+        if age is not None and age == age and int(age) < UNDER:
+            wrong = [(qid, a[qid]) for qid, h in young_questions if qid in a and a[qid] != h]
+            if wrong:
+                raise ValueError(f"case {case_id}: a child of {int(age)} answered {wrong}")
 
 
 # -- internal control ------------------------------------------------------------------

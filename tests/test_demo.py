@@ -195,3 +195,26 @@ def test_analys_of_the_demo_audit_gives_the_reports_figures(demo_run):
     bands = [r[0] for r in wb["F7 flickor och pojkar"].iter_rows(values_only=True) if r and r[0]
              and str(r[0]).endswith(" år")]
     assert bands == result["aldersgrupper"]
+
+
+def test_check_refuses_a_child_under_four_without_the_hindrance():
+    # The demo checks its own answers: a child under four answered anything but the checklist's
+    # under-four hindrance (F7 "Barnet kan inte"; O6/O15 "Barnet under fyra år") is refused.
+    import pandas as pd
+
+    from granskning import demo_answers
+    from granskning.checklist import load
+
+    rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
+             "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}
+            for d, district in enumerate(demo_answers.DISTRICTS) for i in range(26)]
+    answers = demo_answers.preassessment_answers(pd.DataFrame(rows))
+    fb = load("forhandsbedomning-0-12")
+    ages = {r["case_id"]: r["age"] for r in rows}
+    demo_answers.check(answers, fb, ages=ages)
+    heard = next(c for c, a in answers.items() if a["F7"] == "Ja")
+    with pytest.raises(ValueError, match=f"case {heard}: a child of 3"):
+        demo_answers.check(answers, fb, ages={**ages, heard: 3})
+    ov = load("oppenvard-0-12")
+    assert {(q.id, h) for q in ov.questions for h in q.hindrances if h in demo_answers.UNDER_FOUR} == {
+        ("O6", "Barnet under fyra år"), ("O15", "Barnet under fyra år")}
