@@ -401,8 +401,21 @@ def read_stored(path: str | Path) -> Stored:
     if visible is not None:
         problems += _visible_problems(record, visible)
     problems += _consistency_problems(record, cases, reserves)
-    return Stored(record, _text_table(cases), _text_table(reserves), list(excluded), problems,
+    return Stored(record, _text_table(cases, _columns(record, reserve=False)),
+                  _text_table(reserves, _columns(record, reserve=True)), list(excluded), problems,
                   sealed)
+
+
+def _columns(record: Mapping[str, Any], *, reserve: bool) -> list[str]:
+    """Return the columns a list has (in the order draw_sample makes them), for an empty list."""
+    design = record["design"]
+    cols = [design["id_kolumn"]]
+    if design.get("strata_kolumn"):
+        cols.append(design["strata_kolumn"])
+    cols += ["Reservordning", "Dragordning"] if reserve else ["Dragordning", *CASE_ONLY]
+    keep = design.get("kolumner") or []
+    cols += [c for c in keep if isinstance(c, str) and c not in cols]
+    return cols
 
 
 def check_record_shape(record: Any, path: Path) -> None:
@@ -434,10 +447,10 @@ def check_record_shape(record: Any, path: Path) -> None:
         raise bad('"strata" ska vara en lista med stratum, N, n och reserver för varje stratum')
 
 
-def _text_table(rows: list[dict[str, str]]) -> pd.DataFrame:
+def _text_table(rows: list[dict[str, str]], empty_columns: list[str]) -> pd.DataFrame:
     import pandas as pd
 
-    cols: list[str] = []
+    cols: list[str] = [] if rows else list(empty_columns)
     for r in rows:
         cols += [c for c in r if c not in cols]
     frame = pd.DataFrame([[r.get(c, "") for c in cols] for r in rows], columns=cols, dtype=object)

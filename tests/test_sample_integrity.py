@@ -489,3 +489,47 @@ def test_earlier_sample_in_any_format_excludes_its_drawn_cases_only(tmp_path, su
     assert len(doc["uteslutna"]) == 9
     v = verify(out, ram)
     assert v.exit_code == 0, v.output
+
+
+def test_every_workbook_the_tool_writes_holds_text_as_text(tmp_path):
+    from tests.test_answers_excel import COMPLETE
+
+    rows = ["arende_id;stadsdel;kon;alder"]
+    for i in range(1, 121):
+        rows.append(f"=ID{i};{['=A1+1', '+B', '@C'][i % 3]};{'fm'[i % 2]};{i % 12}")
+    ram = tmp_path / "ram.csv"
+    ram.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = str(tmp_path / "g.db")
+    sample, template = tmp_path / "u.xlsx", tmp_path / "m.xlsx"
+    r = run("urval", str(ram), "--id", "arende_id", "--strata", "stadsdel", "--per-stratum", "4",
+            "--seed", "1", "--kolumner", "kon,alder", "--ut", str(sample))
+    assert r.exit_code == 0, r.output
+    for args in (
+        ["ny", "--urval", str(sample), "--checklista", "forhandsbedomning-0-12", "--titel", "=T",
+         "--kon", "kon", "--alder", "alder", "--db", db],
+        ["svar", "exportera", "--granskning", "1", "--db", db, "--ut", str(template)],
+    ):
+        r = run(*args)
+        assert r.exit_code == 0, r.output
+    wb = load_workbook(template)
+    ws = wb["Svar"]
+    cols = {c.value: c.column for c in ws[1]}
+    for row in range(2, ws.max_row + 1):
+        for key, value in COMPLETE.items():
+            ws.cell(row, cols[key]).value = value
+    wb.save(template)
+    written = [tmp_path / "t.xlsx", tmp_path / "r.xlsx", tmp_path / "l.xlsx"]
+    for args in (
+        ["svar", "importera", str(template), "--granskning", "1", "--db", db],
+        ["analys", "--granskning", "1", "--db", db, "--ut", str(written[0])],
+        ["rapport", "--granskning", "1", "--db", db, "--ut", str(written[1])],
+        ["lista", "--granskning", "1", "--urval", str(sample), "--db", db, "--ut", str(written[2])],
+    ):
+        r = run(*args)
+        assert r.exit_code == 0, (args, r.output)
+    for path in [sample, template, *written]:
+        wb = load_workbook(path)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type in ("f", "e")], path.name
+        hostile = [c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+@"]
+        assert hostile and all(c.quotePrefix for c in hostile), path.name
