@@ -64,6 +64,7 @@ CASE_ONLY = ("Inklusionssannolikhet", "Vikt")
 # (REL_TOL) instead of being hashed, because Excel keeps 15 significant digits and a
 # workbook merely opened and saved in Excel then holds 0.205882352941176 for n/N.
 DERIVED = CASE_ONLY
+NUMERIC = (*CASE_ONLY, "Dragordning", "Reservordning")  # compared as numbers, not as text
 REL_TOL = 1e-9
 RESERVE_ONLY = ("Reservordning",)
 TYPE_COLUMN = "Typ"
@@ -128,8 +129,8 @@ def same_cell(a: str, b: str) -> bool:
         fa, fb = float(a), float(b)
     except (TypeError, ValueError):
         return False
-    if fa.is_integer() and fb.is_integer():  # counts, draw order: exact
-        return False
+    if fa.is_integer() and fb.is_integer():  # counts, draw order: exact ("1.0" is 1)
+        return fa == fb
     return math.isclose(fa, fb, rel_tol=REL_TOL)
 
 

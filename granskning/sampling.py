@@ -427,7 +427,7 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
 def _compare_cells(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, idc: str,
                    scrub: Any) -> list[str]:
     """Return the cells (stratum, draw order, weight, kept columns…) that differ from a re-draw."""
-    from granskning.samplebook import DERIVED, canonical_text, same_cell, table_rows
+    from granskning.samplebook import NUMERIC, canonical_text, same_cell, table_rows
 
     new_rows = table_rows(fresh)
     old_rows = [{str(k): canonical_text(v) for k, v in r.items()}
@@ -442,7 +442,7 @@ def _compare_cells(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, idc: s
     for excel_row, (o, n) in enumerate(zip(old_rows, new_rows, strict=True), start=2):
         for col in sorted(new_cols & old_cols):
             a, b = o.get(col, ""), n.get(col, "")
-            if a != b and not (col in DERIVED and same_cell(a, b)):
+            if a != b and not (col in NUMERIC and same_cell(a, b)):
                 out.append(f'{sheet}, rad {excel_row}: ärende {scrub(n[idc])}, kolumnen "{col}" '
                            "skiljer sig från det återskapade urvalet.")
         if len(out) > 20:

@@ -533,3 +533,31 @@ def test_every_workbook_the_tool_writes_holds_text_as_text(tmp_path):
         assert not [c.coordinate for c in cells if c.data_type in ("f", "e")], path.name
         hostile = [c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+@"]
         assert hostile and all(c.quotePrefix for c in hostile), path.name
+
+
+def test_sample_written_by_the_previous_version_still_reads(tmp_path):
+    # Format 1 (before the content digest): the CSV's record beside it was the bare record, and
+    # pandas wrote the reserves' order as "1.0". It verifies and ny reads it.
+    ram = write_frame(tmp_path / "ram.csv")
+    out = tmp_path / "urval.csv"
+    draw(ram, out)
+    side = tmp_path / "urval.protokoll.json"
+    record = json.loads(side.read_text(encoding="utf-8"))["urvalsprotokoll"]
+    del record["innehall_sha256"]
+    record["format"] = 1
+    side.write_text(json.dumps(record), encoding="utf-8")
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    at = header.index("Reservordning")
+    fixed = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        if cells[at]:
+            cells[at] += ".0"
+        fixed.append(";".join(cells))
+    out.write_text("\r\n".join(fixed) + "\r\n", encoding="utf-8-sig")
+    v = verify(out, ram)
+    assert v.exit_code == 0 and v.stdout.startswith("Identiskt"), v.output
+    r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
+            "--db", str(tmp_path / "g.db"))
+    assert r.exit_code == 0, r.output
