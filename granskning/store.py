@@ -929,29 +929,32 @@ class Store:
             return current, False
         version, now = current + 1, datetime.now(UTC)
         values = {"value": new_text, "version": version, "changed_at": now, "changed_by": who}
-        if row is None:
-            conn.execute(
-                sa.insert(t).values(
-                    audit_id=audit_id, case_id=case_id, question_id=question_id, **values
-                )
+        event = "borttaget" if new_text is None else "nytt" if old_text is None else "ändrat"
+        history = {
+            "audit_id": audit_id, "case_id": case_id, "question_id": question_id,
+            "event": event, "old_value": old_text, "new_value": new_text, "version": version,
+            "changed_at": now, "changed_by": who, "tool_version": __version__,
+        }
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            # The history trigger (migration 4) writes the history row, with the server's
+            # time and version; it records which tool version wrote through this setting.
+            conn.exec_driver_sql(
+                "SELECT set_config('granskning.tool_version', %(v)s, true)", {"v": __version__}
             )
         else:
-            conn.execute(sa.update(t).where(*key).values(**values))
-        event = "borttaget" if new_text is None else "nytt" if old_text is None else "ändrat"
-        conn.execute(
-            sa.insert(h).values(
-                audit_id=audit_id,
-                case_id=case_id,
-                question_id=question_id,
-                event=event,
-                old_value=old_text,
-                new_value=new_text,
-                version=version,
-                changed_at=now,
-                changed_by=who,
-                tool_version=__version__,
+            # SQLite: our row first, so that the trigger sees it and adds none of its own.
+            conn.execute(sa.insert(h).values(**history))
+        if row is None:
+            statement = sa.insert(t).values(
+                audit_id=audit_id, case_id=case_id, question_id=question_id, **values
             )
-        )
+        else:
+            statement = sa.update(t).where(*key).values(**values)
+        if postgres:
+            version = int(conn.execute(statement.returning(t.c.version)).scalar_one())
+        else:
+            conn.execute(statement)
         return version, True
 
     def _read_answer(

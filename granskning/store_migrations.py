@@ -30,8 +30,31 @@ class Migration:
     apply: Callable[[sa.Connection], None]
 
 
+# answer_history as migration 1 created it (migration 4 adds db_user): frozen here.
+_v1 = sa.MetaData()
+for _table in (s.audits, s.cases):
+    _table.to_metadata(_v1)
+_answer_history_v1 = sa.Table(
+    "answer_history",
+    _v1,
+    sa.Column("id", s.BigId, primary_key=True, autoincrement=True),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(100), nullable=False),
+    sa.Column("question_id", sa.String(200), nullable=False),
+    sa.Column("event", sa.String(20), nullable=False),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("changed_at", s.UTCDateTime, nullable=False),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("tool_version", sa.String(40), nullable=False),
+    sa.ForeignKeyConstraint(["audit_id", "case_id"], ["cases.audit_id", "cases.case_id"]),
+    sa.CheckConstraint(sa.column("event").in_(s.EVENTS), name="ck_answer_history_event"),
+)
+
+
 def _v1_tables(conn: sa.Connection) -> None:
-    for table in (s.audits, s.cases, s.assignments, s.answers, s.answer_history):
+    for table in (s.audits, s.cases, s.assignments, s.answers, _answer_history_v1):
         conn.execute(sa.schema.CreateTable(table))
 
 
@@ -147,6 +170,141 @@ def _v3_trail(conn: sa.Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
+# -- migration 4: the database itself writes the answer history, for every writer ----------
+#
+# Before, the tool wrote each history row next to the answer; a reviewer connected with
+# psql could UPDATE their answers (and backdate changed_at) without a trace.  Now:
+#
+# PostgreSQL: a BEFORE trigger on answers sets changed_at to the server's clock and the
+# version to the previous one + 1 (so neither can be chosen by the writer), and an AFTER
+# trigger (SECURITY DEFINER, the only writer of answer_history: INSERT on it is revoked
+# from both groups) appends one history row for every INSERT, UPDATE and DELETE, with
+# the login (session_user) in db_user.  The tool no longer writes history rows itself;
+# it names its version with set_config('granskning.tool_version', …, true).
+#
+# SQLite (one file, protected by its permissions): the tool writes its history row
+# before the answer; AFTER triggers add a row for any write whose history row is not
+# already the latest one for that answer (any other program), with SQLite's clock, and
+# a BEFORE UPDATE trigger insists that the version goes up by one.
+
+OUTSIDE_TOOL = "utanför granskning"  # tool_version of a history row written by SQL directly
+VERSION_MESSAGE = "Svarets versionsnummer måste öka med 1 vid varje ändring."
+
+_V4_POSTGRES = [
+    "ALTER TABLE answer_history ADD COLUMN db_user varchar(200)",
+    """CREATE FUNCTION granskning_answers_stamp() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+BEGIN
+  NEW.changed_at := clock_timestamp();
+  IF TG_OP = 'UPDATE' THEN
+    NEW.version := OLD.version + 1;
+  ELSE
+    NEW.version := 1 + COALESCE((SELECT max(h.version) FROM answer_history h
+                                 WHERE h.audit_id = NEW.audit_id AND h.case_id = NEW.case_id
+                                   AND h.question_id = NEW.question_id), 0);
+  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE FUNCTION granskning_answers_history() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $$
+DECLARE
+  p_audit integer;
+  p_case text;
+  p_question text;
+  old_v text;
+  new_v text;
+  v integer;
+  ts timestamptz;
+  who text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    p_audit := OLD.audit_id; p_case := OLD.case_id; p_question := OLD.question_id;
+    old_v := OLD.value; new_v := NULL;
+    v := OLD.version + 1; ts := clock_timestamp(); who := session_user;
+  ELSE
+    p_audit := NEW.audit_id; p_case := NEW.case_id; p_question := NEW.question_id;
+    new_v := NEW.value; v := NEW.version; ts := NEW.changed_at; who := NEW.changed_by;
+    IF TG_OP = 'UPDATE' THEN old_v := OLD.value; END IF;
+  END IF;
+  INSERT INTO answer_history (audit_id, case_id, question_id, event, old_value, new_value,
+                              version, changed_at, changed_by, tool_version, db_user)
+  VALUES (p_audit, p_case, p_question,
+          CASE WHEN new_v IS NULL THEN 'borttaget' WHEN old_v IS NULL THEN 'nytt'
+               ELSE 'ändrat' END,
+          old_v, new_v, v, ts, who,
+          COALESCE(NULLIF(current_setting('granskning.tool_version', true), ''),
+                   '{OUTSIDE_TOOL}'),
+          session_user);
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER answers_stamp BEFORE INSERT OR UPDATE ON answers "
+    "FOR EACH ROW EXECUTE FUNCTION granskning_answers_stamp()",
+    "CREATE TRIGGER answers_history AFTER INSERT OR UPDATE OR DELETE ON answers "
+    "FOR EACH ROW EXECUTE FUNCTION granskning_answers_history()",
+    "CREATE TRIGGER answers_no_truncate BEFORE TRUNCATE ON answers "
+    "FOR EACH STATEMENT EXECUTE FUNCTION granskning_append_only()",
+    "REVOKE ALL ON FUNCTION granskning_answers_stamp() FROM PUBLIC",
+    "REVOKE ALL ON FUNCTION granskning_answers_history() FROM PUBLIC",
+    # Nobody but the trigger writes answer history any more (store_roles repeats this).
+    """DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'granskning_samordnare') THEN
+    REVOKE INSERT ON answer_history FROM granskning_samordnare;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'granskning_granskare') THEN
+    REVOKE INSERT ON answer_history FROM granskning_granskare;
+  END IF;
+END $$""",
+]
+
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%S', 'now') || substr(strftime('%f', 'now'), 3) || '000'"
+_SQLITE_KEY = (
+    "h.audit_id = {r}.audit_id AND h.case_id = {r}.case_id AND h.question_id = {r}.question_id"
+)
+
+
+def _sqlite_history(when: str, r: str, old: str, new: str, version: str) -> str:
+    """A trigger appending a history row unless the tool already wrote this one."""
+    key = _SQLITE_KEY.format(r=r)
+    return f"""CREATE TRIGGER answers_history_{when.lower()} AFTER {when} ON answers
+WHEN NOT EXISTS (SELECT 1 FROM answer_history h WHERE {key}
+                 AND h.id = (SELECT max(h2.id) FROM answer_history h2
+                             WHERE h2.audit_id = {r}.audit_id AND h2.case_id = {r}.case_id
+                               AND h2.question_id = {r}.question_id)
+                 AND h.version = {version} AND h.new_value IS {new}
+                 AND h.old_value IS {old})
+BEGIN
+  INSERT INTO answer_history (audit_id, case_id, question_id, event, old_value, new_value,
+                              version, changed_at, changed_by, tool_version, db_user)
+  VALUES ({r}.audit_id, {r}.case_id, {r}.question_id,
+          CASE WHEN {new} IS NULL THEN 'borttaget' WHEN {old} IS NULL THEN 'nytt'
+               ELSE 'ändrat' END,
+          {old}, {new}, {version}, {_SQLITE_NOW},
+          {"OLD.changed_by" if r == "OLD" else "NEW.changed_by"}, '{OUTSIDE_TOOL}', NULL);
+END"""
+
+
+_V4_SQLITE = [
+    "ALTER TABLE answer_history ADD COLUMN db_user VARCHAR(200)",
+    "CREATE TRIGGER answers_version BEFORE UPDATE ON answers "
+    f"WHEN NEW.version IS NOT OLD.version + 1 BEGIN SELECT RAISE(ABORT, '{VERSION_MESSAGE}'); END",
+    _sqlite_history("INSERT", "NEW", "NULL", "NEW.value", "NEW.version"),
+    _sqlite_history("UPDATE", "NEW", "OLD.value", "NEW.value", "NEW.version"),
+    _sqlite_history("DELETE", "OLD", "OLD.value", "NULL", "OLD.version + 1"),
+]
+
+
+def _v4_history_by_trigger(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        schema = conn.dialect.identifier_preparer.quote(
+            conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        )
+        for statement in _V4_POSTGRES:
+            conn.exec_driver_sql(statement.replace("{schema}", schema))
+    else:
+        for statement in _V4_SQLITE:
+            conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "Granskningar, ärenden, tilldelning, svar och svarshistorik", _v1_tables),
     Migration(2, "Index för historik per ärende och tilldelning per granskare", _v2_indexes),
@@ -155,6 +313,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "Historik för granskningar och tilldelning; historiken kan inte ändras; "
         "radsäkerhet per granskare (PostgreSQL)",
         _v3_trail,
+    ),
+    Migration(
+        4,
+        "Databasen skriver svarshistoriken själv vid varje ändring, med serverns tid "
+        "och databasanvändaren, vem som än skriver",
+        _v4_history_by_trigger,
     ),
 )
 

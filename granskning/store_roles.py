@@ -3,13 +3,16 @@
 Two group roles, shared by every database on the server (roles are per server):
 
 ``granskning_samordnare``
-    reads everything; creates audits and cases, assigns, answers; reads and
-    appends to the history.  No DELETE anywhere, no UPDATE of the history.
+    reads everything; creates audits and cases, assigns, answers; reads the
+    history and appends to the trail of assignments (the answer history is written
+    by the database itself, migration 4).  No DELETE anywhere, no UPDATE of the history.
 ``granskning_granskare``
     reads the audits, and through row-level security only the cases assigned to
     them (or, in a survey, the cases whose case worker they are) with their
-    answers and history; writes answers and the status of their assignments;
-    appends to the history.  Every write must be signed with their own name.
+    answers and history; writes answers and the status of their assignments.
+    Every write must be signed with their own name, and every change of an answer
+    (by the tool, psql or any other client) gets a history row from the database's
+    trigger, with the server's time and the login.
 
 People are LOGIN roles that are members of one group (``granskning db anvandare``).
 The owner of the tables (whoever ran ``granskning db init``) is above both: it
@@ -39,7 +42,10 @@ USER_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _GRANTS = (
     "GRANT USAGE ON SCHEMA {schema} TO {c}, {r}",
     "GRANT SELECT ON schema_version, audits, cases, assignments, answers TO {c}, {r}",
-    "GRANT SELECT, INSERT ON answer_history, change_log TO {c}, {r}",
+    "GRANT SELECT ON answer_history TO {c}, {r}",
+    # Answer history is written only by the trigger of migration 4 (SECURITY DEFINER).
+    "REVOKE INSERT ON answer_history FROM {c}, {r}",
+    "GRANT SELECT, INSERT ON change_log TO {c}, {r}",
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {c}, {r}",
     "GRANT EXECUTE ON FUNCTION granskning_case_visible(integer, text, text) TO {c}, {r}",
     "GRANT INSERT, UPDATE ON audits, cases, assignments, answers TO {c}",

@@ -132,6 +132,9 @@ answer_history = sa.Table(
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("changed_by", sa.String(200), nullable=False),
     sa.Column("tool_version", sa.String(40), nullable=False),
+    # Added by migration 4: the database login that made the change (PostgreSQL's
+    # session_user, set by the history trigger); NULL on SQLite.
+    sa.Column("db_user", sa.String(200)),
     sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
     sa.CheckConstraint(sa.column("event").in_(EVENTS), name="ck_answer_history_event"),
 )

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "as_json", "history", "render"]
 
 COLUMNS = ["changed_at", "changed_by", "case_id", "what", "item", "event", "old_value",
-           "new_value", "version", "tool_version"]
+           "new_value", "version", "tool_version", "db_user"]
 _EVENTS = {"granskning": "skapad", "ärenden": "tillagda", "status": "klar"}
 _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "tilldelad",
            "flyttad": "flyttad", "klar": "markerad klar"}
@@ -53,7 +53,7 @@ def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataF
             "changed_at": r["changed_at"], "changed_by": r["changed_by"],
             "case_id": r["case_id"], "what": r["subject"], "item": None, "event": event,
             "old_value": r["old_value"], "new_value": r["new_value"], "version": None,
-            "tool_version": r["tool_version"], "_order": (0, r["id"]),
+            "tool_version": r["tool_version"], "db_user": None, "_order": (0, r["id"]),
         })
     for r in answers.to_dict(orient="records"):
         rows.append({
@@ -61,11 +61,11 @@ def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataF
             "case_id": r["case_id"], "what": "svar", "item": r["question_id"],
             "event": r["event"], "old_value": r["old_value"], "new_value": r["new_value"],
             "version": int(r["version"]), "tool_version": r["tool_version"],
-            "_order": (1, r["id"]),
+            "db_user": _none(r.get("db_user")), "_order": (1, r["id"]),
         })
     rows.sort(key=lambda r: (r["changed_at"], r["_order"]))
     frame = pd.DataFrame([{k: r[k] for k in COLUMNS} for r in rows], columns=COLUMNS)
-    for col in ("case_id", "item", "old_value", "new_value", "version"):
+    for col in ("case_id", "item", "old_value", "new_value", "version", "db_user"):
         frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
     return frame
 
@@ -125,15 +125,24 @@ def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) ->
         out = "  ".join(f"{_fit(c, w):<{w}}" for c, w in zip(cells, widths, strict=True))
         return out.rstrip()
 
+    from granskning.store_migrations import OUTSIDE_TOOL
+
+    outside = 0
     lines.append(line(list(heads)))
     lines.append(line(["─" * w for w in widths]))
     for r in frame.to_dict(orient="records"):
         when = _local(r["changed_at"]).strftime("%Y-%m-%d %H:%M")
         case = "" if r["case_id"] is None else show_case_id(r["case_id"]).strip('"')
         what = f"{r['item']} {r['event']}" if r["what"] == "svar" else _LABELS[r["event"]]
+        if r["tool_version"] == OUTSIDE_TOOL:
+            what += " *"
+            outside += 1
         lines.append(line([when, str(r["changed_by"]), case, what,
                            show(r["old_value"], r["what"]), show(r["new_value"], r["what"])]))
     lines.append(f"{len(frame)} ändringar.")
+    if outside:
+        lines.append(f"* {antal(outside, 'ändring', 'ändringar')} gjordes direkt i databasen, utanför "
+                     "granskning (tid och användare enligt databasen).")
     return "\n".join(lines)
 
 
@@ -151,6 +160,7 @@ def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "efter": r["new_value"],
             "version": r["version"],
             "verktygsversion": r["tool_version"],
+            "databasanvändare": r["db_user"],
         }
         for r in frame.to_dict(orient="records")
     ]

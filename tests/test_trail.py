@@ -91,7 +91,7 @@ def test_cli_historik_table_json_and_case(store, db_url):
     assert doc["ärende"] == case and len(doc["händelser"]) == 7
     first = doc["händelser"][0]
     assert set(first) == {"tid", "vem", "ärende", "vad", "fråga", "händelse", "före", "efter",
-                          "version", "verktygsversion"}
+                          "version", "verktygsversion", "databasanvändare"}
     assert (first["vad"], first["händelse"], first["efter"]) == ("tilldelning", "tilldelad",
                                                                  "anna")
     # The real id works for whoever has the key (GRANSKNING_NYCKEL in the tests).
