@@ -521,8 +521,15 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
         answered = int(t.counts.loc[analysis.total_label, total_col])
         if answered == 0 or t.multiple or qid in indicators:
             continue
-        top = str(body.idxmax())
-        if mask is not None and mask.row_total(qid, top):
+        tops = [str(k) for k in body.index[body == body.max()]]
+        top = tops[0]
+        if mask is not None and any(mask.row_total(qid, k) for k in tops):
+            continue
+        if len(tops) > 1:  # a tie: no single answer was the most common
+            names = ", ".join(f"<i>{escape(k)}</i>" for k in tops[:-1]) + f" och <i>{escape(tops[-1])}</i>"
+            items.append(f"{escape(_short(t.text))}: vanligast var {names}, "
+                         f"{heltal(int(body.max()))} av {heltal(answered)} var "
+                         f"({procent(body.max() / answered)} var).")
             continue
         items.append(f"{escape(_short(t.text))}: vanligast var <i>{escape(top)}</i>, "
                      f"{heltal(int(body.max()))} av {heltal(answered)} ({procent(body.max() / answered)}).")

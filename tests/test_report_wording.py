@@ -119,3 +119,11 @@ def test_monte_carlo_p_near_alpha_is_borderline_not_significant(fb):
     assert sentence.startswith("Skillnaderna mellan stadsdelsförvaltningar är ett gränsfall")
     assert "statistiskt säkerställda (" not in sentence
     assert "gränsfall" in summary_text(a)
+
+
+def test_a_tie_is_not_reported_as_one_most_common_answer(fb):
+    df = pd.DataFrame({"case_id": [f"FB-{k}" for k in range(5)], "stadsdel": ["A", "A", "B", "B", "B"],
+                       "F5": ["Fysiskt möte", "Endast telefon", "Fysiskt möte", "Endast telefon", "Endast brev"]})
+    a = report._named(analyse(df, fb, strata="stadsdel"), "stadsdel")
+    text = text_of(report._summary(a, None, None, ["F5"], [], [], [], True))
+    assert "vanligast var Fysiskt möte och Endast telefon, 2 av 5 var (40,0 % var)." in text
