@@ -561,3 +561,24 @@ def test_sample_written_by_the_previous_version_still_reads(tmp_path):
     r = run("ny", "--urval", str(out), "--checklista", "forhandsbedomning-0-12", "--titel", "T",
             "--db", str(tmp_path / "g.db"))
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("how", ["linkat", "copy", "named"])
+def test_atomic_write_each_way_gives_the_whole_file_0600(tmp_path, monkeypatch, how):
+    from granskning import outfile
+
+    if how == "copy":  # no linkat (e.g. a file system that refuses it): the content is copied
+        monkeypatch.setattr(outfile, "_linkat_follow", lambda src, dst: False)
+    if how == "named":
+        monkeypatch.setattr(outfile, "USE_O_TMPFILE", False)
+    data = b"FB-1;" * 300_000
+    target = tmp_path / "u.csv"
+    outfile.atomic_write(target, lambda p: p.write_bytes(data))
+    assert target.read_bytes() == data
+    assert (target.stat().st_mode & 0o077) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["u.csv"]
+    # A failing writer leaves the earlier file as it was and no temporary file.
+    with pytest.raises(RuntimeError):
+        outfile.atomic_write(target, lambda p: (p.write_bytes(b"half"), (_ for _ in ()).throw(
+            RuntimeError("stop")))[0])
+    assert target.read_bytes() == data and [p.name for p in tmp_path.iterdir()] == ["u.csv"]
