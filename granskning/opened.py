@@ -10,13 +10,15 @@ Checklist
     when the audit is created.  Without ``--checklista`` the bundled checklist
     with the stored id is used; a file given with ``--checklista`` must have
     the stored id.  Either way the checklist must be the very text the audit
-    was created with (same SHA-256).  A checklist that has changed since is
-    *refused* with a message naming both versions, never used with a warning:
-    answers given under one wording must not be counted under another.  The
-    user then gives the original file with ``--checklista FIL``.  (The
-    checklist text itself is not stored with the audit, so the tool cannot
-    fall back on the audit's version by itself.)  An audit with a protocol and
-    no stored checklist id takes the protocol's checklist.
+    was created with (same SHA-256): the audit's version wins.  When a bundled
+    checklist has changed since, the tool's copy of the earlier version
+    (``granskning/data/checklists/tidigare/``) is used.  Any other checklist
+    that has changed since is *refused* with a message naming both versions,
+    never used with a warning: answers given under one wording must not be
+    counted under another.  The user then gives the original file with
+    ``--checklista FIL``.  (The checklist text itself is not stored with the
+    audit.)  An audit with a protocol and no stored checklist id takes the
+    protocol's checklist.
 
 Design
     Without a protocol the analysis strata are the strata of the draw, and the
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from granskning.protocol import Protocol
     from granskning.store import Audit, Store
 
-__all__ = ["OpenedAudit", "audit_checklist", "open_audit"]
+__all__ = ["OpenedAudit", "audit_checklist", "earlier_bundled", "open_audit"]
 
 
 def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = None,
@@ -78,6 +80,8 @@ def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = Non
         raise InputError(
             f'Granskning {audit.id} använder checklistan "{audit.checklist_id}", inte "{chk.id}".'
         )
+    if checklist is None and audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
+        chk = earlier_bundled(chk.id, audit.checklist_sha256) or chk
     if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
         raise InputError(
             f'Checklistan "{chk.id}" har ändrats sedan granskning {audit.id} skapades '
@@ -86,6 +90,26 @@ def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = Non
             "samma checklistfil som när granskningen skapades (--checklista FIL)."
         )
     return chk
+
+
+EARLIER = "tidigare"  # granskning/data/checklists/tidigare: earlier versions of the bundled checklists
+
+
+def earlier_bundled(checklist_id: str, sha256: str) -> Checklist | None:
+    """Return the earlier version of a bundled checklist with this SHA-256, if the tool ships it.
+
+    When a bundled checklist changes, its previous text is kept in
+    ``granskning/data/checklists/tidigare/<id>-<version>.yaml`` so that audits
+    created with it keep opening with the very checklist they were answered under.
+    """
+    from granskning.bundled import directory
+    from granskning.checklist import load
+
+    for path in sorted((directory("checklists") / EARLIER).glob(f"{checklist_id}-*.yaml")):
+        chk = load(path)
+        if chk.id == checklist_id and chk.sha256 == sha256:
+            return chk
+    return None
 
 
 @dataclass(frozen=True, slots=True)

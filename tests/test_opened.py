@@ -178,3 +178,45 @@ def test_combined_strata_with_an_estimate_claim_get_none_in_analys_and_rapport(s
     pdf = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "r.pdf").pages).split())
     assert "felmarginal om cirka" not in pdf and "gör inte anspråk på att skatta hela populationen" in pdf
     assert "stratifierat på stadsdel × kon" in pdf
+
+
+def test_an_audit_made_with_an_earlier_bundled_checklist_opens_with_that_version(store, db_url, tmp_path):
+    # forhandsbedomning-0-12 2024.1 was bundled until F17's counted category changed (2024.2).
+    # An audit answered under 2024.1 opens with 2024.1 (the tool keeps it), in every command.
+    from granskning.bundled import directory
+    from granskning.opened import earlier_bundled
+    from granskning.session import Session
+
+    old = load(directory("checklists") / "tidigare" / "forhandsbedomning-0-12-2024.1.yaml")
+    # SHA-256 of the file as bundled at commit 4cf4795 (git show 4cf4795:granskning/data/checklists/…).
+    assert old.sha256 == "4f9a1e09959b2ea170592e603951400903eb2ad7e6dbe6fbb9c6d5338c7a2bfb"
+    assert (old.id, old.version) == ("forhandsbedomning-0-12", "2024.1")
+    assert load("forhandsbedomning-0-12").sha256 != old.sha256
+    assert earlier_bundled("forhandsbedomning-0-12", "0" * 64) is None
+    audit_id = store.create_audit("Vår 2024", "granskning", old.id, old.version, old.sha256, None, {}, "test")
+    store.add_cases(audit_id, [{"case_id": "A1", "stratum": "Bromma", "draw_order": 1}])
+    store.set_answers(audit_id, [("A1", "F7", "Ja")], who="test")
+    assert open_audit(store, audit_id).checklist.sha256 == old.sha256
+    assert Session.open(store, audit_id, "Anna").checklist.version == "2024.1"
+    r = run("analys", "--granskning", audit_id, "--db", db_url, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["checklista"] == {"id": "forhandsbedomning-0-12", "version": "2024.1"}
+    r = run("rapport", "--granskning", audit_id, "--db", db_url, "--ut", tmp_path / "r.xlsx")
+    assert r.exit_code == 0, r.output
+    # Today's bundled file given explicitly is not the audit's: refused, both versions named.
+    r = run("analys", "--granskning", audit_id, "--db", db_url, "--checklista", "forhandsbedomning-0-12")
+    assert r.exit_code == 2 and "version 2024.1 då, 2024.2 nu" in r.stderr
+
+
+def test_earlier_bundled_checklists_are_named_by_id_and_version():
+    from granskning.bundled import directory
+    from granskning.checklist import bundled
+
+    ids = {p.stem for p in bundled()}
+    files = sorted((directory("checklists") / "tidigare").glob("*.yaml"))
+    assert files
+    for path in files:
+        chk = load(path)
+        assert chk.id in ids and path.name == f"{chk.id}-{chk.version}.yaml"
+        assert chk.sha256 != load(chk.id).sha256  # an earlier version, not today's
+    assert "tidigare" not in {p.stem for p in bundled()}  # not listed as a checklist of its own
