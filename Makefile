@@ -37,7 +37,7 @@ test-nyaste: tools
 	@$(NYASTE)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e '.[dev]' pyarrow
 	@$(NYASTE)/bin/python -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(pandas|pyarrow|numpy|scipy|statsmodels|sqlalchemy|openpyxl|pyyaml|reportlab|matplotlib|click|questionary) '
 	@scripts/pg.sh start >/dev/null
-	@rc=0; GRANSKNING_TEST_PG="$$(scripts/pg.sh url)" $(PYTEST_ENV) \
+	@rc=0; GRANSKNING_TEST_PG="$$(scripts/pg.sh url)" $(PYTEST_ENV) GRANSKNING_REQUIRE_PYARROW=1 \
 	    $(NYASTE)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
 	    scripts/pg.sh stop >/dev/null || true; exit $$rc
 

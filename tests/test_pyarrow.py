@@ -6,11 +6,27 @@ These tests need pyarrow; CI runs the whole suite also in an environment with it
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 
 import pytest
 
-pytest.importorskip("pyarrow")
+# make test-nyaste (and so CI) installs pyarrow and sets GRANSKNING_REQUIRE_PYARROW=1:
+# there a missing pyarrow is a failure, not a skip.
+if importlib.util.find_spec("pyarrow") is None:
+    if os.environ.get("GRANSKNING_REQUIRE_PYARROW") == "1":
+        pytest.fail("pyarrow saknas men GRANSKNING_REQUIRE_PYARROW=1 kräver det", pytrace=False)
+    pytest.skip("pyarrow är inte installerat (make test-nyaste kör dessa tester)",
+                allow_module_level=True)
+
+
+def test_pandas_stores_text_with_pyarrow() -> None:
+    # The environment these tests are for: pandas' string columns backed by Arrow.
+    import pandas as pd
+
+    s = pd.Series(["a", "b"], dtype="string[pyarrow]")
+    assert s.dtype.storage == "pyarrow"
 
 
 @pytest.mark.parametrize("reserves", ["0", "2"])
