@@ -618,6 +618,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
                 check_free_text(value, file=file, row=row, column=key)
             else:
                 value = storable(q.coerce(raw, file=file, row=row, column=key))
+                check_free_text(value, file=file, row=row, column=key)  # e.g. a number
         except InputError as exc:
             errors.append(exc)
             continue

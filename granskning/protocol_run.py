@@ -231,6 +231,10 @@ def create_from_protocol(
     chk = load_checklist(proto.checklist)
     result = draw(proto, ram, now=now)
     rows = case_rows(result, reference_date=reference_date)
+    from granskning.store_values import case_row
+
+    for i, rec in enumerate(rows):  # every check add_cases makes, before anything is stored
+        case_row(rec, i + 2)
     secret = key if key is not None else pseudonym.key(create=True)
     who = created_by or getpass.getuser()
     audit_id = store.create_audit(

@@ -125,7 +125,7 @@ def storable(value: Any) -> Any:
     return value
 
 
-def check_free_text(text: str, *, file: str | None = None, row: int | None = None,
+def check_free_text(text: Any, *, file: str | None = None, row: int | None = None,
                     column: str | None = None) -> None:
     """Raise InputError when ``text`` holds a personnummer in any typed form (never quoted).
 
@@ -324,8 +324,7 @@ class Session:
                 check_free_text(text)
             return text or None
         value = storable(q.coerce(raw))
-        if isinstance(value, str) and q.type == "fritext":
-            check_free_text(value)
+        check_free_text(value)  # free text, and a number or choice that is one
         return value
 
     def summary(self, answers: Mapping[str, Any]) -> list[SummaryRow]:
