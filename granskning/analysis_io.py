@@ -42,6 +42,8 @@ def read_population_file(path: str | Path, strata: str, *, sheet: str | None = N
         missing = f'"{strata}" (eller "stratum")' if s_col is None else '"N"'
         names = ", ".join(f'"{c}"' for c in table.columns)
         raise InputError(f"populationsfilen saknar kolumnen {missing}. Kolumner: {names}", file=name, row=1)
+    from granskning.numbers import MAX_POPULATION
+
     sizes = parse_numbers(table, n_col, allow_missing=False)
     out: dict[str, float] = {}
     errors = []
@@ -55,6 +57,10 @@ def read_population_file(path: str | Path, strata: str, *, sheet: str | None = N
         elif not (size >= 1 and float(size).is_integer()):
             errors.append(InputError("populationsstorleken ska vara ett heltal, minst 1.", file=name,
                                      row=int(excel_row), column=str(n_col)))
+        elif size > MAX_POPULATION:
+            errors.append(InputError(f"populationsstorleken får vara högst {MAX_POPULATION:,}."
+                                     .replace(",", " "), file=name, row=int(excel_row),
+                                     column=str(n_col)))
         else:
             out[key] = float(size)
     if errors:

@@ -126,7 +126,7 @@ def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) 
 
     s = df[column]
     if pd.api.types.is_numeric_dtype(s):
-        return s.to_numpy(dtype=float)
+        return _finite(df, column, s.to_numpy(dtype=float))
     text = s.astype("string").str.strip()
     text = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
     text = text.str.replace("−", "-", regex=False).str.replace(",", ".", regex=False)
@@ -141,7 +141,22 @@ def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) 
     if not allow_missing and missing.any():
         pos = int(np.flatnonzero(missing.to_numpy())[0])
         raise InputError("värde saknas.", file=_source_name(df), row=_row_number(df, pos), column=column)
-    return values.to_numpy(dtype=float)
+    return _finite(df, column, values.to_numpy(dtype=float))
+
+
+def _finite(df: pd.DataFrame, column: str, values: np.ndarray) -> np.ndarray:
+    """Refuse inf and numbers beyond granskning.numbers.MAX_FINITE (1e999 read as inf)."""
+    from granskning.numbers import MAX_FINITE
+
+    with np.errstate(invalid="ignore"):
+        huge = np.isinf(values) | (np.abs(values) > MAX_FINITE)
+    if huge.any():
+        pos = int(np.flatnonzero(huge)[0])
+        raise InputError(
+            "talet är för stort (högst 10^15 till beloppet).",
+            file=_source_name(df), row=_row_number(df, pos), column=column,
+        )
+    return values
 
 
 def stratified_estimate(
@@ -190,6 +205,14 @@ def stratified_estimate(
     n_h = np.bincount(codes, minlength=n_strata).astype(float)
 
     big_n = parse_numbers(df, population, allow_missing=False)
+    from granskning.numbers import MAX_POPULATION
+
+    if (big_n > MAX_POPULATION).any():
+        pos = int(np.flatnonzero(big_n > MAX_POPULATION)[0])
+        raise InputError(
+            f"populationen får vara högst {MAX_POPULATION:,} ärenden.".replace(",", " "),
+            file=source, row=_row_number(df, pos), column=population,
+        )
     first = np.full(n_strata, len(codes))
     np.minimum.at(first, codes, np.arange(len(codes)))  # first row of each stratum
     N_h = big_n[first]

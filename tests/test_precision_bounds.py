@@ -293,3 +293,35 @@ def test_number_reader():
             numbers.parse_decimal(bad, "x")
     with pytest.raises(InputError, match="för långt"):
         numbers.parse_integer(LONG, "N")
+
+
+# -- numbers in data files: skatta and analys --populationsfil ---------------------------------
+
+
+@pytest.mark.parametrize("cell, column", [(HUGE, "N"), ("1e999", "y"), ("-1e999", "y")])
+def test_skatta_refuses_huge_numbers_in_the_data(tmp_path, cell, column):
+    rows = {"N": [cell, cell, "20", "20"], "y": ["1", "3", "2", "5"]}
+    if column == "y":
+        rows["N"] = ["10", "10", "20", "20"]
+        rows["y"] = [cell, "3", "2", "5"]
+    path = tmp_path / "data.csv"
+    path.write_text("stratum;N;y\n" + "".join(
+        f"{h};{n};{y}\n" for h, n, y in zip("AABB", rows["N"], rows["y"], strict=True)),
+        encoding="utf-8")
+    r = run("skatta", path, "--strata", "stratum", "--population", "N", "--variabel", "y")
+    refused(r, "data.csv", "rad 2", f'kolumn "{column}"', "för stort")
+
+
+def test_analys_population_file_is_bounded(tmp_path):
+    data = tmp_path / "svar.csv"
+    cases = a1_cases()
+    cases.to_csv(data, index=False, sep=";")
+    districts = sorted(cases["stadsdel"].unique())
+    for value in ("2000000000", HUGE):
+        pop = tmp_path / "N.csv"
+        pop.write_text("stratum;N\n" + "".join(
+            f"{d};{value if i == 1 else 5000}\n" for i, d in enumerate(districts)),
+            encoding="utf-8")
+        r = run("analys", data, "--checklista", "forhandsbedomning-0-12", "--strata",
+                "stadsdel", "--populationsfil", pop)
+        refused(r, "N.csv", "rad 3", 'kolumn "N"')
