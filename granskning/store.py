@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 PNR_SHAPE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
+MAX_AUDIT_ID = 2**31 - 1  # audits.id is a 32-bit INTEGER on PostgreSQL
 
 __all__ = [
     "Answer",
@@ -421,6 +423,7 @@ class Store:
         """Return one audit; InputError if there is none with that id."""
         sa, s = _sql()
         self._require_schema()
+        self._known_id(audit_id)
         with self._tx(write=False) as conn:
             row = conn.execute(sa.select(s.audits).where(s.audits.c.id == audit_id)).first()
         if row is None:
@@ -1038,7 +1041,18 @@ class Store:
             )
         self._schema_ok = True
 
+    def _known_id(self, audit_id: Any) -> None:
+        """Refuse an audit id no database can hold (ids are 32-bit integers from 1)."""
+        try:
+            number = None if isinstance(audit_id, bool) else operator.index(audit_id)
+        except TypeError:
+            number = None
+        if number is None or not 1 <= number <= MAX_AUDIT_ID:
+            shown = str(audit_id) if len(str(audit_id)) <= 20 else str(audit_id)[:20] + "…"
+            raise InputError(f"Granskning {shown} finns inte i databasen {self.display_url}.")
+
     def _check_audit(self, conn: sa.Connection, audit_id: int) -> None:
+        self._known_id(audit_id)
         sa, s = _sql()
         found = conn.execute(sa.select(s.audits.c.id).where(s.audits.c.id == audit_id)).first()
         if found is None:

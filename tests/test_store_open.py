@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import pg_server_url
 
 from granskning.cli import cli
-from granskning.errors import StoreError
+from granskning.errors import InputError, StoreError
 from granskning.store import Store
 
 # Every command that opens the database, with just enough arguments to reach it.
@@ -200,3 +200,19 @@ def test_postgresql_schema_not_created_asks_for_init(db_url):
         store.migrate(target=1)
     r = run(["historik", "--granskning", "1", "--db", db_url])
     assert_refused(r, "schemaversion 1", "granskning db migrera")
+
+
+@pytest.mark.parametrize("audit", ["100000000000000000000000000", "2147483648", "0", "-1"])
+def test_an_audit_id_no_database_can_hold_is_not_found(tmp_path, audit):
+    # 10^26 used to end in "Oväntat fel (OverflowError)" on SQLite.
+    db = str(tmp_path / "g.db")
+    assert run(["db", "init", "--db", db]).exit_code == 0
+    for args in (["historik", "--granskning", audit, "--granskare", "A"],
+                 ["tilldela", "--granskning", audit, "--granskare", "A"],
+                 ["kontroll", "--granskning", audit, "--granskare", "A"],
+                 ["analys", "--granskning", audit],
+                 ["rapport", "--granskning", audit, "--ut", str(tmp_path / "r.pdf")]):
+        r = run([*args, "--db", db])
+        assert_refused(r, "finns inte i databasen")
+    with Store.open(db) as store, pytest.raises(InputError, match="finns inte"):
+        store.audit(int(audit))
