@@ -147,9 +147,18 @@ def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) ->
 
 
 def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the trail as JSON-able dicts with Swedish keys (values as stored)."""
+    """Return the trail as JSON-able dicts with Swedish keys (values as stored).
+
+    Text is masked like the printed trail: a database made before the checks on
+    personnummer (or before pseudonyms) may hold one in an answer or a case id.
+    """
+    from granskning import personnummer as pnr
+
+    def masked(value: Any) -> Any:
+        return pnr.scrub(value) if isinstance(value, str) else value
+
     return [
-        {
+        {key: masked(value) for key, value in {
             "tid": r["changed_at"].isoformat(),
             "vem": r["changed_by"],
             "ärende": r["case_id"],
@@ -161,6 +170,6 @@ def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "version": r["version"],
             "verktygsversion": r["tool_version"],
             "databasanvändare": r["db_user"],
-        }
+        }.items()}
         for r in frame.to_dict(orient="records")
     ]

@@ -493,3 +493,33 @@ def test_a_draw_whose_record_would_hold_one_is_refused(tmp_path: Path) -> None:
         assert r.exit_code == 2, r.output
         assert "Urvalsprotokollet" in r.stderr and not leaks(r.stdout + r.stderr), r.stderr
         assert not out.exists()
+
+
+def test_history_of_an_older_database_is_masked(tmp_path: Path) -> None:
+    # A database written before these checks (or before pseudonyms) may hold a
+    # personnummer as a case id or in an answer: historik shows it masked, text and JSON.
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from granskning import store_schema as s
+
+    db = str(tmp_path / "gammal.db")
+    with Store.open(db, create=True) as store:
+        store.migrate()
+        audit = store.create_audit("Äldre granskning", "granskning", None, None, None, None, {},
+                                   "sam")
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:  # as an older version of the tool wrote them
+        conn.execute(sa.insert(s.cases).values(audit_id=audit, case_id=TEST_NUMBER))
+        conn.execute(sa.insert(s.answer_history).values(
+            audit_id=audit, case_id=TEST_NUMBER, question_id="F24", event="nytt",
+            old_value=None, new_value=json.dumps(f"Barnet {SPACED} hördes"), version=1,
+            changed_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), changed_by="anna",
+            tool_version="0.1"))
+    engine.dispose()
+    for extra in ([], ["--json"], ["--arende", TEST_NUMBER, "--json"]):
+        r = CliRunner().invoke(cli, ["historik", "--granskning", str(audit), "--db", db,
+                                     "--granskare", "sam", *extra])
+        assert r.exit_code == 0, r.output
+        assert "Barnet" in r.stdout and not leaks(r.stdout), r.stdout

@@ -41,14 +41,19 @@ def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | N
         audit = store.audit(audit_id)
         case_id = None if case is None else _find_case(store, audit_id, case)
         frame = trail.history(store, audit_id, case_id)
+    from granskning.personnummer import scrub
+
     if as_json:
-        click.echo(json.dumps({"granskning": audit_id, "titel": audit.title, "ärende": case_id,
+        shown = None if case_id is None else scrub(case_id)  # a database from before pseudonyms
+        click.echo(json.dumps({"granskning": audit_id, "titel": scrub(audit.title), "ärende": shown,
                                "händelser": trail.as_json(frame)}, ensure_ascii=False))
         return
+    from granskning.personnummer import scrub
+
     title = f"Historik för granskning {audit_id}: {audit.title}"
     if case_id is not None:
         title += f", ärende {case_id}"
-    click.echo(trail.render(frame, title=title))
+    click.echo(trail.render(frame, title=scrub(title)))
 
 
 def _find_case(store, audit_id: int, given: str) -> str:
