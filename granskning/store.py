@@ -195,6 +195,12 @@ class Store:
         """
         from granskning import store_migrations as mig
 
+        if url is not None and not url.strip():
+            # An empty --db "$DB" from a script must not fall back to ./granskning.db.
+            raise InputError(
+                "--db är tom: ange en databas (en filväg eller postgresql://…), "
+                "eller utelämna --db för att använda GRANSKNING_DB eller granskning.db."
+            )
         if url:
             raw, source = url, "--db"
         elif os.environ.get(ENV_VAR):

@@ -216,3 +216,14 @@ def test_an_audit_id_no_database_can_hold_is_not_found(tmp_path, audit):
         assert_refused(r, "finns inte i databasen")
     with Store.open(db) as store, pytest.raises(InputError, match="finns inte"):
         store.audit(int(audit))
+
+
+def test_an_empty_db_option_does_not_fall_back_to_the_default(tmp_path, monkeypatch):
+    # --db "$DB" with DB unset used to open (or create) ./granskning.db silently.
+    monkeypatch.chdir(tmp_path)
+    assert run(["db", "init"]).exit_code == 0
+    for value in ("", "  "):
+        r = run(["historik", "--granskning", "1", "--granskare", "A", "--db", value])
+        assert_refused(r, "--db är tom")
+        r = run(["db", "init", "--db", value])
+        assert_refused(r, "--db är tom")
