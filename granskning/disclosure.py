@@ -245,8 +245,12 @@ def protect(problem: Problem, threshold: int) -> Protection:
             if chosen is not None:
                 withheld |= chosen
                 moved = True
-        if not moved:  # the fixed figures alone determine it: printed elsewhere already
-            exempt.add(g)
+        if not moved:
+            lo, hi = _bounds(problem, supports, fixed, g)
+            if hi - lo < 0.5:  # the fixed figures alone determine it: printed elsewhere already
+                exempt.add(g)
+            else:  # the solver gave up (time limit): withhold every figure that may be withheld
+                withheld |= published - fixed
     primary = [g for g in primary if g not in exempt]
     withheld -= exempt
     shown = published - withheld

@@ -463,3 +463,13 @@ def test_random_tables_with_a_rate_per_column_leave_nothing_recoverable(counts, 
         assert f.key in p.primary
         lo, hi = attacker_interval(len(values), eq, list(f.cells))
         assert hi - lo >= 1 - 1e-7 and lo <= v - 1 + 1e-7, (f.key, lo, hi)
+
+
+def test_when_the_solver_finds_no_pattern_everything_that_may_be_withheld_is(monkeypatch):
+    from granskning import disclosure
+
+    monkeypatch.setattr(disclosure, "_complement", lambda *a, **k: None)  # e.g. the time limit hit
+    counts = [[1, 9], [8, 7]]
+    p = protect(table_problem(counts), 3)
+    assert p.withheld == {("cell", 0, 0), ("cell", 0, 1), ("cell", 1, 0), ("cell", 1, 1), ("row", 0), ("row", 1)}
+    assert attack_table(counts, p.withheld)[(0, 0)] == pytest.approx((0, 9))
