@@ -431,9 +431,6 @@ def _gender_problem(gender, sexes: dict[str, Any]) -> Problem:
     return b.problem()
 
 
-GENDER_SEXES = ("flicka", "pojke")
-
-
 @dataclass(frozen=True)
 class ReportMask:
     """The suppression pattern of every published table of an analysis; renderers ask it cell by cell."""
