@@ -144,13 +144,17 @@ def test_workbooks_have_a_counted_column_for_every_indicator(demo):
 @pytest.fixture(scope="module")
 def adult_audit(tmp_path_factory):
     """An audit of long-term homelessness (adults, kvinna/man, ages 19–80) in a SQLite database."""
+    d = tmp_path_factory.mktemp("vuxna")
+    url = f"sqlite:///{d / 'g.db'}"
+    return url, d, _adult_audit(url, None)
+
+
+def _adult_audit(url: str, protocol_text: str | None) -> int:
     import numpy as np
 
     from granskning.checklist import load
     from granskning.store import Store
 
-    d = tmp_path_factory.mktemp("vuxna")
-    url = f"sqlite:///{d / 'g.db'}"
     chk = load("langvarig-hemloshet")
     rng = np.random.default_rng(2025)
     units = ["Enhet norr", "Enhet syd", "Enhet väst"]
@@ -158,7 +162,7 @@ def adult_audit(tmp_path_factory):
         store.init()
         audit_id = store.create_audit(
             title="Långvarig hemlöshet, våren 2025", kind="granskning", checklist_id=chk.id,
-            checklist_version=chk.version, checklist_sha256=chk.sha256, protocol_text=None,
+            checklist_version=chk.version, checklist_sha256=chk.sha256, protocol_text=protocol_text,
             sample_record=None, created_by="test")
         cases = [{"case_id": f"V-{i:03d}", "stratum": units[i % 3], "draw_order": i + 1,
                   "sex": "kvinna" if rng.random() < 0.45 else "man", "age": int(rng.integers(19, 81))}
@@ -170,7 +174,7 @@ def adult_audit(tmp_path_factory):
                 if q.condition is None and q.type in ("janej", "enval") and q.required:
                     changes.append((c["case_id"], q.id, str(rng.choice(q.choices))))
         store.set_answers(audit_id, changes, who="test")
-    return url, d, audit_id
+    return audit_id
 
 
 def test_adult_audit_never_says_girls_or_boys(adult_audit):
@@ -206,3 +210,24 @@ def test_adult_audit_never_says_girls_or_boys(adult_audit):
     pdf = texts["PDF"]
     assert "bland kvinnor" in pdf and "bland män" in pdf and "Andel kvinnor" in pdf
     assert "Kvinnor täljare" in texts["analys XLSX"] and "kvinnor och män per åldersgrupp" in pdf
+
+
+def test_protocol_decides_the_words_and_the_age_bands(tmp_path):
+    # A protocol's benamning and aldersgrupper win over the data, in analys and rapport alike.
+    protocol_text = (
+        "titel: Hemlöshet\nchecklista: langvarig-hemloshet\nram:\n  id: arende_id\n  strata: enhet\n"
+        "urval:\n  per_stratum: 30\n  seed: 1\n"
+        "analys:\n  jamstalldhet:\n    benamning: alla\n    aldersgrupper: [[18, 44], [45, 120]]\n")
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    audit_id = _adult_audit(url, protocol_text)
+    a = CliRunner().invoke(cli, ["analys", "--granskning", str(audit_id), "--db", url, "--json"])
+    assert a.exit_code == 0, a.output
+    j = json.loads(a.stdout)
+    assert j["kon_benamning"] == {"grupp": "alla", "kvinnligt": "kvinnor och flickor",
+                                  "manligt": "män och pojkar"}
+    assert j["aldersgrupper"] == ["18–44 år", "45 år och äldre"]
+    r = CliRunner().invoke(cli, ["rapport", "--granskning", str(audit_id), "--db", url,
+                                 "--ut", str(tmp_path / "r.pdf")])
+    assert r.exit_code == 0, r.output
+    text = _text(tmp_path / "r.pdf")
+    assert "bland kvinnor och flickor" in text and "18–44 år" in text
