@@ -83,11 +83,13 @@ def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = Non
     if checklist is None and audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
         chk = earlier_bundled(chk.id, audit.checklist_sha256) or chk
     if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
+        kept = checklist is not None and earlier_bundled(chk.id, audit.checklist_sha256) is not None
+        advice = ("Utelämna --checklista: granskningens version följer med verktyget." if kept else
+                  "Använd samma checklistfil som när granskningen skapades (--checklista FIL).")
         raise InputError(
             f'Checklistan "{chk.id}" har ändrats sedan granskning {audit.id} skapades '
             f"(version {audit.checklist_version} då, {chk.version} nu; SHA-256 "
-            f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). Använd "
-            "samma checklistfil som när granskningen skapades (--checklista FIL)."
+            f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). {advice}"
         )
     return chk
 

@@ -206,6 +206,7 @@ def test_an_audit_made_with_an_earlier_bundled_checklist_opens_with_that_version
     # Today's bundled file given explicitly is not the audit's: refused, both versions named.
     r = run("analys", "--granskning", audit_id, "--db", db_url, "--checklista", "forhandsbedomning-0-12")
     assert r.exit_code == 2 and "version 2024.1 då, 2024.2 nu" in r.stderr
+    assert "Utelämna --checklista" in r.stderr
 
 
 def test_earlier_bundled_checklists_are_named_by_id_and_version():
