@@ -189,6 +189,8 @@ def _v3_trail(conn: sa.Connection) -> None:
 
 OUTSIDE_TOOL = "utanför granskning"  # tool_version of a history row written by SQL directly
 VERSION_MESSAGE = "Svarets versionsnummer måste öka med 1 vid varje ändring."
+# Moving an answer to another case or question would hide it from the old one's history.
+KEY_MESSAGE = "Ett svar kan inte flyttas till ett annat ärende eller en annan fråga."
 
 _V4_POSTGRES = [
     "ALTER TABLE answer_history ADD COLUMN db_user varchar(200)",
@@ -197,6 +199,10 @@ SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 BEGIN
   NEW.changed_at := clock_timestamp();
   IF TG_OP = 'UPDATE' THEN
+    IF (NEW.audit_id, NEW.case_id, NEW.question_id)
+       IS DISTINCT FROM (OLD.audit_id, OLD.case_id, OLD.question_id) THEN
+      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = '{KEY_MESSAGE}';
+    END IF;
     NEW.version := OLD.version + 1;
   ELSE
     NEW.version := 1 + COALESCE((SELECT max(h.version) FROM answer_history h
@@ -287,6 +293,9 @@ _V4_SQLITE = [
     "ALTER TABLE answer_history ADD COLUMN db_user VARCHAR(200)",
     "CREATE TRIGGER answers_version BEFORE UPDATE ON answers "
     f"WHEN NEW.version IS NOT OLD.version + 1 BEGIN SELECT RAISE(ABORT, '{VERSION_MESSAGE}'); END",
+    "CREATE TRIGGER answers_key BEFORE UPDATE ON answers "
+    "WHEN NEW.audit_id IS NOT OLD.audit_id OR NEW.case_id IS NOT OLD.case_id "
+    f"OR NEW.question_id IS NOT OLD.question_id BEGIN SELECT RAISE(ABORT, '{KEY_MESSAGE}'); END",
     _sqlite_history("INSERT", "NEW", "NULL", "NEW.value", "NEW.version"),
     _sqlite_history("UPDATE", "NEW", "OLD.value", "NEW.value", "NEW.version"),
     _sqlite_history("DELETE", "OLD", "OLD.value", "NULL", "OLD.version + 1"),
@@ -299,7 +308,9 @@ def _v4_history_by_trigger(conn: sa.Connection) -> None:
             conn.exec_driver_sql("SELECT current_schema()").scalar_one()
         )
         for statement in _V4_POSTGRES:
-            conn.exec_driver_sql(statement.replace("{schema}", schema))
+            conn.exec_driver_sql(
+                statement.replace("{schema}", schema).replace("{KEY_MESSAGE}", KEY_MESSAGE)
+            )
     else:
         for statement in _V4_SQLITE:
             conn.exec_driver_sql(statement)

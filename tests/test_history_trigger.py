@@ -22,7 +22,7 @@ from pg_roles import role_database
 from granskning import __version__
 from granskning.cli import cli
 from granskning.store import Store
-from granskning.store_migrations import OUTSIDE_TOOL, VERSION_MESSAGE
+from granskning.store_migrations import KEY_MESSAGE, OUTSIDE_TOOL, VERSION_MESSAGE
 
 PEOPLE = {"anna": "granskare", "sam": "samordnare"}
 BACKDATED = "2020-01-01 00:00:00+00"
@@ -91,6 +91,8 @@ def test_reviewer_with_psql_cannot_change_or_backdate_without_history(roles):
             VALUES (1, 'A-1', 'F1', 'ändrat', NULL, '"Ja"', 1, '{BACKDATED}', '{anna}', 'x')""",
         "DELETE FROM answers",
         "TRUNCATE answers",
+        # Moving an answer would take it out of the old question's history.
+        "UPDATE answers SET question_id = 'F9' WHERE question_id = 'F2'",
     ):
         for who in ("anna", "sam"):
             with pytest.raises(sa.exc.DBAPIError) as info, raw(roles.url(who)).begin() as conn:
@@ -165,6 +167,10 @@ def test_sqlite_direct_writes_get_history_rows(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match=VERSION_MESSAGE):
             with con:  # changing an answer without a new version number
                 con.execute("""UPDATE answers SET value = '"Ja"' WHERE question_id = 'q'""")
+        with pytest.raises(sqlite3.IntegrityError, match=KEY_MESSAGE):
+            with con:  # moving an answer to another question
+                con.execute("""UPDATE answers SET question_id = 'x', version = version + 1
+                               WHERE question_id = 'q'""")
     finally:
         con.close()
     with Store.open(str(path)) as store:
