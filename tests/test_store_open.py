@@ -189,9 +189,9 @@ def test_postgresql_missing_database_and_role_in_swedish():
     assert_refused(r, "användaren ingen_sadan_anvandare finns inte på servern")
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_postgresql_schema_not_created_asks_for_init(db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL: an empty schema on a server")
     r = run(["historik", "--granskning", "1", "--db", db_url])
     assert_refused(r, "saknar tabeller", "granskning db init")
     r = run(["db", "migrera", "--db", db_url])
