@@ -11,7 +11,7 @@ stratum.  Timed, in one process:
     logistic regression, detectable difference) and the JSON document;
 (b) writing the XLSX workbook of that analysis;
 (c) only the design-based estimates of the 24 indicators with granskning's
-    estimator (:func:`granskning.estimation.stratified_estimate`);
+    estimator (:func:`granskning.analysis.estimation.stratified_estimate`);
 (d) the same 24 estimates with samplics (``TaylorEstimator("proportion")``
     with strata, fpc and domain), the reference implementation.
 
@@ -104,10 +104,10 @@ def median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
 
 
 def main() -> None:
-    from granskning import checklist
-    from granskning.analysis import analyse
-    from granskning.analysis_report import write_workbook
-    from granskning.estimation import stratified_estimate
+    from granskning.analysis.analyse import analyse
+    from granskning.analysis.estimation import stratified_estimate
+    from granskning.analysis.output import write_workbook
+    from granskning.checklist import model as checklist
 
     chk = checklist.loads(checklist_text())
     df, sizes = data()
@@ -147,7 +147,7 @@ def main() -> None:
         return res
 
     t_c, mine = median_time(ours)
-    show("(c) 24 designbaserade andelar, granskning.estimation", t_c)
+    show("(c) 24 designbaserade andelar, granskning.analysis.estimation", t_c)
     try:
         import warnings
 

@@ -31,7 +31,7 @@ STRATA, PER_STRATUM = 290, 12
 
 def random_answers(checklist, rng: np.random.Generator) -> dict:
     """Return a complete, valid set of answers: every shown question, motivations where required."""
-    from granskning.checklist import motivation_key
+    from granskning.checklist.model import motivation_key
 
     answers: dict = {}
     while (q := checklist.next_unanswered(answers)) is not None:
@@ -54,10 +54,11 @@ def random_answers(checklist, rng: np.random.Generator) -> dict:
 
 def national_audit(directory: Path) -> str:
     """Create the 290-stratum audit in a SQLite database; return its URL."""
-    from granskning import demo_answers, protocol_run
-    from granskning.checklist import load
-    from granskning.protocol import loads
-    from granskning.store import Store
+    from granskning.audit import protocol_run
+    from granskning.audit.protocol import loads
+    from granskning.checklist.model import load
+    from granskning.demo import answers as demo_answers
+    from granskning.store.database import Store
 
     rng = np.random.default_rng(290)
     frame = directory / "nationell.csv"
@@ -92,9 +93,11 @@ rapport: {{utgivare: Benchmark}}
 
 def demo_audit(directory: Path) -> str:
     """Create the demo audit (the same steps as granskning demo) in a SQLite database; return its URL."""
-    from granskning import demo, demo_answers, protocol_run
-    from granskning.exempel import export_path
-    from granskning.store import Store
+    from granskning.audit import protocol_run
+    from granskning.demo import answers as demo_answers
+    from granskning.demo import run as demo
+    from granskning.demo.exempel import export_path
+    from granskning.store.database import Store
 
     url = f"sqlite:///{directory / 'demo.db'}"
     with Store.open(url, create=True) as store:

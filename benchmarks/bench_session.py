@@ -34,8 +34,8 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
 def make_db(path: Path, n_cases: int = 26) -> None:
-    from granskning.checklist import load
-    from granskning.store import Store
+    from granskning.checklist.model import load
+    from granskning.store.database import Store
 
     chk = load("forhandsbedomning-0-12")
     with Store.open(str(path), create=True) as store:
@@ -76,9 +76,9 @@ def first_prompt(db: Path) -> float:
 
 def import_profile() -> None:
     code = (
-        "import granskning.cli, granskning.cli.kontroll, granskning.session, "
-        "granskning.session_prompts, granskning.store, granskning.store_migrations, "
-        "granskning.checklist_format, sqlite3\n"
+        "import granskning.cli, granskning.cli.kontroll, granskning.answers.session, "
+        "granskning.answers.prompts, granskning.store.database, granskning.store.migrations, "
+        "granskning.checklist.format, sqlite3\n"
         f"import sys; print('TUNGA=' + ','.join(m for m in {HEAVY!r} if m in sys.modules), "
         "file=sys.stderr)"
     )
@@ -101,8 +101,8 @@ def import_profile() -> None:
 
 
 def record_times(db: Path, n: int) -> list[float]:
-    from granskning.session import Session
-    from granskning.store import Store
+    from granskning.answers.session import Session
+    from granskning.store.database import Store
 
     times = []
     with Store.open(str(db)) as store:

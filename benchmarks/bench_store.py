@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from granskning.store import Store
+from granskning.store.database import Store
 
 
 def main() -> None:

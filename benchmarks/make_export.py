@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from granskning.exempel import DISTRICTS
+from granskning.demo.exempel import DISTRICTS
 
 
 def make(path: Path, rows: int, seed: int = 1) -> Path:

@@ -73,7 +73,7 @@ def hide_personnummer(text: str) -> str:
     text = str(text)
     if not any(ch.isdigit() for ch in text):
         return text
-    from granskning.personnummer import scrub
+    from granskning.personnummer.number import scrub
 
     return scrub(text)
 

@@ -7,7 +7,7 @@ Run as a script, one process per reviewer::
 
 waits until the file ``--start`` exists (so that all processes start together),
 then answers every open case assigned to the connected reviewer through
-:class:`granskning.session.Session`, non-interactively, passing the version it
+:class:`granskning.answers.session.Session`, non-interactively, passing the version it
 read as ``expected_version`` like the prompts do, marks each case as reviewed and
 prints one JSON line: answers written, conflicts met, cases finished, seconds.
 
@@ -96,7 +96,7 @@ def choose(step: Any, case_id: str, round_: int = 0) -> Any:
 
 def expected_keys(checklist: Any) -> list[str]:
     """Return the answer keys one case gets from :func:`choose` (in the order asked)."""
-    from granskning.session import Session
+    from granskning.answers.session import Session
 
     s = Session.__new__(Session)
     s.checklist = checklist
@@ -117,9 +117,9 @@ def _wait_for(path: str, timeout: float = 120) -> None:
 
 
 def _open(args: argparse.Namespace) -> tuple[Any, Any]:
-    from granskning import identity
-    from granskning.session import Session
-    from granskning.store import Store
+    from granskning.answers.session import Session
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     store = Store.open(args.db)
     reviewer = identity.current(store, args.granskare)
@@ -128,7 +128,7 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def answer(args: argparse.Namespace) -> dict[str, Any]:
     """Answer every open case of this reviewer; return the counts."""
-    from granskning.store import ConflictError
+    from granskning.store.database import ConflictError
 
     store, session = _open(args)
     _wait_for(args.start)
@@ -158,7 +158,7 @@ def answer(args: argparse.Namespace) -> dict[str, Any]:
 
 def edit(args: argparse.Namespace) -> dict[str, Any]:
     """Read one answer, wait for the other process, then write it with the version read."""
-    from granskning.store import ConflictError
+    from granskning.store.database import ConflictError
 
     store, session = _open(args)
     snap = session.read(args.arende)
@@ -199,7 +199,7 @@ def endless(args: argparse.Namespace) -> None:
 
 
 def _all_steps(session: Any) -> list[Any]:
-    from granskning.session import Step
+    from granskning.answers.session import Step
 
     steps = []
     for q in session.checklist.questions:

@@ -24,7 +24,7 @@ if os.environ.get("GRANSKNING_REQUIRE_PG") == "1":
 
 PG_ENV = "GRANSKNING_TEST_PG"
 REQUIRE_PG_ENV = "GRANSKNING_REQUIRE_PG"
-# The pseudonym key of the test suite (granskning.pseudonym): fixed, so that tests never
+# The pseudonym key of the test suite (granskning.audit.pseudonym): fixed, so that tests never
 # create ~/.config/granskning/nyckel and their pseudonyms are the same on every run.
 TEST_KEY = "6772616e736b6e696e672d746573746e79636b656c2d3332206279746573210a"
 
@@ -73,7 +73,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def store(db_url: str):
     """An open Store on ``db_url`` with the newest schema."""
-    from granskning.store import Store
+    from granskning.store.database import Store
 
     s = Store.open(db_url, create=True)
     s.migrate()

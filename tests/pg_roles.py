@@ -38,7 +38,7 @@ def role_database(server_url: str, people: dict[str, str]) -> Iterator[RoleDatab
     """Yield a migrated schema with roles; ``people`` maps a short name to a role."""
     import sqlalchemy as sa
 
-    from granskning.store import Store
+    from granskning.store.database import Store
 
     base = sa.make_url(server_url).set(drivername="postgresql+psycopg")
     tag = uuid.uuid4().hex[:8]

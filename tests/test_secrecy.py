@@ -6,7 +6,7 @@ digit sum 18, 10 - 8 = 2) and the samordningsnummer made from it, 19121272-1219
 (day 12 + 60 = 72; 1 2 1 2 7 2 1 2 1 -> products 2 2 2 2 14 2 2 2 2, digit sum 21,
 10 - 1 = 9).  19121212-1213 is the same number with a typo in the check digit.
 
-Part one tests the detector (granskning.personnummer.find_personnummer) on every
+Part one tests the detector (granskning.personnummer.number.find_personnummer) on every
 form; part two runs the whole chain (urval -> ny -> tilldela -> svar -> analys ->
 rapport -> historik -> lista), feeds the numbers through every input a user has,
 and then scans every artefact: the database (SQLite file bytes, WAL included, or
@@ -30,10 +30,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from granskning import personnummer as pnr
 from granskning.cli import cli
 from granskning.errors import GranskningError, InputError
-from granskning.store import Store
+from granskning.personnummer import number as pnr
+from granskning.store.database import Store
 
 TEST_NUMBER = "19121212-1212"  # Skatteverket's test personnummer
 COORDINATION = "19121272-1219"  # samordningsnummer: day 12 + 60
@@ -317,7 +317,7 @@ def test_whole_chain_leaves_no_personnummer_anywhere(tmp_path: Path, db_url: str
     with Store.open(db_url) as store:
         assert len(store.history(int(audit))) == history_before  # nothing in the history
     # the same answers typed in a session (the interactive prompts re-ask on this error)
-    from granskning.session import Session
+    from granskning.answers.session import Session
 
     with Store.open(db_url) as store:
         session = Session.open(store, int(audit), reviewer="Anna")
@@ -402,7 +402,7 @@ WIDE = "１９１２１２１２－１２１２"
 
 @pytest.mark.parametrize("form", [SPACED, DASHED, WIDE, "191212\u20131212", TYPO])
 def test_free_text_check_catches_the_forms_people_type(form: str) -> None:
-    from granskning.session import check_free_text
+    from granskning.answers.session import check_free_text
 
     with pytest.raises(InputError, match="personnummer") as info:
         check_free_text(f"Barnet {form} hördes", file="mall.xlsx", row=4, column="F24")
@@ -438,8 +438,8 @@ def test_store_refuses_every_text_that_would_hold_one(store) -> None:
 
 
 def test_a_report_holding_one_is_not_written(tmp_path: Path) -> None:
-    from granskning.report import write
-    from granskning.report_doc import Document, Paragraph, Table
+    from granskning.report.document import Document, Paragraph, Table
+    from granskning.report.granskningsrapport import write
 
     table = Table("T", "Per stadsdel", ("Stadsdel", "Antal"), ("text", "count"),
                   ((f"Bromma {SPACED}", 3),))
@@ -453,8 +453,8 @@ def test_a_report_holding_one_is_not_written(tmp_path: Path) -> None:
 
 
 def test_protocol_and_checklist_texts_are_refused(tmp_path: Path) -> None:
-    from granskning.checklist import loads as checklist_loads
-    from granskning.protocol import loads as protocol_loads
+    from granskning.audit.protocol import loads as protocol_loads
+    from granskning.checklist.model import loads as checklist_loads
 
     with pytest.raises(InputError, match='fältet "titel"'):
         protocol_loads(f"titel: Ärenden för {SPACED}\n", source="p.yaml")
@@ -502,7 +502,7 @@ def test_history_of_an_older_database_is_masked(tmp_path: Path) -> None:
 
     import sqlalchemy as sa
 
-    from granskning import store_schema as s
+    from granskning.store import schema as s
 
     db = str(tmp_path / "gammal.db")
     with Store.open(db, create=True) as store:

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from granskning.gender import analyse
+from granskning.analysis.gender import analyse
 from granskning.wording import antal, format_p, not_shown, plural, significant, verdict
 
 

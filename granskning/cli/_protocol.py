@@ -33,21 +33,22 @@ def ny_from_protocol(
     if given:
         raise InputError("med ett protokoll styrs " + ", ".join(given)
                          + " av protokollet; ta bort flaggorna eller ändra protokollet.")
-    from granskning import protocol_run
-    from granskning.protocol import check_against_checklist, load
+    from granskning.audit import protocol_run
+    from granskning.audit.protocol import check_against_checklist, load
 
     proto = load(protocol)
     check_against_checklist(proto)
     if sample_out is not None:
-        from granskning.samplebook import output_format
+        from granskning.sampling.samplebook import output_format
 
         output_format(sample_out)  # refuse an unknown format before any work
     if check_only:
         result = protocol_run.draw(proto, frame_path)
         audit_id = None
     else:
-        from granskning import identity, pseudonym
-        from granskning.store import Store
+        from granskning.audit import pseudonym
+        from granskning.store import identity
+        from granskning.store.database import Store
 
         with Store.open(url) as store:
             store.init()
@@ -57,7 +58,7 @@ def ny_from_protocol(
                 created_by=identity.current(store), key=pseudonym.key(key_path, create=True))
     sample = result.sample
     if sample_out is not None:
-        from granskning.samplebook import write_sample
+        from granskning.sampling.samplebook import write_sample
 
         write_sample(sample, sample_out)
     if as_json:
@@ -77,8 +78,8 @@ def ny_from_protocol(
                                  for k, v in result.controls.items()}
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    from granskning.protocol_run import show_fingerprint
-    from granskning.samplebook import summary_text
+    from granskning.audit.protocol_run import show_fingerprint
+    from granskning.sampling.samplebook import summary_text
 
     click.echo(summary_text(sample))
     for c in proto.controls:

@@ -85,7 +85,7 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
 def analys(data, audit_id, url, checklist, strata, sex, age, id_column, population, population_file,
            ignore, sheet, bands, method, interval, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
            as_json):
-    from granskning.analysis import parse_bands
+    from granskning.analysis.analyse import parse_bands
     from granskning.errors import InputError
 
     if (data is None) == (audit_id is None):
@@ -107,9 +107,9 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
         if given or ignore:
             raise click.UsageError(f"{', '.join(given) or '--ovriga'} kan inte användas med --granskning "
                                    "(stratum, kön, ålder och populationsstorlekar finns i databasen).")
-        from granskning import identity
-        from granskning.analysis_io import analyse_audit
-        from granskning.store import Store
+        from granskning.analysis.inputs import analyse_audit
+        from granskning.store import identity
+        from granskning.store.database import Store
 
         with Store.open(url) as store:
             # A reviewer sees only their own cases (PostgreSQL): no partial analyses.
@@ -118,14 +118,14 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
     else:
         if not checklist or not strata:
             raise click.UsageError("med DATA krävs --checklista och --strata.")
-        from granskning.analysis_io import analyse_table
+        from granskning.analysis.inputs import analyse_table
 
         result = analyse_table(data, checklist, strata=strata, sheet=sheet, population_file=population_file,
                                sex=sex, age=age, population=population, id_column=id_column,
                                ignore=tuple(ignore), **options)
 
-    from granskning.analysis_report import summary_text, write_charts, write_workbook
-    from granskning.store_values import refuse_personnummer
+    from granskning.analysis.output import summary_text, write_charts, write_workbook
+    from granskning.store.values import refuse_personnummer
 
     # every label of every output (strata, categories, texts) is in the JSON form
     refuse_personnummer(result.to_json_dict(), "analysen", numbers=False,

@@ -23,8 +23,8 @@ def validera(filer: tuple[str, ...]) -> None:
 
     Avslutar med kod 2 om någon checklista har fel.
     """
-    from granskning.checklist import load
-    from granskning.checklist_render import summary
+    from granskning.checklist.model import load
+    from granskning.checklist.render import summary
     from granskning.errors import InputError, ManyInputErrors
 
     failed = False
@@ -51,8 +51,8 @@ def validera(filer: tuple[str, ...]) -> None:
               help="Största radbredd i tecken.")
 def visa(fil: str, as_json: bool, bredd: int) -> None:
     """Visa en checklista: områden, numrerade frågor, svar, villkor och lagrum."""
-    from granskning.checklist import load
-    from granskning.checklist_render import render, to_dict
+    from granskning.checklist.model import load
+    from granskning.checklist.render import render, to_dict
 
     checklist = load(fil)
     if as_json:
@@ -65,7 +65,7 @@ def visa(fil: str, as_json: bool, bredd: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Skriv listan som ett JSON-objekt.")
 def lista(as_json: bool) -> None:
     """Lista de checklistor som följer med verktyget."""
-    from granskning.checklist import bundled, load
+    from granskning.checklist.model import bundled, load
     from granskning.errors import InputError
 
     rows, failed = [], []

@@ -40,7 +40,7 @@ Se docs/server.md.
 @click.option("--roller", "roles", is_flag=True,
               help="PostgreSQL: skapa rollerna för samordnare och granskare och ge dem rättigheter.")
 def init(url: str | None, roles: bool) -> None:
-    from granskning.store import Store
+    from granskning.store.database import Store
 
     with Store.open(url, create=True) as store:
         before = store.schema_version()
@@ -73,7 +73,7 @@ def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
     Skapar inloggningen NAMN (små bokstäver, siffror, understreck) i gruppen
     för rollen, eller lägger en befintlig inloggning i gruppen.
     """
-    from granskning.store import Store
+    from granskning.store.database import Store
 
     secret = None
     if password:
@@ -89,7 +89,7 @@ def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
 def migrera(url: str | None) -> None:
     """Uppgradera databasens schema till den version verktyget använder."""
     from granskning.errors import StoreError
-    from granskning.store import Store
+    from granskning.store.database import Store
 
     with Store.open(url) as store:
         before = store.schema_version()
@@ -114,8 +114,8 @@ def migrera(url: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def status(url: str | None, as_json: bool) -> None:
     """Visa databasens schemaversion, migreringar och antal rader."""
-    from granskning.store import Store
-    from granskning.store_migrations import LATEST
+    from granskning.store.database import Store
+    from granskning.store.migrations import LATEST
 
     with Store.open(url) as store:
         applied, pending = store.schema_steps()

@@ -16,7 +16,7 @@ def demo(out_dir: Path) -> None:
     SQLite-databas i katalogen, sparar simulerade svar (årsrapportens tabeller 1 och 2
     återskapas exakt), skriver granskningsrapporten (PDF) och tabellerna (XLSX) samt ett
     exempel på en internkontroll."""
-    from granskning.demo import run
+    from granskning.demo.run import run
 
     result = run(out_dir, say=click.echo)
     if not result.verified:

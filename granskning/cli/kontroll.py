@@ -40,10 +40,10 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
               help="Checklistfilen, om den inte är en medföljande checklista.")
 @click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: str | None) -> None:
-    from granskning import identity
-    from granskning.session import Session
-    from granskning.session_prompts import Prompter
-    from granskning.store import Store
+    from granskning.answers.prompts import Prompter
+    from granskning.answers.session import Session
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     with Store.open(url) as store:
         given = reviewer

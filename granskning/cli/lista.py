@@ -39,9 +39,10 @@ OSL 26 kap.: skriv ut den bara för den som ska ta fram akterna.
 @click.option("--json", "as_json", is_flag=True, help="Skriv listan som JSON.")
 def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
           url: str | None, as_json: bool) -> None:
-    from granskning import identity, pseudonym
-    from granskning.audit import SECRECY, pseudonym_list
-    from granskning.store import Store
+    from granskning.audit import pseudonym
+    from granskning.audit.create import SECRECY, pseudonym_list
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     with Store.open(url) as store:
         identity.require_coordinator(store, "skriva ut listan med verkliga ärende-id")
@@ -88,10 +89,10 @@ def _write_xlsx(path: Path, audit_id: int, rows: list[dict]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from granskning.audit import SECRECY
+    from granskning.audit.create import SECRECY
     from granskning.errors import InputError
-    from granskning.outfile import atomic_write
-    from granskning.xlsxcells import save_workbook
+    from granskning.files import atomic_write
+    from granskning.workbook import save_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise InputError("listan ska sparas som .xlsx", file=path)

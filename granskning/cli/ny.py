@@ -122,10 +122,11 @@ def ny(
                if v is None]
     if missing:
         raise click.UsageError("ange ett PROTOKOLL, eller " + ", ".join(missing) + ".")
-    from granskning import identity, pseudonym
-    from granskning.audit import CaseColumns, create_from_sample
-    from granskning.checklist import load
-    from granskning.store import Store
+    from granskning.audit import pseudonym
+    from granskning.audit.create import CaseColumns, create_from_sample
+    from granskning.checklist.model import load
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker)
     chk = load(checklist)

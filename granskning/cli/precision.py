@@ -1,6 +1,6 @@
 """``granskning felmarginal``, ``storlek`` and ``stickprov``: precision and sample sizes.
 
-Thin layer over :mod:`granskning.precision`; the heavy imports happen inside
+Thin layer over :mod:`granskning.sampling.precision`; the heavy imports happen inside
 the commands so that ``granskning --help`` stays fast.
 """
 
@@ -144,7 +144,7 @@ def felmarginal(
     populationen (vägd efter N_h) och som om urvalet vore ett obundet
     slumpmässigt urval, samt designeffekten.
     """
-    from granskning.precision import margin_of_error
+    from granskning.sampling.precision import margin_of_error
 
     confidence = _confidence(konfidens)
     p = _rate(andel, "--andel", default=0.5)
@@ -199,7 +199,7 @@ def _print_simple_margin(r) -> None:
 
 
 def _read_strata(path, blad, *, need_n):
-    from granskning.precision import read_strata
+    from granskning.sampling.precision import read_strata
 
     return read_strata(path, sheet=blad, need_n=need_n)
 
@@ -209,16 +209,16 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
 
     import pandas as pd
 
-    from granskning.allocation import allocate
-    from granskning.frame import filter_mask, read_table
-    from granskning.tables import sv_key
+    from granskning.analysis.tables import sv_key
+    from granskning.sampling.allocation import allocate
+    from granskning.sampling.frame import filter_mask, read_table
 
     if not strata_col or per_stratum is None:
         raise InputError("Med en ram behövs både --strata KOLUMN och --per-stratum N.")
     columns = [strata_col]
     expression = None
     if filter_text:
-        from granskning import expr
+        from granskning.expr import expression as expr
 
         expression = expr.parse(filter_text, source="--filter")
         columns += sorted(expression.names - {strata_col})
@@ -244,7 +244,7 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
 
 def _stratified_margin_output(strata, confidence, as_json) -> None:
     from granskning.fmt import heltal, tal
-    from granskning.precision import stratified_margin
+    from granskning.sampling.precision import stratified_margin
 
     r = stratified_margin(strata, confidence=confidence)
     if as_json:
@@ -337,7 +337,7 @@ def storlek(
     tal från 1 och uppåt läses som procent.
     """
     from granskning.fmt import heltal
-    from granskning.precision import sample_size, stratified_sample_size
+    from granskning.sampling.precision import sample_size, stratified_sample_size
 
     target = _rate(felmarginal_, "--felmarginal")
     confidence = _confidence(konfidens)
@@ -488,7 +488,7 @@ def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, 
     Procentsatser: tal från 1 och uppåt läses som procent (5 = 5 %), tal
     under 1 som andel (0.05 = 5 %).
     """
-    from granskning.precision import attribute_sample_size, evaluate_attribute_sample
+    from granskning.sampling.precision import attribute_sample_size, evaluate_attribute_sample
 
     tol = _rate(tolerabel, "--tolerabel")
     risk_value = _rate(risk, "--risk", default=0.05)

@@ -73,15 +73,16 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
         raise InputError("--analys-text, --maskera-under och --checklista hör till granskningsrapporten.")
     if kind == "granskning" and not outputs:
         raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
-    from granskning import identity, report
-    from granskning.store import Store
+    from granskning.report import granskningsrapport as report
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     summary = None
     with Store.open(url) as store:
         # A reviewer sees only their own cases (PostgreSQL): no report on part of the sample.
         identity.require_coordinator(store, "skriva rapporter")
         if kind == "internkontroll":
-            from granskning import report_ik
+            from granskning.report import internkontroll as report_ik
 
             doc, summary = report_ik.build(store, audit_id, survey_id=survey, subtitle=subtitle)
         else:

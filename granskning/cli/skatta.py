@@ -39,10 +39,10 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
     och ändlighetskorrektionen; designeffekten jämförs med ett obundet
     slumpmässigt urval av samma storlek.
     """
+    from granskning.analysis.estimation import INTERVAL_NAMES, stratified_estimate
     from granskning.errors import InputError
-    from granskning.estimation import INTERVAL_NAMES, stratified_estimate
     from granskning.fmt import procent, tal
-    from granskning.frame import read_table
+    from granskning.sampling.frame import read_table
     from granskning.wording import antal
 
     if not 0 < konfidens < 1:
@@ -57,7 +57,7 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
         table, strata=strata, population=population, variable=variabel,
         kind=typ, value=varde, weights=vikt, alpha=1 - konfidens, interval=interval,
     )
-    from granskning.store_values import refuse_personnummer
+    from granskning.store.values import refuse_personnummer
 
     refuse_personnummer([result.to_json_dict(), varde], "skattningen", numbers=False,
                         advice="inget skrivs. Ta bort numret ur indata (välj en annan kolumn)")

@@ -53,8 +53,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Skriv result
 def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | None,
               url: str | None, as_json: bool) -> None:
     """Skriv en svarsmall: en rad per ärende, en kolumn per fråga, med sparade svar ifyllda."""
-    from granskning.answers_excel import export_template
-    from granskning.store import Store
+    from granskning.answers.excel import export_template
+    from granskning.store.database import Store
 
     with Store.open(url) as store:
         done = export_template(store, audit_id, out, checklist=checklist, reviewer=reviewer)
@@ -80,9 +80,9 @@ def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | 
 @json_option
 def importera(fil: Path, audit_id: int, who: str | None, overwrite: bool,
               checklist: Path | None, url: str | None, as_json: bool) -> None:
-    from granskning import identity
-    from granskning.answers_excel import import_answers
-    from granskning.store import Store
+    from granskning.answers.excel import import_answers
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     with Store.open(url) as store:
         done = import_answers(store, audit_id, fil, who=identity.current(store, who),

@@ -59,9 +59,9 @@ def tilldela(
     ut i tur och ordning, så att alla får ärenden från alla strata. Redan
     tilldelade ärenden behålls om inte --om anges.
     """
-    from granskning import identity
-    from granskning.assignment import assign_cases, parse_reviewers
-    from granskning.store import Store
+    from granskning.audit.assignment import assign_cases, parse_reviewers
+    from granskning.store import identity
+    from granskning.store.database import Store
 
     names = parse_reviewers(reviewers)
     with Store.open(url) as store:

@@ -90,12 +90,13 @@ def urval(
         _verify(verifiera, ram, as_json)
         return
 
-    from granskning import samplebook, sampling
-    from granskning.frame import read_frame
+    from granskning.sampling import design as sampling
+    from granskning.sampling import samplebook
+    from granskning.sampling.frame import read_frame
 
     settings: dict = {}
     if protokoll is not None:
-        from granskning.protocol import load_sampling_settings
+        from granskning.audit.protocol import load_sampling_settings
 
         settings = load_sampling_settings(protokoll)
     id_column = id_column or settings.get("id")
@@ -208,7 +209,7 @@ def _json_summary(sample, ut: Path | None) -> dict:
 
 
 def _verify(sample_path: Path, ram: Path, as_json: bool) -> None:
-    from granskning.sampling import verify
+    from granskning.sampling.design import verify
 
     result = verify(sample_path, ram)
     if as_json:

@@ -1,0 +1,668 @@
+"""Answers in an Excel template: export a pre-filled sheet, import it back, all or nothing.
+
+The template (sheet ``Svar``) has one row per case: ``Ärende``, ``Stratum``,
+``Kön``, ``Ålder``, then one column per question id and, right after a
+question that can require one, its ``<id>__motivering`` column.  Choice
+questions get drop-down lists (from the hidden sheet ``Listor``), numbers a
+range check, and sheet ``Frågor`` holds the checklist in words.  Several
+choices go in one cell separated by ``;``.
+
+Import rules (documented for users in ``granskning svar importera --help``):
+
+* A row with at least one answer is the case's complete set of answers: its
+  answers are stored, and stored answers to the checklist's questions that the
+  row leaves empty are deleted (the history keeps them).  A row without any
+  answer leaves the case untouched.
+* Every cell is checked against the checklist: type, choices, bounds, dates,
+  conditions (an answer to a question that is not shown is an error), required
+  questions and required motivations.  Unknown case ids and unknown columns
+  are errors.  All problems are reported together, each as
+  ``mall.xlsx, rad 7, kolumn "F7": …``, and then nothing is stored.
+* Everything is written in one transaction, with one history row per change.
+* **No silent overwrite.**  The template carries, in the hidden sheet
+  ``Versioner``, the version of every stored answer at export time.  An
+  import that would change an answer that someone else has changed since
+  (stored version ≠ exported version) is refused, and every such cell is
+  listed with the other person's value, who and when; nothing is stored.
+  The user exports a new template, or imports again with ``overwrite``
+  (``--skriv-over``) to let the file win deliberately.  A template without
+  the sheet counts as exported before any answer existed.  The versions are
+  also passed to the store as ``expected_versions``, so a change made while
+  the import runs is caught as well.
+* **A template belongs to one audit.**  The hidden sheet ``Granskning`` holds
+  the audit's id and a SHA-256 of its identity (id, kind, creation time and
+  creator, checklist and sample record), so a template is refused by any
+  other audit, also one with the same number in another database.  A
+  template without that sheet is refused too (export a new one).
+* A formula or an error value in a cell is refused (naming the cell), never
+  read as an empty cell: answers are text, numbers or dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning.checklist.model import Checklist, Question, motivation_key
+from granskning.errors import InputError, ManyInputErrors
+
+if TYPE_CHECKING:
+    from granskning.store.database import Case, Store
+
+__all__ = [
+    "Exported",
+    "ImportConflict",
+    "Imported",
+    "export_template",
+    "import_answers",
+    "template_columns",
+]
+
+SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
+OWNER = "Granskning"  # hidden sheet: which audit the template belongs to
+OWNER_ID, OWNER_DIGEST = "Granskning", "Granskningens identitet (SHA-256)"
+CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
+INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
+MAX_ROWS = 100_000
+# Excel holds at most 32 767 characters in a cell, and openpyxl silently cuts a longer
+# cell to 32 767 when it reads one: a cell that long may have lost its end, so it is refused.
+MAX_CELL = 32_766
+MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
+
+
+class ImportConflict(ManyInputErrors):
+    """Answers changed by someone else since the template was exported (nothing stored)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """A written template: where, how many case rows and answer columns, answers pre-filled."""
+
+    path: str
+    n_cases: int
+    n_columns: int
+    n_prefilled: int
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """The outcome of an import: rows with answers, and answers set or deleted."""
+
+    n_cases: int
+    n_changed: int
+    n_skipped_rows: int
+
+
+def template_columns(checklist: Checklist) -> list[str]:
+    """Return the answer columns: question ids, each followed by its motivation column if any."""
+    out: list[str] = []
+    for q in checklist.questions:
+        out.append(q.id)
+        if q.motivation_required:
+            out.append(motivation_key(q.id))
+    return out
+
+
+# -- export ----------------------------------------------------------------------
+
+
+def export_template(
+    store: Store,
+    audit_id: int,
+    path: str | Path,
+    *,
+    checklist: Checklist | str | Path | None = None,
+    reviewer: str | None = None,
+) -> Exported:
+    """Write the answer template of an audit to ``path`` (.xlsx) and describe it.
+
+    Rows: the non-reserve cases and any reserve case that is assigned or
+    answered (only ``reviewer``'s cases when given), in case order, with the
+    answers already stored.
+    """
+    from openpyxl import Workbook
+
+    from granskning.answers.session import checklist_for
+    from granskning.files import atomic_write
+    from granskning.workbook import save_workbook
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError("mallen ska sparas som .xlsx", file=path)
+    audit = store.audit(audit_id)
+    chk = checklist_for(audit, checklist)
+    answered = _answers_by_case(store, audit_id)
+    cases = [
+        c for c in store.cases(audit_id)
+        if (not c.reserve or c.reviewer is not None or c.case_id in answered)
+        and (reviewer is None or c.reviewer == reviewer)
+    ]
+    columns = template_columns(chk)
+    wb = Workbook()
+    wb.properties.title = f"Svar: {audit.title}"
+    wb.properties.keywords = "Sekretess enligt OSL 26 kap."
+    ws = wb.active
+    ws.title = SHEET
+    prefilled = _write_answers_sheet(ws, chk, columns, cases, answered)
+    _write_lists(wb, ws, chk, columns, len(cases))
+    _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
+    _write_versions(wb, store, audit_id, {c.case_id for c in cases})
+    owner = wb.create_sheet(OWNER)
+    owner.sheet_state = "hidden"
+    owner.append([OWNER_ID, audit_id])
+    owner.append([OWNER_DIGEST, audit_identity(audit)])
+    atomic_write(path, lambda tmp: save_workbook(wb, tmp))
+    return Exported(str(path), len(cases), len(columns), prefilled)
+
+
+def audit_identity(audit: Any) -> str:
+    """Return the SHA-256 that ties a template to one audit in one database."""
+    import hashlib
+    import json
+
+    created = audit.created_at
+    when = repr(created.timestamp()) if getattr(created, "tzinfo", None) else str(created)
+    doc = {
+        "id": audit.id, "slag": audit.kind, "skapad": when, "skapad_av": audit.created_by,
+        "checklista": [audit.checklist_id, audit.checklist_version, audit.checklist_sha256],
+        "urvalsprotokoll": audit.sample_record,
+    }
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_owner(path: Path, audit: Any) -> None:
+    """Refuse a template exported from another audit (or without the sheet that says which)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if OWNER not in wb.sheetnames:
+            raise InputError(
+                f'mallen saknar bladet "{OWNER}" som visar vilken granskning den hör till; '
+                f"exportera en ny mall med granskning svar exportera --granskning {audit.id}",
+                file=path)
+        found = {str(r[0]): r[1] for r in wb[OWNER].iter_rows(max_col=2, values_only=True)
+                 if r and r[0] is not None and len(r) > 1}
+    finally:
+        wb.close()
+    their_id, digest = found.get(OWNER_ID), found.get(OWNER_DIGEST)
+    if isinstance(their_id, int) and not isinstance(their_id, bool) and their_id != audit.id:
+        raise InputError(
+            f"mallen är exporterad från granskning {their_id}, inte granskning {audit.id}; "
+            "inget sparades. Läs in den i rätt granskning, eller exportera en mall för "
+            f"granskning {audit.id}", file=path)
+    if digest != audit_identity(audit):
+        raise InputError(
+            f"mallen hör inte till granskning {audit.id} i den här databasen (den är exporterad "
+            "från en annan granskning, eller bladet "
+            f'"{OWNER}" har ändrats); inget sparades. Exportera en ny mall med granskning svar '
+            f"exportera --granskning {audit.id}", file=path)
+
+
+def _answers_by_case(store: Store, audit_id: int) -> dict[str, dict[str, Any]]:
+    frame = store.answers_frame(audit_id)
+    out: dict[str, dict[str, Any]] = {}
+    for rec in frame.to_dict(orient="records"):
+        values = {k: v for k, v in rec.items() if k != "case_id" and v is not None}
+        if values:
+            out[str(rec["case_id"])] = values
+    return out
+
+
+def _cell_value(q: Question | None, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if q is not None and q.type == "datum" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: list[Case],
+                         answered: dict[str, dict[str, Any]]) -> int:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from granskning.workbook import append
+
+    ws.append([*INFO_COLUMNS, *columns])
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
+            if is_motivation else f"{q.id}: {q.text}"
+        ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=90)
+    prefilled = 0
+    for case in cases:
+        answers = answered.get(case.case_id, {})
+        row: list[Any] = [case.case_id, case.stratum, case.sex, case.age]
+        for key in columns:
+            qid, is_motivation = _split(key)
+            q = None if is_motivation else chk.question(qid)
+            value = _cell_value(q, answers.get(key))
+            prefilled += value is not None
+            row.append(value)
+        append(ws, row, headers=[*INFO_COLUMNS, *columns], advice=(
+            "Svaret kan inte föras över till Excel; ändra eller korta det i terminalen "
+            "(granskning kontroll) och exportera igen."))
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        letter = get_column_letter(i)
+        if q.type == "datum" and not is_motivation:
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+        wide = is_motivation or q.type in ("fritext", "flerval")
+        longest = max([len(c) for c in q.choices] + [len(key)]) if q.has_choices else len(key)
+        ws.column_dimensions[letter].width = 40 if wide else min(max(longest + 2, 8), 30)
+    for letter, width in zip("ABCD", (18, 16, 8, 7), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(2, 2)
+    ws.oddHeader.center.text = "Sekretess enligt OSL 26 kap."
+    return prefilled
+
+
+def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
+    """Add drop-down lists (choice questions) and number ranges to the answer sheet."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = wb.create_sheet(LISTS)
+    lists.sheet_state = "hidden"
+    last = max(n_rows + 1, 2) + 500  # room for rows the user adds
+    list_col = 0
+    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+        qid, is_motivation = _split(key)
+        if is_motivation:
+            continue
+        q = chk.question(qid)
+        target = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
+        if q.type in ("janej", "enval"):
+            list_col += 1
+            lc = get_column_letter(list_col)
+            lists.cell(1, list_col, q.id)
+            for j, choice in enumerate(q.choices, start=2):
+                lists.cell(j, list_col, choice)
+            dv = DataValidation(
+                type="list", formula1=f"{LISTS}!${lc}$2:${lc}${len(q.choices) + 1}",
+                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt svar",
+                error=f"Välj ett av svarsalternativen för {q.id} i listan.",
+            )
+        elif q.type == "flerval":
+            dv = DataValidation(
+                type=None, showInputMessage=True, promptTitle=q.id[:32],
+                prompt=("Ett eller flera, åtskilda med ; : " + "; ".join(q.choices))[:255],
+            )
+        elif q.type == "tal" and (q.minimum is not None or q.maximum is not None):
+            low = q.minimum if q.minimum is not None else -1e15
+            high = q.maximum if q.maximum is not None else 1e15
+            dv = DataValidation(
+                type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt tal",
+                error=f"{q.id}: ett tal från {low} till {high}.",
+            )
+        else:
+            continue
+        dv.add(target)
+        ws.add_data_validation(dv)
+
+
+def _write_versions(wb: Any, store: Store, audit_id: int, case_ids: set[str]) -> None:
+    """Add the hidden sheet of answer versions the import checks against."""
+    ws = wb.create_sheet(VERSIONS)
+    ws.sheet_state = "hidden"
+    ws.append([CASE, "Svar", "Version"])
+    for (case_id, key), found in sorted(store.answer_versions(audit_id).items()):
+        if case_id in case_ids:
+            ws.append([case_id, key, found.version])
+
+
+def _read_versions(path: Path) -> dict[tuple[str, str], int] | None:
+    """Return (case id, answer key) -> version from sheet Versioner; None if there is none."""
+    from openpyxl import load_workbook
+
+    from granskning.store.values import case_key
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if VERSIONS not in wb.sheetnames:
+            return None
+        out: dict[tuple[str, str], int] = {}
+        for n, row in enumerate(wb[VERSIONS].iter_rows(min_row=2, values_only=True), start=2):
+            if n > MAX_ROWS * 200:
+                raise InputError(f'bladet "{VERSIONS}" har för många rader', file=path)
+            case_id, key, version = (tuple(row) + (None, None, None))[:3]
+            if case_id is None or key is None:
+                continue
+            if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+                raise InputError(f'bladet "{VERSIONS}" är skadat (versionen är inget heltal); '
+                                 "exportera en ny mall", file=path, row=n, column="Version")
+            out[(case_key(case_id), str(key))] = version
+        return out
+    finally:
+        wb.close()
+
+
+def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from granskning.checklist.render import TYPE_WORDS, condition_words
+
+    header = ["Id", "Område", "Fråga", "Typ", "Svarsalternativ", "Visas när", "Hinder",
+              "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    areas = {a.id: a.title for a in chk.areas}
+    for q in chk.questions:
+        ws.append([
+            q.id, areas.get(q.area_id, q.area_id), q.text, TYPE_WORDS[q.type],
+            "; ".join(q.choices), condition_words(q.condition) if q.condition else "",
+            "; ".join(q.hindrances), "; ".join(q.not_applicable), "ja" if q.required else "nej",
+            "; ".join(q.motivation_required), q.minimum, q.maximum,
+            " ".join((q.help or "").split()), q.legal_ref or "",
+        ])
+    for letter, width in zip("ABCDEFGHIJKLMN", (10, 22, 50, 12, 40, 28, 24, 14, 6, 24, 6, 6, 40, 18),
+                             strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "B2"
+
+
+# -- import ----------------------------------------------------------------------
+
+
+def import_answers(
+    store: Store,
+    audit_id: int,
+    path: str | Path,
+    *,
+    who: str,
+    checklist: Checklist | str | Path | None = None,
+    overwrite: bool = False,
+) -> Imported:
+    """Validate every row of a filled template and store all of it in one transaction.
+
+    Raises :class:`ManyInputErrors` (exit 2) listing every problem, and then
+    stores nothing; :class:`ImportConflict` when answers the file would change
+    were changed by someone else since the export (unless ``overwrite``).
+    """
+    from granskning.answers.session import checklist_for
+    from granskning.store.values import case_key
+
+    path = Path(path)
+    audit = store.audit(audit_id)
+    chk = checklist_for(audit, checklist)
+    header, rows = _read_sheet(path)
+    _check_owner(path, audit)
+    name = str(path)
+    known = set(template_columns(chk))
+    errors: list[InputError] = []
+    seen: set[str] = set()
+    for title in header.values():
+        if title is None:
+            continue
+        if title in seen:
+            errors.append(InputError("kolumnen finns två gånger", file=name, row=1, column=title))
+        seen.add(title)
+        if title not in known and title not in INFO_COLUMNS:
+            errors.append(InputError(
+                "okänd kolumn: varken en fråga i checklistan "
+                f'"{chk.id}" eller en av {", ".join(INFO_COLUMNS)}',
+                file=name, row=1, column=title))
+    if CASE not in seen:
+        errors.append(InputError(f'kolumnen "{CASE}" med ärende-id saknas', file=name, row=1))
+    if errors:
+        raise _many(errors)
+
+    cases = {c.case_id: c for c in store.cases(audit_id)}
+    by_title = {title: col for col, title in header.items() if title is not None}
+    desired: dict[str, dict[str, Any]] = {}
+    first_row: dict[str, int] = {}
+    skipped = 0
+    for excel_row, values in rows:
+        raw_id = values.get(by_title[CASE])
+        cells = {
+            title: values.get(col) for title, col in by_title.items()
+            if title in known and not _empty(values.get(col))
+        }
+        if _empty(raw_id):
+            if cells:
+                errors.append(InputError("ärende-id saknas", file=name, row=excel_row,
+                                         column=CASE))
+            continue
+        case_id = case_key(raw_id)
+        if case_id not in cases:
+            from granskning.store.values import show_case_id
+
+            errors.append(InputError(f"ärendet {show_case_id(case_id)} finns inte i "
+                                     f"granskning {audit_id}", file=name, row=excel_row,
+                                     column=CASE))
+            continue
+        if case_id in first_row:
+            errors.append(InputError(f"ärendet finns redan på rad {first_row[case_id]}",
+                                     file=name, row=excel_row, column=CASE))
+            continue
+        first_row[case_id] = excel_row
+        if not cells:
+            skipped += 1
+            continue
+        answers, row_errors = _check_row(chk, cells, name, excel_row)
+        errors += row_errors
+        desired[case_id] = answers
+    if errors:
+        raise _many(errors)
+
+    changes, expected = _plan_changes(store, audit_id, path, desired, known, first_row,
+                                      overwrite=overwrite)
+    changed = (store.set_answers(audit_id, changes, who=who, expected_versions=expected)
+               if changes else 0)
+    return Imported(len(desired), changed, skipped)
+
+
+def _plan_changes(
+    store: Store, audit_id: int, path: Path, desired: dict[str, dict[str, Any]],
+    known: set[str], first_row: dict[str, int], *, overwrite: bool,
+) -> tuple[list[tuple[str, str, Any]], dict[tuple[str, str], int]]:
+    """Return (changes, expected versions); ImportConflict for answers changed since export."""
+    from granskning.store.values import encode
+
+    exported = {} if overwrite else (_read_versions(path) or {})
+    stored = store.answer_versions(audit_id)
+    changes: list[tuple[str, str, Any]] = []
+    expected: dict[tuple[str, str], int] = {}
+    conflicts: list[InputError] = []
+    by_case: dict[str, dict[str, Any]] = {}
+    for (case_id, key), found in stored.items():
+        by_case.setdefault(case_id, {})[key] = found
+    for case_id, answers in desired.items():
+        mine = by_case.get(case_id, {})
+        wanted = {**{k: None for k in mine if k in known}, **answers}
+        for key, value in wanted.items():
+            now = mine.get(key)
+            now_value = now.value if now is not None else None
+            if (value is None and now_value is None) or (
+                value is not None and now_value is not None and encode(value) == encode(now_value)
+            ):
+                continue  # no change
+            now_version = now.version if now is not None else 0
+            if overwrite:
+                expected[(case_id, key)] = now_version
+            else:
+                expected[(case_id, key)] = exported.get((case_id, key), 0)
+                if now is not None and expected[(case_id, key)] != now_version:
+                    when = now.changed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                    theirs = "(borttaget)" if now_value is None else _fmt(now_value)
+                    yours = "(tomt)" if value is None else _fmt(value)
+                    conflicts.append(InputError(
+                        f"svaret har ändrats av {now.changed_by} {when} sedan mallen "
+                        f"exporterades: nu ”{theirs}”, i filen ”{yours}”",
+                        file=str(path), row=first_row[case_id], column=key))
+            changes.append((case_id, key, value))
+    if conflicts:
+        hint = InputError(
+            "Inget sparades. Exportera en ny mall (granskning svar exportera) och för in "
+            "dina ändringar där, eller läs in filen igen med --skriv-over om filens svar "
+            "ska ersätta de andras.")
+        raise ImportConflict([*conflicts, hint], limit=50)
+    return changes, expected
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    from granskning.personnummer import number as pnr
+
+    return pnr.scrub(str(value))
+
+
+def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict[int, Any]]]]:
+    """Return (column number -> header, [(Excel row, column number -> value)]) of sheet Svar."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    if not path.exists():
+        raise InputError("filen finns inte", file=path)
+    _check_unpacked_size(path)
+    try:
+        # data_only=False: a formula is seen as a formula (with data_only its value would be
+        # read, and a formula that was never calculated would read as an empty cell).
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
+                         file=path) from None
+    try:
+        if SHEET not in wb.sheetnames:
+            raise InputError(f'bladet "{SHEET}" saknas; är det en mall från '
+                             "granskning svar exportera?", file=path)
+        from openpyxl.utils import get_column_letter
+
+        it = wb[SHEET].iter_rows()
+        first = next(it, None) or ()
+        header = {i: (None if c.value is None else str(c.value).strip() or None)
+                  for i, c in enumerate(first)}
+        rows = []
+        formulas: list[InputError] = []
+        for n, cells in enumerate(it, start=2):
+            if n > MAX_ROWS:
+                raise InputError(f"för många rader (högst {MAX_ROWS})", file=path)
+            values = tuple(c.value for c in cells)
+            for i, c in enumerate(cells):
+                kind = getattr(c, "data_type", None)
+                if kind in ("f", "e"):
+                    what = "en formel" if kind == "f" else "ett felvärde"
+                    formulas.append(InputError(
+                        f"cellen innehåller {what}, inte ett svar; skriv svaret som text "
+                        "(börjar svaret med =, skriv ' före)", file=path, row=n,
+                        column=header.get(i) or get_column_letter(i + 1)))
+            if any(not _empty(v) for v in values):
+                rows.append((n, dict(enumerate(values))))
+                for i, v in enumerate(values):
+                    if i not in header and not _empty(v):
+                        raise InputError("värde i en kolumn utan rubrik", file=path, row=n,
+                                         column=get_column_letter(i + 1))
+        if formulas:
+            raise _many(formulas)
+        return header, rows
+    finally:
+        wb.close()
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose XML would unpack to more than MAX_UNPACKED bytes."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(path) as z:
+            size = sum(info.file_size for info in z.infolist())
+    except (BadZipFile, OSError):
+        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
+                         file=path) from None
+    if size > MAX_UNPACKED:
+        raise InputError(f"arbetsboken är för stor ({size // 1_000_000} MB uppackad; högst "
+                         f"{MAX_UNPACKED // 1_000_000} MB): dela upp den", file=path)
+
+
+def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
+               row: int) -> tuple[dict[str, Any], list[InputError]]:
+    """Return (normalised answers, problems) for one case row."""
+    from granskning.answers.session import check_free_text, storable
+    from granskning.checklist.render import condition_words
+
+    errors: list[InputError] = []
+    answers: dict[str, Any] = {}
+    for key, raw in cells.items():
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        if isinstance(raw, str) and len(raw) > MAX_CELL:
+            errors.append(InputError(f"texten är för lång ({len(raw)} tecken eller fler; högst "
+                                     f"{MAX_CELL})", file=file, row=row, column=key))
+            continue
+        try:
+            if is_motivation or q.type == "fritext":
+                value = str(raw).strip()
+                check_free_text(value, file=file, row=row, column=key)
+            else:
+                value = storable(q.coerce(raw, file=file, row=row, column=key))
+                check_free_text(value, file=file, row=row, column=key)  # e.g. a number
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        if value is not None:
+            answers[key] = value
+    if errors:  # conditions on invalid answers would only repeat the same problem
+        return answers, errors
+    shown = {q.id for q in chk.visible_questions(answers)}
+    for key in list(answers):
+        qid, is_motivation = _split(key)
+        q = chk.question(qid)
+        if qid not in shown:
+            when = condition_words(q.condition) if q.condition is not None else ""
+            errors.append(InputError(f"frågan visas bara när {when}; lämna cellen tom",
+                                     file=file, row=row, column=key))
+        elif is_motivation and not q.needs_motivation(answers.get(qid)):
+            errors.append(InputError(
+                f"motivering behövs bara vid {', '.join(q.motivation_required)}; "
+                "lämna cellen tom", file=file, row=row, column=key))
+    if errors:
+        return answers, errors
+    for key in chk.missing(answers):
+        qid, is_motivation = _split(key)
+        if is_motivation:
+            text = f"motivering krävs för svaret ”{_show(answers.get(qid))}” på {qid}"
+        else:
+            text = "svar saknas (frågan krävs när ärendet besvaras)"
+        errors.append(InputError(text, file=file, row=row, column=key))
+    return answers, errors
+
+
+def _show(value: Any) -> str:
+    return "; ".join(value) if isinstance(value, list) else str(value)
+
+
+def _split(key: str) -> tuple[str, bool]:
+    from granskning.answers.session import split_key
+
+    return split_key(key)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _many(errors: list[InputError]) -> InputError:
+    return errors[0] if len(errors) == 1 else ManyInputErrors(errors, limit=50)

@@ -1,0 +1,220 @@
+"""Opening an audit: the one rule every command uses for its checklist, protocol and design.
+
+Every command that reads an audit's answers (``analys``, ``rapport``,
+``kontroll``, ``svar exportera``/``importera``, the internal-control summary)
+opens it here, so that they all see the same checklist, the same strata and
+the same claim about the population:
+
+Checklist
+    The checklist belongs to the audit: its id, version and SHA-256 are stored
+    when the audit is created.  Without ``--checklista`` the bundled checklist
+    with the stored id is used; a file given with ``--checklista`` must have
+    the stored id.  Either way the checklist must be the very text the audit
+    was created with (same SHA-256): the audit's version wins.  When a bundled
+    checklist has changed since, the tool's copy of the earlier version
+    (``granskning/data/checklists/tidigare/``) is used.  Any other checklist
+    that has changed since is *refused* with a message naming both versions,
+    never used with a warning: answers given under one wording must not be
+    counted under another.  The user then gives the original file with
+    ``--checklista FIL``.  (The checklist text itself is not stored with the
+    audit.)  An audit with a protocol and no stored checklist id takes the
+    protocol's checklist.
+
+Design
+    Without a protocol the analysis strata are the strata of the draw, and the
+    design-based estimate is made when the draw record holds every stratum's
+    N_h.  A protocol decides the rest: with combined strata (stadsdel × kön)
+    tables and indicators are by the protocol's table stratum
+    (``analys.tabellstratum``, the district) and no design-based estimate is
+    made (the weights belong to the combined strata, not to the districts); a
+    protocol with ``skattning: false`` makes no claim about the population, so
+    no estimate either.  Age bands, the words for the sexes (``benamning``) and
+    the order of the strata come from the protocol; without them the bands and
+    words follow the data (children: 0–3/4–6/7–12, flickor/pojkar; adults:
+    kvinnor/män, :func:`granskning.analysis.gender.sex_words`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from granskning.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from granskning.analysis.analyse import Analysis
+    from granskning.audit.protocol import Protocol
+    from granskning.checklist.model import Checklist
+    from granskning.store.database import Audit, Store
+
+__all__ = ["OpenedAudit", "audit_checklist", "earlier_bundled", "open_audit"]
+
+
+def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = None,
+                    protocol: Protocol | None = None) -> Checklist:
+    """Return the audit's checklist, refusing one that is not the one it was created with.
+
+    ``checklist`` (a loaded checklist, a file or a bundled id) is what the user
+    gave with ``--checklista``; without it the stored id (or, for an audit
+    without one, its protocol's checklist) is looked up among the bundled ones.
+    """
+    from granskning.checklist.model import Checklist, load
+
+    wanted = audit.checklist_id or (protocol.checklist if protocol is not None else None)
+    if checklist is None:
+        if not wanted:
+            raise InputError(f"Granskning {audit.id} har ingen checklista; ange den med --checklista FIL.")
+        try:
+            chk = load(wanted)
+        except InputError:
+            raise InputError(
+                f'Granskningens checklista "{wanted}" finns inte bland de medföljande; '
+                "ange filen med --checklista FIL."
+            ) from None
+    else:
+        chk = checklist if isinstance(checklist, Checklist) else load(checklist)
+    if audit.checklist_id and chk.id != audit.checklist_id:
+        raise InputError(
+            f'Granskning {audit.id} använder checklistan "{audit.checklist_id}", inte "{chk.id}".'
+        )
+    if checklist is None and audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
+        chk = earlier_bundled(chk.id, audit.checklist_sha256) or chk
+    if audit.checklist_sha256 and chk.sha256 != audit.checklist_sha256:
+        kept = checklist is not None and earlier_bundled(chk.id, audit.checklist_sha256) is not None
+        advice = ("Utelämna --checklista: granskningens version följer med verktyget." if kept else
+                  "Använd samma checklistfil som när granskningen skapades (--checklista FIL).")
+        raise InputError(
+            f'Checklistan "{chk.id}" har ändrats sedan granskning {audit.id} skapades '
+            f"(version {audit.checklist_version} då, {chk.version} nu; SHA-256 "
+            f"{audit.checklist_sha256[:12]}… då, {chk.sha256[:12]}… nu). {advice}"
+        )
+    return chk
+
+
+EARLIER = "tidigare"  # granskning/data/checklists/tidigare: earlier versions of the bundled checklists
+
+
+def earlier_bundled(checklist_id: str, sha256: str) -> Checklist | None:
+    """Return the earlier version of a bundled checklist with this SHA-256, if the tool ships it.
+
+    When a bundled checklist changes, its previous text is kept in
+    ``granskning/data/checklists/tidigare/<id>-<version>.yaml`` so that audits
+    created with it keep opening with the very checklist they were answered under.
+    """
+    from granskning.checklist.model import load
+    from granskning.resources import directory
+
+    for path in sorted((directory("checklists") / EARLIER).glob(f"{checklist_id}-*.yaml")):
+        chk = load(path)
+        if chk.id == checklist_id and chk.sha256 == sha256:
+            return chk
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedAudit:
+    """An audit with its checklist, its protocol (if any) and the design its analysis follows."""
+
+    audit: Audit
+    checklist: Checklist
+    protocol: Protocol | None
+    table_level: int | None  # which part of a combined stratum label the analysis uses (None: all)
+    strata_name: str | None  # what the analysis strata are (a frame column), None: "stratum"
+    estimate: bool  # whether a design-based estimate of the population may be made
+    notes: tuple[str, ...]  # why an estimate is not made (Swedish), for the analysis' warnings
+    bands: tuple[tuple[int, int], ...] | None  # None: the default for the data (granskning.analysis.gender.default_bands)
+    strata_order: tuple[str, ...] | None
+    sex_words: str | None = None  # the protocol's benamning (barn, vuxna, alla); None: from the data
+
+    @property
+    def id(self) -> int:
+        """Return the audit's id."""
+        return self.audit.id
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """Return the stored draw record (a copy), or None."""
+        return dict(self.audit.sample_record) if self.audit.sample_record else None
+
+    def population_sizes(self) -> dict[str, float] | None:
+        """Return stratum -> N_h for the design-based estimate, or None when none is made."""
+        from granskning.analysis.inputs import population_from_record
+
+        return population_from_record(self.audit.sample_record) if self.estimate else None
+
+    def frame(self, store: Store) -> tuple[pd.DataFrame, int]:
+        """Return (one row per answered case: case_id, stratum, sex, age, answers; unanswered cases).
+
+        ``stratum`` is the analysis stratum: for combined strata, the protocol's table part.
+        """
+        from granskning.analysis.inputs import audit_frame
+        from granskning.audit.protocol import STRATUM_JOIN
+
+        frame, unanswered = audit_frame(store, self.audit.id)
+        if self.table_level is not None:
+            parts = frame["stratum"].astype("string").str.split(STRATUM_JOIN, regex=False)
+            frame["stratum"] = parts.str[self.table_level].astype(object)
+        return frame, unanswered
+
+    def analyse(self, store: Store, *, gender: bool = True, bands: Any = None, explain: bool = True,
+                **options: Any) -> Analysis:
+        """Return the analysis of the audit's answers under this design.
+
+        ``bands`` overrides the protocol's age bands; with ``explain`` the
+        reasons why no estimate is made are among the analysis' warnings (a
+        report that says so in its own words leaves them out).
+        """
+        from granskning.analysis.analyse import analyse
+
+        frame, unanswered = self.frame(store)
+        if len(frame) == 0:
+            raise InputError(f"granskning {self.audit.id} har inga svar ännu.")
+        warnings = list(self.notes) if explain else []
+        if unanswered:
+            from granskning.wording import antal
+
+            warnings.append(f"{antal(unanswered, 'ärende')} saknar svar och ingår inte i analysen.")
+        sizes = self.population_sizes()
+        if self.estimate and sizes is None:
+            warnings.append("urvalsprotokollet saknar populationsstorlekar: ingen designbaserad skattning.")
+        if gender and (frame["sex"].isna().all() or frame["age"].isna().all()):
+            warnings.append("kön eller ålder saknas för ärendena: ingen jämställdhetsanalys.")
+            gender = False
+        if not gender:  # the store's own columns, not questions: no warning about them
+            frame = frame.drop(columns=["sex", "age"])
+        options.setdefault("strata_order", self.strata_order)
+        options.setdefault("sex_words", self.sex_words)
+        result = analyse(
+            frame, self.checklist, strata="stratum", sex="sex" if gender else None,
+            age="age" if gender else None, population_sizes=sizes, population_label="urvalsprotokollet",
+            id_column="case_id", record=self.record, warnings=warnings,
+            bands=self.bands if bands is None else bands, **options,
+        )
+        # The strata are named as the protocol names them (stadsdel), in every output alike.
+        return replace(result, strata_column=self.strata_name) if self.strata_name else result
+
+
+def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None) -> OpenedAudit:
+    """Return the audit ``audit_id`` opened under the one rule (see the module's text)."""
+    from granskning.audit.protocol_run import protocol_of
+
+    audit = store.audit(audit_id)
+    protocol = protocol_of(audit)  # the text stored with the audit, not today's bundled file
+    chk = audit_checklist(audit, checklist, protocol)
+    if protocol is None:
+        return OpenedAudit(audit, chk, None, None, None, True, (), None, None)
+    combined = len(protocol.strata) > 1
+    notes = []
+    if not protocol.estimate:
+        notes.append("protokollet gör inget anspråk på att skatta populationen (skattning: false): "
+                     "ingen designbaserad skattning.")
+    elif combined:
+        notes.append(f"urvalet är stratifierat på {' × '.join(protocol.strata)} men redovisas per "
+                     f"{protocol.strata[protocol.table_level]}: ingen designbaserad skattning.")
+    name = protocol.strata[protocol.table_level] if protocol.strata else None
+    return OpenedAudit(audit, chk, protocol, protocol.table_level if combined else None, name,
+                       protocol.estimate and not combined, tuple(notes), protocol.age_bands,
+                       protocol.strata_order, protocol.sex_words)

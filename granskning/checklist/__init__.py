@@ -1,0 +1,31 @@
+"""Checklists: the model, the answer logic and where checklist files are found.
+
+The public names of :mod:`granskning.checklist.model`, importable as before from
+``granskning.checklist``.
+"""
+
+from granskning.checklist.model import (
+    Area,
+    Checklist,
+    Question,
+    bundled,
+    bundled_dir,
+    counted_words,
+    load,
+    loads,
+    motivation_key,
+    resolve,
+)
+
+__all__ = [
+    "Area",
+    "Checklist",
+    "Question",
+    "bundled",
+    "bundled_dir",
+    "counted_words",
+    "load",
+    "loads",
+    "motivation_key",
+    "resolve",
+]

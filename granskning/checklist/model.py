@@ -1,0 +1,386 @@
+"""Checklists: the model, the answer logic and where checklist files are found.
+
+A checklist is a YAML file written by inspectors (format in
+``docs/checklistformat.md``, validation in :mod:`granskning.checklist.format`).
+Answers are a mapping from question id to a normalised value (see
+:meth:`Question.coerce`); unanswered questions are missing or ``None``.  A
+motivation is stored under its own key ``<id>__motivering``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from granskning import resources as bundled_files
+from granskning.errors import InputError
+
+TYPES = ("janej", "enval", "flerval", "tal", "datum", "fritext")
+KINDS = ("granskning", "enkat", "egenkontroll")
+YES, NO = "Ja", "Nej"
+MOTIVATION_SUFFIX = "__motivering"
+MAX_BYTES = 1_000_000
+MAX_QUESTIONS = 2_000
+
+__all__ = [
+    "Area",
+    "Checklist",
+    "Question",
+    "bundled",
+    "bundled_dir",
+    "counted_words",
+    "load",
+    "loads",
+    "motivation_key",
+    "resolve",
+]
+
+
+def counted_words(categories) -> str:
+    """Return counted answer categories as one phrase: ``"Ja"``, ``"A eller B"``, ``"A, B eller C"``."""
+    items = [str(c) for c in categories]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " eller " + items[-1]
+
+
+def motivation_key(question_id: str) -> str:
+    """Return the answer key under which the motivation for a question is stored."""
+    return question_id + MOTIVATION_SUFFIX
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One control point: its text, answer type, choices and logic."""
+
+    id: str
+    text: str
+    type: str
+    area_id: str
+    line: int
+    help: str | None = None
+    legal_ref: str | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = True
+    condition: Any = field(default=None, compare=False, repr=False)  # expr.Expression | None
+    condition_text: str | None = None
+    hindrances: tuple[str, ...] = ()
+    not_applicable: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()  # ``raknas`` (older name ``positiva``): counted in the numerator
+    indicator: bool = False
+    counted_label: str | None = None  # ``raknas_som``: what the counted answers mean, in words
+    motivation_required: tuple[str, ...] = ()
+    minimum: float | int | None = None
+    maximum: float | int | None = None
+
+    @property
+    def has_choices(self) -> bool:
+        return self.type in ("janej", "enval", "flerval")
+
+    @property
+    def denominator_categories(self) -> tuple[str, ...]:
+        """Return the choices that count in an indicator's denominator.
+
+        Hindrances and not-applicable categories leave the denominator: the
+        published 25 % for "Har barnet kommit till tals om anmälan?" is
+        Ja / (Ja + Nej) = 52 / 208.
+        """
+        left_out = set(self.hindrances) | set(self.not_applicable)
+        return tuple(c for c in self.choices if c not in left_out)
+
+    @property
+    def numerator_categories(self) -> tuple[str, ...]:
+        """Return the choices an indicator counts in its numerator (``raknas``; Ja for janej).
+
+        Counted is not the same as good: "Fanns kvarstående oro …?" counts the
+        cases *with* remaining concern, the direction the published report uses.
+        """
+        if self.positive:
+            return self.positive
+        return (YES,) if self.type == "janej" else ()
+
+    @property
+    def counted(self) -> str:
+        """Return what an indicator counts, in words, for every output to name beside its number.
+
+        ``raknas_som`` when the checklist gives it, otherwise the counted choices
+        themselves (``"Ja"``; ``"Ja eller Delvis"``).
+        """
+        return self.counted_label or counted_words(self.numerator_categories)
+
+    def needs_motivation(self, value: object) -> bool:
+        """Return True when this (normalised) answer requires a written motivation."""
+        if value is None or not self.motivation_required:
+            return False
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        return any(v in self.motivation_required for v in values)
+
+    def coerce(
+        self,
+        value: object,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> object:
+        """Return the answer normalised for this question; None means unanswered.
+
+        janej/enval give the choice as written in the checklist (matched without
+        regard to case), flerval a tuple of choices in checklist order (from a
+        list or a string separated by ``;``), tal an int or float within
+        min/max (decimal comma accepted), datum a ``datetime.date``, fritext a
+        string.  Raises a Swedish :class:`InputError` otherwise.
+        """
+        where = {"file": file, "row": row, "column": column}
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, str) and not value.strip():
+            return None
+        if self.type in ("janej", "enval"):
+            if isinstance(value, bool) and self.type == "janej":
+                return YES if value else NO
+            return self._choice(value, where)
+        if self.type == "flerval":
+            if isinstance(value, str):
+                parts = [p for p in (s.strip() for s in value.split(";")) if p]
+            elif isinstance(value, (list, tuple, set, frozenset)):
+                parts = list(value)
+            else:
+                parts = [value]
+            picked = {self._choice(p, where) for p in parts}
+            return tuple(c for c in self.choices if c in picked) or None
+        if self.type == "tal":
+            return self._number(value, where)
+        if self.type == "datum":
+            return self._date(value, where)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip()
+        raise InputError(f"fråga {self.id}: svaret ska vara en text", **where)
+
+    def _choice(self, value: object, where: dict) -> str:
+        text = str(value).strip()
+        folded = text.casefold()
+        for choice in self.choices:
+            if choice.casefold() == folded:
+                return choice
+        listed = ", ".join(f'"{c}"' for c in self.choices)
+        raise InputError(f'fråga {self.id}: "{text}" är inget av svarsalternativen ({listed})',
+                         **where)
+
+    def _number(self, value: object, where: dict) -> int | float:
+        if isinstance(value, bool):
+            raise InputError(f"fråga {self.id}: svaret ska vara ett tal", **where)
+        if isinstance(value, (int, float)):
+            number: int | float = value
+        else:
+            text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+            text = text.replace("\u2212", "-")
+            if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", text):
+                raise InputError(f'fråga {self.id}: "{value}" är inget tal', **where)
+            number = float(text)
+        if isinstance(number, float):
+            if not math.isfinite(number):
+                raise InputError(f'fråga {self.id}: "{str(value)[:40]}" är inget tal', **where)
+            if number.is_integer():
+                number = int(number)
+        if abs(number) > 1e15:  # granskning.numbers.MAX_FINITE: beyond it floats lose integers
+            raise InputError(f"fråga {self.id}: talet är för stort (högst 10^15 till beloppet)",
+                             **where)
+        if self.minimum is not None and number < self.minimum:
+            raise InputError(f"fråga {self.id}: {_num(number)} är mindre än minsta tillåtna "
+                             f"värde {_num(self.minimum)}", **where)
+        if self.maximum is not None and number > self.maximum:
+            raise InputError(f"fråga {self.id}: {_num(number)} är större än högsta tillåtna "
+                             f"värde {_num(self.maximum)}", **where)
+        return number
+
+    def _date(self, value: object, where: dict) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise InputError(f'fråga {self.id}: "{text}" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
+                         **where)
+
+
+def _num(x: float | int) -> str:
+    from granskning.fmt import tal
+
+    return str(x) if isinstance(x, int) else tal(x, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A group of questions (område)."""
+
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    line: int
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """A validated checklist; ``questions`` is the flat list in file order."""
+
+    id: str
+    title: str
+    version: str
+    kind: str
+    description: str | None
+    source: str | None
+    areas: tuple[Area, ...]
+    questions: tuple[Question, ...]
+    path: str | None
+    sha256: str
+    _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def question(self, question_id: str) -> Question:
+        """Return the question with this id (KeyError if there is none)."""
+        return self.questions[self._index[question_id]]
+
+    def _walk(self, answers: Mapping[str, object]) -> dict[str, bool]:
+        # Conditions only name earlier questions, so one pass in order settles
+        # visibility; a hidden question counts as unanswered in later conditions.
+        env: dict[str, object] = {}
+        shown: dict[str, bool] = {}
+        for q in self.questions:
+            visible = q.condition is None or _truthy(q.condition.evaluate(env))
+            shown[q.id] = visible
+            env[q.id] = _env_value(q, answers.get(q.id)) if visible else None
+        return shown
+
+    def visible(self, question: Question | str, answers: Mapping[str, object]) -> bool:
+        """Return True when the question is shown given the answers so far."""
+        qid = question if isinstance(question, str) else question.id
+        return self._walk(answers)[qid]
+
+    def visible_questions(self, answers: Mapping[str, object]) -> list[Question]:
+        """Return the questions shown given the answers, in order."""
+        shown = self._walk(answers)
+        return [q for q in self.questions if shown[q.id]]
+
+    def next_unanswered(self, answers: Mapping[str, object]) -> Question | None:
+        """Return the first shown question that has no answer yet (None when all are answered)."""
+        for q in self.visible_questions(answers):
+            if _is_blank(answers.get(q.id)):
+                return q
+        return None
+
+    def missing(self, answers: Mapping[str, object]) -> list[str]:
+        """Return the answer keys still needed: required answers and required motivations."""
+        needed: list[str] = []
+        for q in self.visible_questions(answers):
+            value = answers.get(q.id)
+            if _is_blank(value):
+                if q.required:
+                    needed.append(q.id)
+            elif q.needs_motivation(value) and _is_blank(answers.get(motivation_key(q.id))):
+                needed.append(motivation_key(q.id))
+        return needed
+
+    def is_complete(self, answers: Mapping[str, object]) -> bool:
+        """Return True when every shown required question and required motivation is answered."""
+        return not self.missing(answers)
+
+
+def _truthy(result: object) -> bool:
+    # A bare janej name as condition evaluates to its answer: "Ja" shows, "Nej" hides.
+    if isinstance(result, str):
+        return result.casefold() in ("ja", "sant", "true")
+    return result is True
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0
+    return False
+
+
+def _env_value(q: Question, value: object) -> object:
+    # Answers should already be normalised; an answer that does not fit the
+    # question counts as unanswered in conditions rather than failing them.
+    try:
+        value = q.coerce(value)
+    except InputError:
+        return None
+    return list(value) if isinstance(value, tuple) else value
+
+
+def loads(text: str, *, source: str | None = None) -> Checklist:
+    """Return the checklist in ``text``; raises ManyInputErrors listing every problem."""
+    from granskning.checklist.format import build
+
+    _refuse_personnummer(text, source)
+    return build(text, source=source, path=None)
+
+
+def _refuse_personnummer(text: str, source: str | None) -> None:
+    """Refuse a checklist whose text holds a personnummer (it is printed in every template)."""
+    from granskning.personnummer.number import find_personnummer
+
+    hits = find_personnummer(text)
+    if hits:
+        line = text.count("\n", 0, hits[0].start) + 1
+        raise InputError(
+            f"rad {line} innehåller ett personnummer; ta bort det (checklistans text skrivs i "
+            "varje svarsmall och rapport).", file=source)
+
+
+def load(path: str | Path) -> Checklist:
+    """Return the checklist in a YAML file, or a bundled checklist given its id."""
+    from granskning.checklist.format import build
+    from granskning.checklist.safeyaml import ChecklistFileError
+
+    p = resolve(path)
+    shown = str(path) if Path(path).exists() else _display(p)
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise ChecklistFileError(
+            f"filen är för stor ({size // 1000} kB; högst {MAX_BYTES // 1_000_000} MB)", file=shown)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ChecklistFileError("filen är inte sparad som UTF-8", file=shown, line=line) from None
+    _refuse_personnummer(text, shown)
+    return build(text, source=shown, path=str(p))
+
+
+def bundled_dir() -> Path:
+    """Return the directory of the checklists shipped with the tool."""
+    return bundled_files.directory("checklists")
+
+
+def bundled() -> list[Path]:
+    """Return the bundled checklist files, sorted by name."""
+    return bundled_files.files("checklists")
+
+
+def resolve(name: str | Path) -> Path:
+    """Return the file for a path or a bundled checklist id; InputError when neither exists."""
+    return bundled_files.resolve("checklists", name, what="den medföljande checklistan")
+
+
+def _display(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return f"checklists/{p.name}" if p.parent == bundled_dir() else str(p)

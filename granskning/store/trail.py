@@ -1,0 +1,175 @@
+"""The trail of an audit: every change to answers, assignments and the audit, in order.
+
+Two append-only tables feed it: ``answer_history`` (one row per answer
+written, changed or deleted) and ``change_log`` (the audit created, cases
+added, each assignment and each case marked as reviewed).  :func:`history`
+merges them into one tidy table; :func:`render` prints it in Swedish within
+80 columns; :func:`as_json` gives ``granskning historik --json``.
+
+On PostgreSQL a reviewer sees only the trail of their own cases (row-level
+security), plus the rows about the audit as a whole.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from granskning.wording import antal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from granskning.store.database import Store
+
+__all__ = ["COLUMNS", "as_json", "history", "render"]
+
+COLUMNS = ["changed_at", "changed_by", "case_id", "what", "item", "event", "old_value",
+           "new_value", "version", "tool_version", "db_user"]
+_EVENTS = {"granskning": "skapad", "ärenden": "tillagda", "status": "klar"}
+_LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "tilldelad",
+           "flyttad": "flyttad", "klar": "markerad klar"}
+
+
+def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
+    """Return the merged trail, oldest first (ties: answers after the audit's own rows).
+
+    Columns: ``changed_at`` (UTC), ``changed_by``, ``case_id`` (None for the
+    audit as a whole), ``what`` (svar, granskning, ärenden, tilldelning,
+    status), ``item`` (the question id for answers), ``event`` (nytt, ändrat,
+    borttaget, skapad, tillagda, tilldelad, flyttad, klar), ``old_value``,
+    ``new_value`` (JSON values), ``version`` (answers only) and ``tool_version``.
+    """
+    import pandas as pd
+
+    answers = store.history(audit_id, case_id)
+    changes = store.changes(audit_id, case_id)
+    rows: list[dict[str, Any]] = []
+    for r in changes.to_dict(orient="records"):
+        r["case_id"] = _none(r["case_id"])
+        event = _EVENTS.get(r["subject"])
+        if r["subject"] == "tilldelning":
+            event = "tilldelad" if r["old_value"] is None else "flyttad"
+        rows.append({
+            "changed_at": r["changed_at"], "changed_by": r["changed_by"],
+            "case_id": r["case_id"], "what": r["subject"], "item": None, "event": event,
+            "old_value": r["old_value"], "new_value": r["new_value"], "version": None,
+            "tool_version": r["tool_version"], "db_user": None, "_order": (0, r["id"]),
+        })
+    for r in answers.to_dict(orient="records"):
+        rows.append({
+            "changed_at": r["changed_at"], "changed_by": r["changed_by"],
+            "case_id": r["case_id"], "what": "svar", "item": r["question_id"],
+            "event": r["event"], "old_value": r["old_value"], "new_value": r["new_value"],
+            "version": int(r["version"]), "tool_version": r["tool_version"],
+            "db_user": _none(r.get("db_user")), "_order": (1, r["id"]),
+        })
+    rows.sort(key=lambda r: (r["changed_at"], r["_order"]))
+    frame = pd.DataFrame([{k: r[k] for k in COLUMNS} for r in rows], columns=COLUMNS)
+    for col in ("case_id", "item", "old_value", "new_value", "version", "db_user"):
+        frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
+    return frame
+
+
+def _none(value: Any) -> Any:
+    """Return None for a missing value that pandas turned into NaN."""
+    return None if isinstance(value, float) and value != value else value
+
+
+def show(value: Any, what: str) -> str:
+    """Return a trail value as a reader sees it (personnummer masked)."""
+    from granskning.personnummer import number as pnr
+
+    if value is None:
+        return "–"
+    if what == "granskning" and isinstance(value, dict):
+        return str(value.get("titel", ""))
+    if what == "ärenden" and isinstance(value, dict):
+        n, reserves = value.get("antal", 0), value.get("reserver", 0)
+        return f"{n} + {reserves} reserv" if reserves else f"{antal(n, 'ärende')}"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, float):
+        from granskning.fmt import tal
+
+        return tal(value, 2).rstrip("0").rstrip(",")
+    return pnr.scrub(" ".join(str(value).split()))
+
+
+def _local(when: Any) -> Any:
+    """Return a (pandas or Python) UTC timestamp as a Python datetime in local time."""
+    if hasattr(when, "to_pydatetime"):
+        when = when.to_pydatetime()
+    return when.astimezone()
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) -> str:
+    """Return the trail as a Swedish table no wider than ``width`` columns."""
+    from granskning.store.values import show_case_id
+
+    lines = [_fit(title, width)] if title else []
+    if frame.empty:
+        lines.append("Inga ändringar.")
+        return "\n".join(lines)
+    heads = ("Tid", "Vem", "Ärende", "Vad", "Före", "Efter")
+    fixed = [16, 8, 12, 13, 10]
+    last = width - sum(fixed) - 2 * len(fixed)
+    widths = [*fixed, max(last, 6)]
+
+    def line(cells: list[str]) -> str:
+        out = "  ".join(f"{_fit(c, w):<{w}}" for c, w in zip(cells, widths, strict=True))
+        return out.rstrip()
+
+    from granskning.store.migrations import OUTSIDE_TOOL
+
+    outside = 0
+    lines.append(line(list(heads)))
+    lines.append(line(["─" * w for w in widths]))
+    for r in frame.to_dict(orient="records"):
+        when = _local(r["changed_at"]).strftime("%Y-%m-%d %H:%M")
+        case = "" if r["case_id"] is None else show_case_id(r["case_id"]).strip('"')
+        what = f"{r['item']} {r['event']}" if r["what"] == "svar" else _LABELS[r["event"]]
+        if r["tool_version"] == OUTSIDE_TOOL:
+            what += " *"
+            outside += 1
+        lines.append(line([when, str(r["changed_by"]), case, what,
+                           show(r["old_value"], r["what"]), show(r["new_value"], r["what"])]))
+    lines.append(f"{len(frame)} ändringar.")
+    if outside:
+        lines.append(f"* {antal(outside, 'ändring', 'ändringar')} gjordes direkt i databasen, utanför "
+                     "granskning (tid och användare enligt databasen).")
+    return "\n".join(lines)
+
+
+def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the trail as JSON-able dicts with Swedish keys (values as stored).
+
+    Text is masked like the printed trail: a database made before the checks on
+    personnummer (or before pseudonyms) may hold one in an answer or a case id.
+    """
+    from granskning.personnummer import number as pnr
+
+    def masked(value: Any) -> Any:
+        return pnr.scrub(value) if isinstance(value, str) else value
+
+    return [
+        {key: masked(value) for key, value in {
+            "tid": r["changed_at"].isoformat(),
+            "vem": r["changed_by"],
+            "ärende": r["case_id"],
+            "vad": r["what"],
+            "fråga": r["item"],
+            "händelse": r["event"],
+            "före": r["old_value"],
+            "efter": r["new_value"],
+            "version": r["version"],
+            "verktygsversion": r["tool_version"],
+            "databasanvändare": r["db_user"],
+        }.items()}
+        for r in frame.to_dict(orient="records")
+    ]
