@@ -291,13 +291,7 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
 def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     v = d.values
     text = chk.text(v.get("text"), "text")
-    qtype = chk.text(v.get("typ"), "typ")
-    if qtype is not None and qtype not in TYPES:
-        close = difflib.get_close_matches(qtype, TYPES, n=1)
-        hint = f' (menade du "{close[0]}"?)' if close else ""
-        chk.error(v["typ"][1].line, f'okänd typ "{qtype}"{hint}; välj bland {", ".join(TYPES)}',
-                  "typ")
-        qtype = None
+    qtype = _question_type(chk, v)
     choices = chk.strings(v.get("val"), "val")
     lists = {k: chk.strings(v.get(k), k) for k in CATEGORY_KEYS}
     minimum, maximum = chk.number(v.get("min"), "min"), chk.number(v.get("max"), "max")
@@ -306,6 +300,40 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     condition_text = chk.text(v.get("visas_om"), "visas_om")
     line_of = {k: e[1].line for k, e in v.items()}
 
+    choices = _check_choices(chk, d, qtype, choices, lists, line_of)
+    _check_range(chk, v, qtype, minimum, maximum, line_of)
+    canon = _categories(chk, qtype, choices, lists, line_of)
+    counted, counted_label = _counted(chk, v, qtype, choices, canon, indicator)
+    # A question with problems is still built (the file is rejected anyway) so that
+    # conditions naming it can be checked too; only text and type are indispensable.
+    if text is None or qtype is None:
+        return None
+    return Question(
+        id=qid, text=text, type=qtype, area_id=d.area_id, line=d.line,
+        help=chk.text(v.get("hjalp"), "hjalp"), legal_ref=chk.text(v.get("lagrum"), "lagrum"),
+        choices=tuple(choices or ()), required=required, condition_text=condition_text,
+        hindrances=canon["hinder"], not_applicable=canon["ej_tillampligt"],
+        positive=counted, indicator=indicator, counted_label=counted_label,
+        motivation_required=canon["motivering_kravs"], minimum=minimum, maximum=maximum,
+    )
+
+
+def _question_type(chk: _Checker, v: dict) -> str | None:
+    """Return the question's ``typ``, or None when it is missing or unknown."""
+    qtype = chk.text(v.get("typ"), "typ")
+    if qtype is not None and qtype not in TYPES:
+        close = difflib.get_close_matches(qtype, TYPES, n=1)
+        hint = f' (menade du "{close[0]}"?)' if close else ""
+        chk.error(v["typ"][1].line, f'okänd typ "{qtype}"{hint}; välj bland {", ".join(TYPES)}',
+                  "typ")
+        qtype = None
+    return qtype
+
+
+def _check_choices(chk: _Checker, d: _Draft, qtype: str | None, choices: tuple[str, ...] | None,
+                   lists: dict, line_of: dict[str, int]) -> tuple[str, ...] | None:
+    """Check ``val`` against the type; return the choices (janej's are always Ja and Nej)."""
+    v = d.values
     if qtype == "janej":
         if choices is not None:
             chk.error(line_of["val"], "typ janej har alltid valen Ja och Nej; ange inte val "
@@ -321,6 +349,12 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
         for k in ("val", *CATEGORY_KEYS):
             if k in v:
                 chk.error(line_of[k], f"typ {qtype} har inga svarsalternativ; ta bort {k}", k)
+    return choices
+
+
+def _check_range(chk: _Checker, v: dict, qtype: str | None, minimum, maximum,
+                 line_of: dict[str, int]) -> None:
+    """Check ``min`` and ``max``: only for type tal, and min not above max."""
     if qtype != "tal":
         for k in ("min", "max"):
             if k in v and qtype is not None:
@@ -328,17 +362,16 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     elif minimum is not None and maximum is not None and minimum > maximum:
         chk.error(line_of["min"], f"min ({minimum}) är större än max ({maximum})", "min")
 
+
+def _categories(chk: _Checker, qtype: str | None, choices: tuple[str, ...] | None, lists: dict,
+                line_of: dict[str, int]) -> dict[str, tuple[str, ...]]:
+    """Check the category lists against the choices; return them spelt as the choices are."""
     folded = {c.casefold(): c for c in choices or ()}
     canon: dict[str, tuple[str, ...]] = {}
     for key, noun in CATEGORY_KEYS.items():
         values = lists[key] or ()
         if choices and qtype in ("enval", "flerval", "janej"):
-            for value in values:
-                if value.casefold() not in folded:
-                    close = difflib.get_close_matches(value, list(folded.values()), n=1)
-                    hint = f' (menade du "{close[0]}"?)' if close else ""
-                    chk.error(line_of[key], f'{noun} "{value}" finns inte bland '
-                              f'svarsalternativen{hint}', key)
+            _check_among_choices(chk, key, noun, values, folded, line_of)
         canon[key] = tuple(folded.get(x.casefold(), x) for x in values)
     if qtype == "janej":
         for key in ("hinder", "ej_tillampligt"):
@@ -348,19 +381,18 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     if both:
         chk.error(line_of["ej_tillampligt"], f'"{sorted(both)[0]}" står både som hinder och som '
                   "ej tillämpligt", "ej_tillampligt")
-    counted, counted_label = _counted(chk, v, qtype, choices, canon, indicator)
-    # A question with problems is still built (the file is rejected anyway) so that
-    # conditions naming it can be checked too; only text and type are indispensable.
-    if text is None or qtype is None:
-        return None
-    return Question(
-        id=qid, text=text, type=qtype, area_id=d.area_id, line=d.line,
-        help=chk.text(v.get("hjalp"), "hjalp"), legal_ref=chk.text(v.get("lagrum"), "lagrum"),
-        choices=tuple(choices or ()), required=required, condition_text=condition_text,
-        hindrances=canon["hinder"], not_applicable=canon["ej_tillampligt"],
-        positive=counted, indicator=indicator, counted_label=counted_label,
-        motivation_required=canon["motivering_kravs"], minimum=minimum, maximum=maximum,
-    )
+    return canon
+
+
+def _check_among_choices(chk: _Checker, key: str, noun: str, values: tuple[str, ...],
+                         folded: dict[str, str], line_of: dict[str, int]) -> None:
+    """Report each value of a category list that is not among the choices."""
+    for value in values:
+        if value.casefold() not in folded:
+            close = difflib.get_close_matches(value, list(folded.values()), n=1)
+            hint = f' (menade du "{close[0]}"?)' if close else ""
+            chk.error(line_of[key], f'{noun} "{value}" finns inte bland '
+                      f'svarsalternativen{hint}', key)
 
 
 def _counted(chk: _Checker, v: dict, qtype: str | None, choices, canon: dict[str, tuple[str, ...]],
