@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/granskning demo --ut demo
 
-## make test: hela testsviten, mot SQLite och en tillfällig PostgreSQL-server
-test: $(STAMP) tools
+## make test: ruff (make lint), sedan hela testsviten mot SQLite och en tillfällig PostgreSQL-server
+test: lint tools
 	@scripts/pg.sh start >/dev/null
 	@rc=0; GRANSKNING_TEST_PG="$$(scripts/pg.sh url)" $(PYTEST_ENV) \
 	    $(BIN)/python -m pytest -q $(PYTEST_ARGS) || rc=$$?; \

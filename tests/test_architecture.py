@@ -1,0 +1,278 @@
+"""The architecture rules of docs/arkitektur.md, checked on the source tree.
+
+1. No module in ``granskning/`` is over 600 lines (``MAX_LINES``).
+2. No import cycle between modules of ``granskning``, counting the imports inside functions
+   (an import inside a function only postpones the cycle, it does not remove it). Imports under
+   ``if TYPE_CHECKING:`` never run and are not counted. A cycle is a strongly connected group of
+   the import graph (Tarjan).
+3. No wing imports a wing to its left in
+   cli → demo → report, answers → audit → analysis → checklist, sampling, store
+   → expr, personnummer → foundation (``RANK``). Wings at the same rank may import each other
+   as long as rule 2 holds.
+
+Ruff checks the other two rules (``pyproject.toml``): C901 (no function over cyclomatic
+complexity 15) and TID253 (pandas, numpy, scipy, statsmodels, matplotlib, reportlab, SQLAlchemy
+and openpyxl are imported inside functions in the package, never at module top).
+
+The ``KNOWN_*`` lists below hold what the tree broke on the day the rules were first enforced
+(issue 10). They may only shrink: the tests fail when something new appears, when a known
+offender grows, and when a known offender is fixed but still listed. When you fix one, remove
+it here (and its line in ``[tool.ruff.lint.per-file-ignores]`` in ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "granskning"
+
+MAX_LINES = 600
+
+# Module path (relative to granskning/) -> line count when the rule was first enforced.
+# A known module may shrink but not grow; at MAX_LINES or less, remove it from this list.
+KNOWN_LONG_MODULES: dict[str, int] = {
+    "analysis/analyse.py": 610,
+    "answers/excel.py": 668,
+    "expr/expression.py": 698,
+    "report/granskningsrapport.py": 891,
+    "sampling/frame.py": 944,
+    "sampling/precision.py": 713,
+    "sampling/samplebook.py": 693,
+    "store/database.py": 1164,
+}
+
+# Import cycles (strongly connected groups, sorted module names). When you break or shrink
+# one, replace or remove its entry; the failure message prints what the tree has now.
+KNOWN_CYCLES: set[tuple[str, ...]] = {
+    (
+        "granskning.analysis.inputs",
+        "granskning.answers.excel",
+        "granskning.answers.session",
+        "granskning.audit.create",
+        "granskning.audit.opened",
+        "granskning.audit.protocol",
+        "granskning.audit.protocol_run",
+        "granskning.sampling.design",
+        "granskning.sampling.samplebook",
+    ),
+    (
+        "granskning.checklist.conditions",
+        "granskning.checklist.format",
+        "granskning.checklist.model",
+    ),
+    ("granskning.demo.answers", "granskning.demo.exempel"),
+    ("granskning.errors", "granskning.personnummer.number", "granskning.personnummer.series"),
+    ("granskning.expr.expression", "granskning.expr.mask", "granskning.expr.parse"),
+    ("granskning.sampling.frame", "granskning.sampling.framescan"),
+}
+
+# Wing ranks: a module may import a wing of its own rank or lower, never a higher one.
+# Modules directly in granskning/ (errors.py, fmt.py, ...) are the foundation, rank 0.
+RANK = {
+    "cli": 7,
+    "demo": 6,
+    "report": 5,
+    "answers": 5,
+    "audit": 4,
+    "analysis": 3,
+    "checklist": 2,
+    "sampling": 2,
+    "store": 2,
+    "expr": 1,
+    "personnummer": 1,
+}
+
+# (importing module, imported module) pairs that go to a wing on the left.
+KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = {
+    ("granskning.analysis.inputs", "granskning.audit.opened"),
+    ("granskning.errors", "granskning.personnummer.number"),
+    ("granskning.sampling.samplebook", "granskning.answers.excel"),
+}
+
+
+# ---------------------------------------------------------------------------- the source tree
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of the package."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+    return modules
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(tree: ast.AST):
+    """Every import statement that can run: at the top, inside functions, classes, try, if."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        for child in ast.iter_child_nodes(node):
+            if _is_type_checking(child):
+                stack.extend(child.orelse)  # the else branch of `if TYPE_CHECKING:` runs
+            else:
+                stack.append(child)
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str | None:
+    """The module an imported dotted name belongs to (the longest known prefix)."""
+    while name not in modules and "." in name:
+        name = name.rsplit(".", 1)[0]
+    return name if name in modules else None
+
+
+def _imports(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The granskning modules that ``module`` imports (anywhere in its body)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in _import_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from granskning.store import schema` imports the module granskning.store.schema;
+            # `from granskning.store import Store` imports granskning.store.
+            names = [f"{base}.{alias.name}" for alias in node.names]
+        for name in names:
+            if name == "granskning" or name.startswith("granskning."):
+                target = _resolve(name, modules)
+                if target is not None and target != module:
+                    targets.add(target)
+    return targets
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {module: _imports(module, path, modules) for module, path in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> set[tuple[str, ...]]:
+    """The strongly connected groups of more than one module (Tarjan, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: set[tuple[str, ...]] = set()
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.add(tuple(sorted(group)))
+    return groups
+
+
+def _wing(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in RANK) else "foundation"
+
+
+def _rank(module: str) -> int:
+    return RANK.get(_wing(module), 0)
+
+
+# ---------------------------------------------------------------------------- the rules
+
+
+def test_no_module_over_600_lines():
+    sizes = {
+        str(path.relative_to(PACKAGE)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    new = {m: n for m, n in sizes.items() if n > MAX_LINES and m not in KNOWN_LONG_MODULES}
+    grown = {
+        m: (KNOWN_LONG_MODULES[m], n)
+        for m, n in sizes.items()
+        if m in KNOWN_LONG_MODULES and n > KNOWN_LONG_MODULES[m]
+    }
+    fixed = {m for m in KNOWN_LONG_MODULES if sizes.get(m, 0) <= MAX_LINES}
+    assert not new, f"modules over {MAX_LINES} lines (split them, docs/arkitektur.md): {new}"
+    assert not grown, f"modules over {MAX_LINES} lines that grew (known, now): {grown}"
+    assert not fixed, (
+        f"no longer over {MAX_LINES} lines (or gone): remove from KNOWN_LONG_MODULES in "
+        f"tests/test_architecture.py: {sorted(fixed)}"
+    )
+
+
+def test_the_rules_see_the_package_and_its_wings():
+    """Sanity of the test itself: it sees the package and the wings it ranks."""
+    modules = _modules()
+    assert "granskning.cli" in modules and "granskning.fmt" in modules
+    wings = {_wing(m) for m in modules}
+    assert set(RANK) <= wings, set(RANK) - wings
+
+
+def test_no_import_cycles():
+    found = _cycles(_graph())
+    new = found - KNOWN_CYCLES
+    gone = KNOWN_CYCLES - found
+    now = "".join(f"\n    {group!r}," for group in sorted(found))
+    assert not new and not gone, (
+        f"import cycles changed (docs/arkitektur.md).\n  new: {sorted(new)}\n"
+        f"  no longer there: {sorted(gone)}\n"
+        f"A new cycle must be broken; a broken or shrunk one must be taken out of KNOWN_CYCLES in "
+        f"tests/test_architecture.py. The cycles in the tree now:{now}"
+    )
+
+
+def test_no_wing_imports_a_wing_to_its_left():
+    graph = _graph()
+    found = {
+        (module, target)
+        for module, targets in graph.items()
+        for target in targets
+        if _rank(target) > _rank(module)
+    }
+    new = found - KNOWN_UPWARD_IMPORTS
+    gone = KNOWN_UPWARD_IMPORTS - found
+    assert not new, (
+        "imports against the direction cli → demo → report, answers → audit → analysis → "
+        f"checklist, sampling, store → expr, personnummer → foundation: {sorted(new)}"
+    )
+    assert not gone, (
+        "no longer imported against the direction: remove from KNOWN_UPWARD_IMPORTS in "
+        f"tests/test_architecture.py: {sorted(gone)}"
+    )
