@@ -17,7 +17,8 @@ and openpyxl are imported inside functions in the package, never at module top).
 The ``KNOWN_*`` lists below hold what the tree broke on the day the rules were first enforced
 (issue 10). They may only shrink: the tests fail when something new appears, when a known
 offender grows, and when a known offender is fixed but still listed. When you fix one, remove
-it here (and its line in ``[tool.ruff.lint.per-file-ignores]`` in ``pyproject.toml``).
+it here (and its line in ``[tool.ruff.lint.per-file-ignores]`` in ``pyproject.toml``; the last
+test fails when a per-file exception there no longer excuses anything).
 """
 
 from __future__ import annotations
@@ -275,4 +276,52 @@ def test_no_wing_imports_a_wing_to_its_left():
     assert not gone, (
         "no longer imported against the direction: remove from KNOWN_UPWARD_IMPORTS in "
         f"tests/test_architecture.py: {sorted(gone)}"
+    )
+
+
+def test_the_ruff_exceptions_are_still_needed():
+    """Each per-file exception for C901 and TID253 in pyproject.toml still excuses something.
+
+    When you simplify a function or move a heavy import into a function, take the file's line
+    out of ``[tool.ruff.lint.per-file-ignores]``.
+    """
+    import json
+    import subprocess
+    import sys
+    import tomllib
+
+    import pytest
+
+    pytest.importorskip("ruff")
+    root = PACKAGE.parent
+    lint = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"][
+        "lint"
+    ]
+    rules = ("C901", "TID253")
+    excused = {
+        (path, code)
+        for path, codes in lint["per-file-ignores"].items()
+        for code in codes
+        if code in rules and "*" not in path
+    }
+    if not excused:
+        return
+    banned = json.dumps(lint["flake8-tidy-imports"]["banned-module-level-imports"])
+    complexity = lint["mccabe"]["max-complexity"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero",
+         "--select", ",".join(rules), "--output-format", "json",
+         "--config", f"lint.mccabe.max-complexity={complexity}",
+         "--config", f"lint.flake8-tidy-imports.banned-module-level-imports={banned}",
+         *sorted({path for path, _ in excused if (root / path).exists()})],
+        cwd=root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = {
+        (Path(item["filename"]).resolve().relative_to(root).as_posix(), item["code"])
+        for item in json.loads(result.stdout)
+    }
+    stale = sorted(excused - found)
+    assert not stale, (
+        "no longer needed: remove from [tool.ruff.lint.per-file-ignores] in pyproject.toml: "
+        f"{stale}"
     )
