@@ -104,10 +104,10 @@ def median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
 
 
 def main() -> None:
+    from granskning import checklist
     from granskning.analysis.analyse import analyse
     from granskning.analysis.estimation import stratified_estimate
     from granskning.analysis.output import write_workbook
-    from granskning.checklist import model as checklist
 
     chk = checklist.loads(checklist_text())
     df, sizes = data()

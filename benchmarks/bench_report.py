@@ -56,7 +56,7 @@ def national_audit(directory: Path) -> str:
     """Create the 290-stratum audit in a SQLite database; return its URL."""
     from granskning.audit import protocol_run
     from granskning.audit.protocol import loads
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.demo import answers as demo_answers
     from granskning.store.database import Store
 

@@ -34,7 +34,7 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
 def make_db(path: Path, n_cases: int = 26) -> None:
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.store.database import Store
 
     chk = load("forhandsbedomning-0-12")

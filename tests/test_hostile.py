@@ -111,7 +111,7 @@ def test_ten_thousand_question_checklist_is_refused_quickly(tmp_path):
 
 def test_hundred_megabyte_cell_in_answer_template_is_refused(store, tmp_path):
     from granskning.answers.excel import export_template, import_answers
-    from granskning.checklist.model import load
+    from granskning.checklist import load
 
     chk = load("forhandsbedomning-0-12")
     audit = store.create_audit("T", "granskning", chk.id, chk.version, chk.sha256, None, {}, "t")
@@ -141,7 +141,7 @@ def test_long_cell_and_hundred_megabyte_answer_are_refused(store, tmp_path):
     from openpyxl import load_workbook
 
     from granskning.answers.excel import export_template, import_answers
-    from granskning.checklist.model import load
+    from granskning.checklist import load
 
     chk = load("forhandsbedomning-0-12")
     audit = store.create_audit("T", "granskning", chk.id, chk.version, chk.sha256, None, {}, "t")

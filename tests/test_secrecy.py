@@ -454,7 +454,7 @@ def test_a_report_holding_one_is_not_written(tmp_path: Path) -> None:
 
 def test_protocol_and_checklist_texts_are_refused(tmp_path: Path) -> None:
     from granskning.audit.protocol import loads as protocol_loads
-    from granskning.checklist.model import loads as checklist_loads
+    from granskning.checklist import loads as checklist_loads
 
     with pytest.raises(InputError, match='fältet "titel"'):
         protocol_loads(f"titel: Ärenden för {SPACED}\n", source="p.yaml")

@@ -83,7 +83,7 @@ def analyse_table(
     ``age``, ``population``, ``bands``, ``method``, ``seed``, …).
     """
     from granskning.analysis.analyse import analyse
-    from granskning.checklist.model import Checklist, load
+    from granskning.checklist import Checklist, load
     from granskning.sampling.frame import read_table
 
     chk = checklist if isinstance(checklist, Checklist) else load(checklist)

@@ -187,7 +187,7 @@ def create_from_sample(
     created on first use); the real ids stay in the sample workbook.
     """
     from granskning.audit import pseudonym
-    from granskning.checklist.model import Checklist, load
+    from granskning.checklist import Checklist, load
     from granskning.store.values import case_row
 
     chk = checklist if isinstance(checklist, Checklist) else load(checklist)

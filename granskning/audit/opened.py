@@ -61,7 +61,7 @@ def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = Non
     gave with ``--checklista``; without it the stored id (or, for an audit
     without one, its protocol's checklist) is looked up among the bundled ones.
     """
-    from granskning.checklist.model import Checklist, load
+    from granskning.checklist import Checklist, load
 
     wanted = audit.checklist_id or (protocol.checklist if protocol is not None else None)
     if checklist is None:
@@ -104,7 +104,7 @@ def earlier_bundled(checklist_id: str, sha256: str) -> Checklist | None:
     ``granskning/data/checklists/tidigare/<id>-<version>.yaml`` so that audits
     created with it keep opening with the very checklist they were answered under.
     """
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.resources import directory
 
     for path in sorted((directory("checklists") / EARLIER).glob(f"{checklist_id}-*.yaml")):

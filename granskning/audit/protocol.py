@@ -423,7 +423,7 @@ def load(path: str | Path) -> Protocol:
 
 def check_against_checklist(protocol: Protocol) -> None:
     """Raise InputError when the protocol names questions its checklist does not have."""
-    from granskning.checklist.model import load as load_checklist
+    from granskning.checklist import load as load_checklist
 
     chk = load_checklist(protocol.checklist)
     known = {q.id for q in chk.questions}

@@ -224,7 +224,7 @@ def create_from_protocol(
     """
     from granskning.audit import pseudonym
     from granskning.audit.protocol import check_against_checklist, load
-    from granskning.checklist.model import load as load_checklist
+    from granskning.checklist import load as load_checklist
 
     proto = protocol if isinstance(protocol, Protocol) else load(protocol)
     check_against_checklist(proto)

@@ -1,9 +1,10 @@
 """Checklists: the model, the answer logic and where checklist files are found.
 
-The public names of :mod:`granskning.checklist.model`, importable as before from
-``granskning.checklist``.
+The public names of :mod:`granskning.checklist.model` and
+:mod:`granskning.checklist.files`, importable as before from ``granskning.checklist``.
 """
 
+from granskning.checklist.files import load, loads
 from granskning.checklist.model import (
     Area,
     Checklist,
@@ -11,8 +12,6 @@ from granskning.checklist.model import (
     bundled,
     bundled_dir,
     counted_words,
-    load,
-    loads,
     motivation_key,
     resolve,
 )

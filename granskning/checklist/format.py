@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from granskning.checklist.conditions import attach_conditions
 from granskning.checklist.model import (
     KINDS,
     MAX_BYTES,
@@ -283,8 +284,6 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
         built.append(q)
         if "visas_om" in v:
             condition_lines[q.id] = v["visas_om"][1].line
-    from granskning.checklist.conditions import attach_conditions
-
     return attach_conditions(chk, built, order, condition_lines)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from granskning import resources as bundled_files
 from granskning.errors import InputError
+from granskning.fmt import tal
 
 TYPES = ("janej", "enval", "flerval", "tal", "datum", "fritext")
 KINDS = ("granskning", "enkat", "egenkontroll")
@@ -34,8 +35,6 @@ __all__ = [
     "bundled",
     "bundled_dir",
     "counted_words",
-    "load",
-    "loads",
     "motivation_key",
     "resolve",
 ]
@@ -215,8 +214,6 @@ class Question:
 
 
 def _num(x: float | int) -> str:
-    from granskning.fmt import tal
-
     return str(x) if isinstance(x, int) else tal(x, 2)
 
 
@@ -323,47 +320,6 @@ def _env_value(q: Question, value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def loads(text: str, *, source: str | None = None) -> Checklist:
-    """Return the checklist in ``text``; raises ManyInputErrors listing every problem."""
-    from granskning.checklist.format import build
-
-    _refuse_personnummer(text, source)
-    return build(text, source=source, path=None)
-
-
-def _refuse_personnummer(text: str, source: str | None) -> None:
-    """Refuse a checklist whose text holds a personnummer (it is printed in every template)."""
-    from granskning.personnummer.number import find_personnummer
-
-    hits = find_personnummer(text)
-    if hits:
-        line = text.count("\n", 0, hits[0].start) + 1
-        raise InputError(
-            f"rad {line} innehåller ett personnummer; ta bort det (checklistans text skrivs i "
-            "varje svarsmall och rapport).", file=source)
-
-
-def load(path: str | Path) -> Checklist:
-    """Return the checklist in a YAML file, or a bundled checklist given its id."""
-    from granskning.checklist.format import build
-    from granskning.checklist.safeyaml import ChecklistFileError
-
-    p = resolve(path)
-    shown = str(path) if Path(path).exists() else _display(p)
-    size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise ChecklistFileError(
-            f"filen är för stor ({size // 1000} kB; högst {MAX_BYTES // 1_000_000} MB)", file=shown)
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ChecklistFileError("filen är inte sparad som UTF-8", file=shown, line=line) from None
-    _refuse_personnummer(text, shown)
-    return build(text, source=shown, path=str(p))
-
-
 def bundled_dir() -> Path:
     """Return the directory of the checklists shipped with the tool."""
     return bundled_files.directory("checklists")
@@ -377,10 +333,3 @@ def bundled() -> list[Path]:
 def resolve(name: str | Path) -> Path:
     """Return the file for a path or a bundled checklist id; InputError when neither exists."""
     return bundled_files.resolve("checklists", name, what="den medföljande checklistan")
-
-
-def _display(p: Path) -> str:
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return f"checklists/{p.name}" if p.parent == bundled_dir() else str(p)

@@ -23,7 +23,7 @@ def validera(filer: tuple[str, ...]) -> None:
 
     Avslutar med kod 2 om någon checklista har fel.
     """
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.checklist.render import summary
     from granskning.errors import InputError, ManyInputErrors
 
@@ -51,7 +51,7 @@ def validera(filer: tuple[str, ...]) -> None:
               help="Största radbredd i tecken.")
 def visa(fil: str, as_json: bool, bredd: int) -> None:
     """Visa en checklista: områden, numrerade frågor, svar, villkor och lagrum."""
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.checklist.render import render, to_dict
 
     checklist = load(fil)
@@ -65,7 +65,7 @@ def visa(fil: str, as_json: bool, bredd: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Skriv listan som ett JSON-objekt.")
 def lista(as_json: bool) -> None:
     """Lista de checklistor som följer med verktyget."""
-    from granskning.checklist.model import bundled, load
+    from granskning.checklist import bundled, load
     from granskning.errors import InputError
 
     rows, failed = [], []

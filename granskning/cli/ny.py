@@ -124,7 +124,7 @@ def ny(
         raise click.UsageError("ange ett PROTOKOLL, eller " + ", ".join(missing) + ".")
     from granskning.audit import pseudonym
     from granskning.audit.create import CaseColumns, create_from_sample
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.store import identity
     from granskning.store.database import Store
 

@@ -140,7 +140,7 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     from granskning.audit import protocol_run
     from granskning.report import granskningsrapport as report
     from granskning.report import internkontroll as report_ik
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.files import make_directory
     from granskning.sampling.precision import margin_of_error
     from granskning.store.database import Store
@@ -203,7 +203,7 @@ def _survey(store) -> int:
     import pandas as pd
 
     from granskning.demo import answers as demo_answers
-    from granskning.checklist.model import load
+    from granskning.checklist import load
 
     chk = load("delaktighetsenkat")
     survey_id = store.create_audit(

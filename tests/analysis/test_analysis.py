@@ -22,8 +22,8 @@ from analysis_data import (
     expected_layout,
 )
 
+from granskning import checklist as cl
 from granskning.analysis.analyse import analyse, parse_bands
-from granskning.checklist import model as cl
 from granskning.errors import InputError
 
 APISTRAT = "/work/shared/testdata/apistrat.csv"

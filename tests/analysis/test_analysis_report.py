@@ -7,9 +7,9 @@ import pytest
 from analysis_data import a2_cases
 from openpyxl import load_workbook
 
+from granskning import checklist as cl
 from granskning.analysis.analyse import analyse
 from granskning.analysis.output import sheet_names, summary_text, write_charts, write_workbook
-from granskning.checklist import model as cl
 from granskning.errors import InputError
 
 

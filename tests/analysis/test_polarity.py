@@ -152,7 +152,7 @@ def adult_audit(tmp_path_factory):
 def _adult_audit(url: str, protocol_text: str | None) -> int:
     import numpy as np
 
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.store.database import Store
 
     chk = load("langvarig-hemloshet")

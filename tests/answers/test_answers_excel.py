@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from granskning.answers.excel import export_template, import_answers, template_columns
-from granskning.checklist.model import load
+from granskning.checklist import load
 from granskning.cli import cli
 from granskning.errors import InputError, ManyInputErrors
 from granskning.store.database import ConflictError, Store

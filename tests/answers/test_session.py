@@ -22,7 +22,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 
 from granskning.answers.prompts import WIDTH, Prompter
 from granskning.answers.session import Session, Step, check_free_text, show_value, storable
-from granskning.checklist.model import load, loads
+from granskning.checklist import load, loads
 from granskning.cli import cli
 from granskning.errors import InputError
 from granskning.store.database import Store

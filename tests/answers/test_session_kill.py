@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from granskning.checklist.model import load
+from granskning.checklist import load
 from granskning.store.database import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pty finns bara på Unix")

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from granskning.audit.create import CaseColumns, cases_from_sample, create_from_sample
-from granskning.checklist.model import load
+from granskning.checklist import load
 from granskning.cli import cli
 from granskning.errors import InputError
 from granskning.personnummer.number import synthetic

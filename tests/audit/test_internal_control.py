@@ -71,7 +71,7 @@ def ik_db(tmp_path_factory):
 
 
 def test_summary_of_the_demo_control_day(ik_db):
-    from granskning.checklist.model import load
+    from granskning.checklist import load
     from granskning.demo import answers as demo_answers
     from granskning.demo import run as demo
     from granskning.store.database import Store

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from granskning.audit import protocol_run
 from granskning.audit.opened import open_audit
-from granskning.checklist.model import load
+from granskning.checklist import load
 from granskning.cli import cli
 from granskning.errors import InputError
 

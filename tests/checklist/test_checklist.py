@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from granskning.checklist import model as cl
+from granskning import checklist as cl
 from granskning.checklist.safeyaml import ChecklistFileError
 from granskning.errors import InputError, ManyInputErrors
 

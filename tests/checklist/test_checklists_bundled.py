@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from granskning.checklist import model as cl
+from granskning import checklist as cl
 
 BUNDLED = {p.stem: p for p in cl.bundled()}
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from granskning.checklist import model as cl
+from granskning import checklist as cl
 from granskning.cli import cli
 
 BAD = """\

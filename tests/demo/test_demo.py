@@ -84,7 +84,7 @@ def test_demo_answers_reproduce_the_stated_totals(tmp_path):
     import pandas as pd
 
     from granskning.demo import answers as demo_answers
-    from granskning.checklist.model import load
+    from granskning.checklist import load
 
     rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
              "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}
@@ -204,7 +204,7 @@ def test_check_refuses_a_child_under_four_without_the_hindrance():
     import pandas as pd
 
     from granskning.demo import answers as demo_answers
-    from granskning.checklist.model import load
+    from granskning.checklist import load
 
     rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
              "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}

@@ -7,9 +7,9 @@ import re
 import pandas as pd
 import pytest
 
+from granskning import checklist as cl
 from granskning.analysis.analyse import analyse
 from granskning.analysis.output import summary_text
-from granskning.checklist import model as cl
 from granskning.report import granskningsrapport as report
 from granskning.report.document import Bullets, Paragraph
 

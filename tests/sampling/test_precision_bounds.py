@@ -14,7 +14,7 @@ from analysis_data import a1_cases
 from click.testing import CliRunner
 
 from granskning import numbers
-from granskning.checklist.model import loads
+from granskning.checklist import loads
 from granskning.cli import cli
 from granskning.errors import InputError
 from granskning.sampling.precision import (

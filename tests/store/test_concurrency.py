@@ -39,7 +39,7 @@ from concurrency_driver import (
 from conftest import pg_server_url
 from pg_roles import role_database
 
-from granskning.checklist.model import loads
+from granskning.checklist import loads
 from granskning.store.database import ConflictError, Store
 
 CASES_PER_REVIEWER = 3
