@@ -57,11 +57,6 @@ KNOWN_CYCLES: set[tuple[str, ...]] = {
         "granskning.sampling.design",
         "granskning.sampling.samplebook",
     ),
-    (
-        "granskning.checklist.conditions",
-        "granskning.checklist.format",
-        "granskning.checklist.model",
-    ),
     ("granskning.demo.answers", "granskning.demo.exempel"),
     ("granskning.errors", "granskning.personnummer.number", "granskning.personnummer.series"),
     ("granskning.expr.expression", "granskning.expr.mask", "granskning.expr.parse"),
