@@ -47,7 +47,13 @@ def _clean(text: object, what: str) -> str:
 
 
 def show(text: object) -> str:
-    """Return ``text`` shortened for an error message."""
+    """Return ``text`` shortened for an error message.
+
+    >>> show("0,95")
+    "'0,95'"
+    >>> show("9" * 50)
+    "'9999999999999999999999999999999999999999…'"
+    """
     raw = str(text)
     return repr(raw if len(raw) <= MAX_TEXT else raw[:MAX_TEXT] + "…")
 
@@ -55,7 +61,21 @@ def show(text: object) -> str:
 def parse_integer(
     text: object, what: str, *, minimum: int = 0, maximum: int = MAX_POPULATION
 ) -> int:
-    """Return a whole number typed as text (``"1 200"`` is 1200) within [minimum, maximum]."""
+    """Return a whole number typed as text (``"1 200"`` is 1200) within [minimum, maximum].
+
+    >>> parse_integer("1 200", "--population")
+    1200
+    >>> parse_integer("26.0", "Antal")  # as a spreadsheet writes it
+    26
+    >>> parse_integer("-5", "--population")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: --population måste vara ett heltal, inte negativt (fick '-5').
+    >>> parse_integer("2000000000", "--population")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: --population får vara högst 1 000 000 000 (fick 2 000 000 000).
+    """
     if isinstance(text, bool):
         raise InputError(f"{what} måste vara ett heltal (fick {text!r}).")
     if isinstance(text, int):
@@ -90,6 +110,21 @@ def parse_decimal(
 
     ``open_low``/``open_high`` make the bound exclusive.  ``nan``, ``inf``,
     ``1e999`` and text that is no number are refused.
+
+    >>> parse_decimal("0,95", "min"), parse_decimal("0.95", "min"), parse_decimal(" 1 234,5 ", "max")
+    (0.95, 0.95, 1234.5)
+    >>> parse_decimal("nan", "min")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: min: 'nan' är inget tal (skriv t.ex. 0,95 eller 0.95).
+    >>> parse_decimal("1e999", "max")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: max: talet '1e999' är för stort.
+    >>> parse_decimal("0", "--andel", minimum=0, maximum=1, open_low=True)
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: --andel måste ligga över 0 och till och med 1 (fick 0).
     """
     if isinstance(text, bool):
         raise InputError(f"{what} måste vara ett tal (fick {text!r}).")
@@ -113,7 +148,13 @@ def parse_decimal(
 
 
 def parse_rate(text: object, what: str) -> float:
-    """Return a rate typed as a fraction (0.05, 0,05) or as percent (5, 5 %): 1 and up is percent."""
+    """Return a rate typed as a fraction (0.05, 0,05) or as percent (5, 5 %): 1 and up is percent.
+
+    >>> parse_rate("0,05", "--felmarginal"), parse_rate("5", "--felmarginal")
+    (0.05, 0.05)
+    >>> parse_rate("0,5 %", "--felmarginal")
+    0.005
+    """
     raw = _clean(text, what)
     percent = raw.endswith("%")
     value = parse_decimal(raw.rstrip("%"), what, minimum=0.0)
@@ -125,7 +166,15 @@ def parse_rate(text: object, what: str) -> float:
 
 
 def parse_confidence(text: object, what: str = "--konfidens") -> float:
-    """Return a confidence level given as a fraction strictly between 0 and 1 (0,95 or 0.95)."""
+    """Return a confidence level given as a fraction strictly between 0 and 1 (0,95 or 0.95).
+
+    >>> parse_confidence("0,95")
+    0.95
+    >>> parse_confidence("95")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: --konfidens måste ligga mellan 0 och 1, t.ex. 0,95 eller 0.95 (fick 95).
+    """
     raw = _clean(text, what)
     value = parse_decimal(raw, what)
     if not 0.0 < value < 1.0:

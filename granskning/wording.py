@@ -50,19 +50,35 @@ LARGE_DIFFERENCE = 0.10
 
 
 def plural(n: int, singular: str, many: str | None = None) -> str:
-    """Return the noun in the number that agrees with ``n``: ``plural(1, "ärende") == "ärende"``."""
+    """Return the noun in the number that agrees with ``n``: ``plural(1, "ärende") == "ärende"``.
+
+    >>> plural(1, "ärende"), plural(2, "ärende"), plural(0, "stratum")
+    ('ärende', 'ärenden', 'strata')
+    >>> plural(3, "enkät", "enkäter")
+    'enkäter'
+    """
     if many is None:
         many = PLURALS.get(singular, singular)
     return singular if n == 1 else many
 
 
 def antal(n: int, singular: str, many: str | None = None) -> str:
-    """Return a count with its noun: ``antal(1, "ärende") == "1 ärende"``, ``"2 ärenden"``."""
+    """Return a count with its noun: ``antal(1, "ärende") == "1 ärende"``, ``"2 ärenden"``.
+
+    >>> antal(1, "ärende"), antal(1200, "ärende"), antal(2, "stratum")
+    ('1 ärende', '1 200 ärenden', '2 strata')
+    """
     return f"{heltal(int(n))} {plural(int(n), singular, many)}"
 
 
 def significant(p: float, alpha: float = 0.05) -> bool:
-    """Return whether ``p`` is statistically significant at ``alpha``: strictly ``p < alpha``."""
+    """Return whether ``p`` is statistically significant at ``alpha``: strictly ``p < alpha``.
+
+    >>> significant(0.049), significant(0.05), significant(0.009, alpha=0.01)
+    (True, False, True)
+    >>> significant(float("nan"))
+    False
+    """
     return p is not None and not math.isnan(p) and p < alpha
 
 
@@ -72,6 +88,15 @@ def format_p(p: float, alpha: float = 0.05) -> str:
     Two decimals (three below 0,01); more when the rounded number would land on
     the other side of ``alpha`` than ``p`` does, so the printed value always
     agrees with :func:`significant`.
+
+    >>> format_p(0.048)  # two decimals would print 0,05 beside a significant result
+    'p = 0,048'
+    >>> format_p(0.0499), format_p(0.0501)
+    ('p = 0,0499', 'p = 0,05')
+    >>> format_p(0.2), format_p(0.004), format_p(0.0004)
+    ('p = 0,20', 'p = 0,004', 'p < 0,001')
+    >>> format_p(None)
+    'p saknas'
     """
     if p is None or math.isnan(p):
         return "p saknas"
@@ -109,6 +134,11 @@ def simulation_borderline(p: float, n_sim: int | None, alpha: float = 0.05) -> b
     The simulated p-value has standard error about ``sqrt(α(1 − α)/B)`` near α
     (B simulations): 0,0049 for B = 2 000.  Closer than two of those, another
     seed may put it on the other side of α, and the sentence says so.
+
+    >>> simulation_borderline(0.052, 2000), simulation_borderline(0.03, 2000)
+    (True, False)
+    >>> simulation_borderline(0.052, None)  # an exact p-value is never borderline
+    False
     """
     if not n_sim or p is None or math.isnan(p):
         return False
@@ -116,23 +146,41 @@ def simulation_borderline(p: float, n_sim: int | None, alpha: float = 0.05) -> b
 
 
 def verdict(p: float, alpha: float = 0.05) -> str:
-    """Return ``"statistiskt säkerställd"`` or ``"inte statistiskt säkerställd"`` by the one rule."""
+    """Return ``"statistiskt säkerställd"`` or ``"inte statistiskt säkerställd"`` by the one rule.
+
+    >>> verdict(0.01)
+    'statistiskt säkerställd'
+    >>> verdict(0.05)
+    'inte statistiskt säkerställd'
+    """
     return "statistiskt säkerställd" if significant(p, alpha) else "inte statistiskt säkerställd"
 
 
 def level_text(alpha: float) -> str:
-    """Return the confidence level of ``alpha`` as Swedish text: ``"95 %"``, ``"99,8 %"``."""
+    """Return the confidence level of ``alpha`` as Swedish text: ``"95 %"``, ``"99,8 %"``.
+
+    >>> level_text(0.05), level_text(0.002)
+    ('95 %', '99,8 %')
+    """
     level = 100 * (1 - alpha)
     return f"{tal(level, 0 if abs(level - round(level)) < 1e-9 else 1)} %"
 
 
 def includes_zero(low: float, high: float) -> bool:
-    """Return whether an interval for a difference includes 0 (no difference)."""
+    """Return whether an interval for a difference includes 0 (no difference).
+
+    >>> includes_zero(-0.02, 0.05), includes_zero(0.01, 0.05)
+    (True, False)
+    """
     return low <= 0 <= high
 
 
 def points(x: float, decimals: int = 1) -> str:
-    """Return a difference in percentage points with its noun agreeing: ``"1,0 procentenhet"``."""
+    """Return a difference in percentage points with its noun agreeing: ``"1,0 procentenhet"``.
+
+    >>> points(0.01), points(0.058)
+    ('1,0 procentenhet', '5,8 procentenheter')
+    """
     text = tal(100 * x, decimals)
     return f"{text} {'procentenhet' if text in ('1', '1,0', '1,00') else 'procentenheter'}"
 
@@ -144,6 +192,11 @@ def not_shown(low: float, high: float, groups: tuple[str, str], *, what: str = "
     second).  The sentence says what the data allow: that a difference could
     not be shown, and how large a difference in either direction the interval
     still leaves open.
+
+    >>> not_shown(-0.03, 0.05, ("flickor", "pojkar"))
+    'Granskningen kunde inte påvisa någon skillnad mellan flickor och pojkar; intervallet rymmer skillnader på upp till 5,0 procentenheter högre bland flickor eller upp till 3,0 procentenheter högre bland pojkar.'
+    >>> not_shown(-0.02, 0.15, ("flickor", "pojkar"))
+    'Granskningen kunde inte påvisa någon skillnad mellan flickor och pojkar, men kan inte heller utesluta stora skillnader: andelen kan vara upp till 15,0 procentenheter högre bland flickor eller upp till 2,0 procentenheter högre bland pojkar.'
     """
     a, b = groups
     text = f"Granskningen kunde inte påvisa {what} mellan {a} och {b}"

@@ -320,3 +320,22 @@ def test_the_ruff_exceptions_are_still_needed():
         "no longer needed: remove from [tool.ruff.lint.per-file-ignores] in pyproject.toml: "
         f"{stale}"
     )
+
+
+def test_importing_every_module_has_no_side_effects(tmp_path):
+    """``--doctest-modules`` imports every module: that must print nothing, write nothing and
+    need no database."""
+    import os
+    import subprocess
+    import sys
+
+    names = sorted(_modules())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRANSKNING_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import importlib, sys\nfor n in sys.argv[1:]: importlib.import_module(n)",
+         *names],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
