@@ -115,19 +115,8 @@ def parse(text: str, *, source: str | None = None) -> Node | None:
                     raise ChecklistFileError(_PROBLEMS_SV["expected a single document in the stream"],
                                              file=source, line=line)
                 continue
-            if isinstance(event, yaml.AliasEvent):
-                raise ChecklistFileError(
-                    f"alias (*{event.anchor}) stöds inte i checklistor; skriv ut värdet i stället",
-                    file=source, line=line)
-            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                raise ChecklistFileError(
-                    f"ankare (&{event.anchor}) stöds inte i checklistor; skriv ut värdet där det behövs",
-                    file=source, line=line)
+            _refuse_event(event, source, line)
             tag = getattr(event, "tag", None)
-            if tag is not None and tag != "!" and tag not in _HARMLESS_TAGS:
-                raise ChecklistFileError(
-                    f"YAML-taggen {tag.replace('tag:yaml.org,2002:', '!!')} är inte tillåten i checklistor",
-                    file=source, line=line)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
                     raise ChecklistFileError(_TOO_DEEP, file=source, line=line)
@@ -148,17 +137,7 @@ def parse(text: str, *, source: str | None = None) -> Node | None:
                 else:
                     _attach(node, stack, pending_key)
     except yaml.MarkedYAMLError as exc:
-        problem = (exc.problem or exc.context or "").strip()
-        mark = exc.problem_mark or exc.context_mark
-        if problem == "found unexpected end of stream" and exc.context_mark is not None:
-            mark = exc.context_mark  # where the unclosed quote starts
-        line = mark.line + 1 if mark is not None else None
-        if problem not in _PROBLEMS_SV and _flow_depth(text) > MAX_DEPTH:
-            # The YAML library may refuse deep nesting itself, in its own words and before
-            # our event check sees it (PyYAML 6.0.4 looks ahead in flow collections).
-            raise ChecklistFileError(_TOO_DEEP, file=source, line=line) from None
-        text_sv = _PROBLEMS_SV.get(problem, _UNKNOWN_PROBLEM)
-        raise ChecklistFileError(text_sv, file=source, line=line) from None
+        raise _marked_error(exc, text, source) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise ChecklistFileError(f"otillåtet tecken (kod {exc.character!r}) i filen",
@@ -168,6 +147,37 @@ def parse(text: str, *, source: str | None = None) -> Node | None:
             raise ChecklistFileError(_TOO_DEEP, file=source) from None
         raise ChecklistFileError(_UNKNOWN_PROBLEM, file=source) from None
     return root
+
+
+def _refuse_event(event: yaml.Event, source: str | None, line: int) -> None:
+    """Raise ChecklistFileError for an alias, an anchor or a tag that is not harmless."""
+    if isinstance(event, yaml.AliasEvent):
+        raise ChecklistFileError(
+            f"alias (*{event.anchor}) stöds inte i checklistor; skriv ut värdet i stället",
+            file=source, line=line)
+    if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+        raise ChecklistFileError(
+            f"ankare (&{event.anchor}) stöds inte i checklistor; skriv ut värdet där det behövs",
+            file=source, line=line)
+    tag = getattr(event, "tag", None)
+    if tag is not None and tag != "!" and tag not in _HARMLESS_TAGS:
+        raise ChecklistFileError(
+            f"YAML-taggen {tag.replace('tag:yaml.org,2002:', '!!')} är inte tillåten i checklistor",
+            file=source, line=line)
+
+
+def _marked_error(exc: yaml.MarkedYAMLError, text: str, source: str | None) -> ChecklistFileError:
+    """Return the Swedish error for a YAML syntax error, with the line it points at."""
+    problem = (exc.problem or exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
+    if problem == "found unexpected end of stream" and exc.context_mark is not None:
+        mark = exc.context_mark  # where the unclosed quote starts
+    line = mark.line + 1 if mark is not None else None
+    if problem not in _PROBLEMS_SV and _flow_depth(text) > MAX_DEPTH:
+        # The YAML library may refuse deep nesting itself, in its own words and before
+        # our event check sees it (PyYAML 6.0.4 looks ahead in flow collections).
+        return ChecklistFileError(_TOO_DEEP, file=source, line=line)
+    return ChecklistFileError(_PROBLEMS_SV.get(problem, _UNKNOWN_PROBLEM), file=source, line=line)
 
 
 def to_python(node: Node | None) -> object:
