@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option, json_option
 from granskning.numbers import Confidence, Integer
 
 HELP = """Analysera en gransknings svar: tabeller, indikatorer, tester och jämställdhet.
@@ -44,8 +44,8 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
 
 @click.command(name="analys", help=HELP, options_metavar="[FLAGGOR]")
 @click.argument("data", required=False, metavar="[DATA]", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--granskning", "audit_id", type=int, metavar="ID", help="Granskningens id i databasen.")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@audit_option("Granskningens id i databasen.", required=False)
+@db_option
 @click.option("--checklista", "checklist", metavar="ID|FIL",
               help="Checklistans id (medföljande) eller en YAML-fil (standard för --granskning: "
                    "granskningens egen).")
@@ -81,7 +81,7 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
               help="Rita diagram (staplar, trattdiagram, kön) i katalogen.")
 @click.option("--diagramformat", "chart_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Bildformat för diagrammen.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@json_option()
 def analys(data, audit_id, url, checklist, strata, sex, age, id_column, population, population_file,
            ignore, sheet, bands, method, interval, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
            as_json):

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from granskning.cli.options import json_option
+
 
 @click.group(options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
 def checklista() -> None:
@@ -46,7 +48,7 @@ def validera(filer: tuple[str, ...]) -> None:
 
 @checklista.command(options_metavar="[FLAGGOR]")
 @click.argument("fil", metavar="FIL")
-@click.option("--json", "as_json", is_flag=True, help="Skriv checklistan som ett JSON-objekt.")
+@json_option("Skriv checklistan som ett JSON-objekt.")
 @click.option("--bredd", default=80, show_default=True, type=click.IntRange(40, 200),
               help="Största radbredd i tecken.")
 def visa(fil: str, as_json: bool, bredd: int) -> None:
@@ -62,7 +64,7 @@ def visa(fil: str, as_json: bool, bredd: int) -> None:
 
 
 @checklista.command(options_metavar="[FLAGGOR]")
-@click.option("--json", "as_json", is_flag=True, help="Skriv listan som ett JSON-objekt.")
+@json_option("Skriv listan som ett JSON-objekt.")
 def lista(as_json: bool) -> None:
     """Lista de checklistor som följer med verktyget."""
     from granskning.checklist import bundled, load

@@ -6,10 +6,8 @@ import json
 
 import click
 
-DB_HELP = (
-    "Databas: en filväg, sqlite:///fil.db eller postgresql://användare@värd/databas "
-    "(standard: miljövariabeln GRANSKNING_DB, annars granskning.db i aktuell katalog)."
-)
+from granskning.cli.options import db_option, json_option
+
 LABELS = {
     "audits": "granskningar",
     "cases": "ärenden",
@@ -18,7 +16,6 @@ LABELS = {
     "answer_history": "historikrader",
     "change_log": "övriga historikrader",
 }
-db_option = click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
 
 
 @click.group(name="db", options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
@@ -111,7 +108,7 @@ def migrera(url: str | None) -> None:
 
 @db.command(name="status", options_metavar="[FLAGGOR]")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@json_option()
 def status(url: str | None, as_json: bool) -> None:
     """Visa databasens schemaversion, migreringar och antal rader."""
     from granskning.store.database import Store

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option, json_option
 
 HELP = """Visa historiken för en granskning: varje svar som sparats, ändrats eller
 tagits bort, varje tilldelning och varje ärende som markerats som klart, med
@@ -22,15 +22,14 @@ PostgreSQL-databas ser en granskare bara historiken för sina egna ärenden.
 
 
 @click.command(name="historik", help=HELP, options_metavar="[FLAGGOR]")
-@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
-              help="Granskningens id.")
+@audit_option()
 @click.option("--arende", "case", metavar="ÄRENDE", default=None,
               help="Bara ett ärende: pseudonymen (Ä-…), eller det verkliga id:t om du har "
                    "nyckeln.")
 @click.option("--granskare", "reviewer", metavar="NAMN", default=None,
               help="Vem du är (SQLite; på PostgreSQL den du loggar in som).")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Skriv historiken som JSON.")
+@db_option
+@json_option("Skriv historiken som JSON.")
 def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | None,
              as_json: bool) -> None:
     from granskning.store import identity, trail

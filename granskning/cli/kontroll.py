@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option
 
 HELP = """Svara på granskningens checklista, ärende för ärende.
 
@@ -30,15 +30,14 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 
 
 @click.command(name="kontroll", help=HELP, options_metavar="[FLAGGOR]")
-@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
-              help="Granskningens id (från granskning ny).")
+@audit_option("Granskningens id (från granskning ny).")
 @click.option("--granskare", "reviewer", metavar="NAMN", default=None,
               help="Ditt namn som granskare (standard: ditt användarnamn). På PostgreSQL "
                    "är du alltid den du loggar in som.")
 @click.option("--checklista", "checklist", metavar="FIL", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Checklistfilen, om den inte är en medföljande checklista.")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
+@db_option
 def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: str | None) -> None:
     from granskning.answers.prompts import Prompter
     from granskning.answers.session import Session

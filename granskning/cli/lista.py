@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option, json_option
 from granskning.wording import antal
 
 HELP = """Skriv samordnarens lista: varje ärendes pseudonym (Ä-…) och verkliga id.
@@ -24,8 +24,7 @@ OSL 26 kap.: skriv ut den bara för den som ska ta fram akterna.
 
 
 @click.command(name="lista", help=HELP, options_metavar="[FLAGGOR]")
-@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
-              help="Granskningens id.")
+@audit_option()
 @click.option("--urval", "source", required=True, metavar="FIL",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Urvalsarbetsboken (eller ramen, om granskningen drogs ur ett protokoll).")
@@ -35,8 +34,8 @@ OSL 26 kap.: skriv ut den bara för den som ska ta fram akterna.
 @click.option("--ut", "out", metavar="FIL.xlsx", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Skriv listan som en arbetsbok i stället för på skärmen.")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Skriv listan som JSON.")
+@db_option
+@json_option("Skriv listan som JSON.")
 def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
           url: str | None, as_json: bool) -> None:
     from granskning.audit import pseudonym

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import db_option, json_option
 from granskning.wording import antal
 
 HELP = """Skapa en ny granskning av ett urval med en checklista, eller ur ett protokoll.
@@ -87,8 +87,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               type=click.Path(dir_okay=False, path_type=Path),
               help="Med PROTOKOLL: skriv också urvalsarbetsboken (samordnarens lista med verkliga "
                    "ärende-id, sekretess enligt OSL 26 kap.) till FIL (.xlsx, .csv eller .json).")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@db_option
+@json_option()
 def ny(
     protocol: str | None,
     check_only: bool,

@@ -10,6 +10,7 @@ import json
 
 import click
 
+from granskning.cli.options import json_option
 from granskning.errors import InputError
 from granskning.numbers import Integer
 from granskning.wording import antal
@@ -126,7 +127,7 @@ def _population_and_confidence(f):
 @click.option("--filter", "filter_text", default=None, metavar="UTTRYCK",
               help="Med RAM: avgränsa populationen, t.ex. \"alder <= 12\".")
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som ett JSON-objekt.")
+@json_option("Skriv resultatet som ett JSON-objekt.")
 def felmarginal(
     ram, n, population, konfidens, andel, strata_fil, strata_col, per_stratum, filter_text, blad, as_json
 ):
@@ -321,7 +322,7 @@ def _stratified_margin_output(strata, confidence, as_json) -> None:
     help="Minsta antal per stratum (med --strata-fil).",
 )
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som ett JSON-objekt.")
+@json_option("Skriv resultatet som ett JSON-objekt.")
 def storlek(
     felmarginal_, population, konfidens, andel, strata_fil, fordelning, minst, blad, as_json
 ):
@@ -472,7 +473,7 @@ def _strata_lines(strata) -> list[str]:
     metavar="K",
     help="Med --utvardera: antal avvikelser som hittades.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som ett JSON-objekt.")
+@json_option("Skriv resultatet som ett JSON-objekt.")
 def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, as_json):
     """Attributurval för internkontroll: stickprovsstorlek eller utvärdering.
 

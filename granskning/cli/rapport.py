@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option, json_option
 
 HELP = """Skriv rapporten för en granskning i databasen.
 
@@ -40,7 +40,7 @@ Exempel:
 
 
 @click.command(help=HELP, options_metavar="[FLAGGOR]")
-@click.option("--granskning", "audit_id", type=int, required=True, metavar="ID", help="Granskningens id.")
+@audit_option()
 @click.option("--ut", "outputs", multiple=True, metavar="FIL", type=click.Path(dir_okay=False, path_type=Path),
               help="Fil att skriva: .pdf (rapporten), .xlsx eller .json (tabellerna). Kan anges flera gånger.")
 @click.option("--typ", "kind", type=click.Choice(["granskning", "internkontroll"]), default="granskning",
@@ -56,8 +56,8 @@ Exempel:
 @click.option("--checklista", "checklist", metavar="FIL", default=None,
               help="Checklistfilen, om den inte är en medföljande checklista (samma fil som när "
                    "granskningen skapades).")
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Skriv nyckeltalen och filerna som JSON.")
+@db_option
+@json_option("Skriv nyckeltalen och filerna som JSON.")
 def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,
             survey: int | None, subtitle: str | None, checklist: str | None, url: str | None,
             as_json: bool, interval: str = "beta") -> None:

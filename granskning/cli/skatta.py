@@ -6,6 +6,7 @@ import json
 
 import click
 
+from granskning.cli.options import json_option
 from granskning.numbers import Confidence
 
 TYPES = ("medel", "total", "andel")
@@ -29,7 +30,7 @@ LABELS = {"medel": "Medelvärde", "total": "Total", "andel": "Andel"}
 @click.option("--intervall", "interval", type=click.Choice(["beta", "logit", "wald"]), default=None,
               help="Intervall för --typ andel: beta (Korn–Graubard, standard), logit eller wald.")
 @click.option("--blad", default=None, metavar="NAMN", help="Bladet att läsa i en Excel-fil.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@json_option()
 def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, interval, blad, as_json):
     """Skatta medelvärde, total eller andel ur ett stratifierat urval.
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli import options
+from granskning.cli.options import db_option
 from granskning.wording import antal
 
 IMPORT_HELP = """Läs in en ifylld svarsmall (från granskning svar exportera).
@@ -32,13 +33,11 @@ def svar() -> None:
     """Exportera och importera svar i en Excel-mall."""
 
 
-audit_option = click.option("--granskning", "audit_id", type=int, required=True, metavar="ID",
-                            help="Granskningens id (från granskning ny).")
+audit_option = options.audit_option("Granskningens id (från granskning ny).")
 checklist_option = click.option("--checklista", "checklist", metavar="FIL", default=None,
                                 type=click.Path(dir_okay=False, path_type=Path),
                                 help="Checklistfilen, om den inte är en medföljande checklista.")
-db_option = click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-json_option = click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+json_option = options.json_option()
 
 
 @svar.command(name="exportera", options_metavar="[FLAGGOR]")

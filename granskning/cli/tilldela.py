@@ -6,19 +6,12 @@ import json
 
 import click
 
-from granskning.cli.db import DB_HELP
+from granskning.cli.options import audit_option, db_option, json_option
 from granskning.wording import antal
 
 
 @click.command(name="tilldela", options_metavar="[FLAGGOR]")
-@click.option(
-    "--granskning",
-    "audit_id",
-    type=int,
-    required=True,
-    metavar="ID",
-    help="Granskningens id (från granskning ny).",
-)
+@audit_option("Granskningens id (från granskning ny).")
 @click.option(
     "--granskare",
     "reviewers",
@@ -42,8 +35,8 @@ from granskning.wording import antal
     is_flag=True,
     help="Fördela om ärenden som redan är tilldelade (färdiggranskade ärenden flyttas aldrig).",
 )
-@click.option("--db", "url", metavar="URL", default=None, help=DB_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@db_option
+@json_option()
 def tilldela(
     audit_id: int,
     reviewers: str,

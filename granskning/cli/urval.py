@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from granskning.cli.options import json_option
 from granskning.errors import InputError
 from granskning.wording import antal
 
@@ -63,7 +64,7 @@ Kontrollera ett urval i efterhand:
               help="Skriv urvalet till FIL (.xlsx, .csv eller .json).")
 @click.option("--verifiera", type=click.Path(dir_okay=False, path_type=Path), metavar="URVALSFIL",
               help="Kontrollera att URVALSFIL går att återskapa ur RAM.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på stdout.")
+@json_option("Skriv resultatet som JSON på stdout.")
 def urval(
     ram: Path | None,
     id_column: str | None,
