@@ -105,13 +105,19 @@ class Screen:
         return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][0-9A-B]|\r", "", raw)
 
 
+class Await(str):
+    """In a list of keys for :func:`drive`: wait until this text has been drawn, send nothing."""
+
+
 def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseException | None]:
     """Run the prompts on ``keys``; return (printed text, prompt screen, exception).
 
     A string is sent at once: prompts answered from type-ahead are never drawn
     with their choices.  A list is sent piece by piece, each piece once the
     screen has changed and settled, so that each prompt is drawn (and its
-    validation message shown) before the next keys, however loaded the machine.
+    validation message shown) before the next keys.  "Settled" can be fooled on a
+    loaded machine (the echo of typed keys is drawn, then nothing for a while), so a
+    list may hold :class:`Await` texts: the next keys go only once that text is drawn.
     """
     screen, printed = Screen(), io.StringIO()
     error: BaseException | None = None
@@ -123,6 +129,11 @@ def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseExcept
             def send() -> None:
                 seen = ""
                 for chunk in [*keys, CTRL_C]:
+                    if isinstance(chunk, Await):
+                        deadline = time.monotonic() + 20  # a guard against a hang
+                        while chunk not in screen.text() and time.monotonic() < deadline:
+                            time.sleep(0.01)
+                        continue
                     deadline = time.monotonic() + 20  # a guard against a hang, not a timing
                     while time.monotonic() < deadline:
                         now = screen.buf.getvalue()
@@ -186,8 +197,8 @@ def test_full_case_with_skip_logic_motivation_validation_and_finish(session, sto
 
 
 def test_validation_messages_are_shown_on_screen(session, store):
-    keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "400" + ENTER, BACKSPACE * 3 + "12" + ENTER,
-            "2024-3-1" + ENTER]
+    keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "400" + ENTER, Await("högsta tillåtna värde 365"),
+            BACKSPACE * 3 + "12" + ENTER, "2024-3-1" + ENTER, Await("inget giltigt datum")]
     _p, screen, error = drive(session, keys)
     assert isinstance(error, KeyboardInterrupt)
     assert store.answers(1, "FB-1")["Q5"] == 12 and "Q6" not in store.answers(1, "FB-1")
@@ -201,7 +212,8 @@ def test_personnummer_in_free_text_is_asked_again_in_the_prompts(session, store,
     # Skatteverket's test number, typed with a space and in full-width digits (item 10):
     # the prompt shows why and asks again; nothing reaches the answers or their history
     keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "12" + ENTER, "2024-03-01" + ENTER,
-            typed + ENTER, BACKSPACE * len(typed) + "Anteckning" + ENTER]
+            typed + ENTER, Await("innehåller ett personnummer"),
+            BACKSPACE * len(typed) + "Anteckning" + ENTER]
     _p, screen, error = drive(session, keys)
     assert store.answers(1, "FB-1")["Q7"] == "Anteckning", screen  # refused, asked again
     if typed.isascii():  # (wide characters make the captured screen unreliable under load)
