@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from granskning.secrecy import scrub
+
 
 class GranskningError(Exception):
     """Base class for errors shown to the user as a message, never as a traceback."""
@@ -73,8 +75,6 @@ def hide_personnummer(text: str) -> str:
     text = str(text)
     if not any(ch.isdigit() for ch in text):
         return text
-    from granskning.personnummer.number import scrub
-
     return scrub(text)
 
 

@@ -13,15 +13,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from granskning.personnummer.number import (
+from granskning.personnummer.reasons import (
     FEL_DATUM,
     FEL_FORMAT,
     FEL_FRAMTID,
     FEL_KONTROLL,
     FEL_SERIE,
-    MIN_YEAR,
     SAKNAS,
 )
+from granskning.secrecy import MIN_YEAR
 
 WIDTH = 13  # the longest valid form, YYYYMMDD-NNNC
 # (start of YYMMDD, start of NNNC, position of the separator or -1) for lengths 10..13
