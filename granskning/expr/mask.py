@@ -1,7 +1,7 @@
 """Vectorised evaluation of a condition over a pandas DataFrame (used by ``Expression.mask``).
 
 Each comparison ("leaf") is evaluated once per distinct combination of the values
-of the columns it mentions, with exactly the row-wise rules of :mod:`granskning.expr.expression`,
+of the columns it mentions, with exactly the row-wise rules of :mod:`granskning.expr.nodes`,
 and the results are spread back to the rows by the factorization codes.  Case
 exports have few distinct values per column (ages, dates, districts), so a filter
 over 2 000 000 rows costs a few factorizations plus numpy indexing, and the
@@ -11,16 +11,12 @@ values still works, at Python speed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from granskning.expr.expression import (
+from granskning.expr.nodes import (
     PROBLEM_LIMIT,
     BoolOp,
     ExprError,
-    Expression,
     MaskReport,
     Node,
     Not,
@@ -32,6 +28,10 @@ from granskning.expr.expression import (
     _show,
     unparse,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 class _Columns:
@@ -47,6 +47,9 @@ class _Columns:
         return self.cache[name]
 
     def _factorize(self, name: str) -> tuple[np.ndarray, list[object]]:
+        import numpy as np
+        import pandas as pd
+
         s = self.df[name]
         if isinstance(s, pd.DataFrame):  # duplicated column name: use the first
             s = s.iloc[:, 0]
@@ -75,6 +78,8 @@ class _Problems:
         return sum(len(part[0]) for part in self.parts)
 
     def first(self, index: pd.Index) -> tuple[ValueProblem, ...]:
+        import numpy as np
+
         if not self.parts:
             return ()
         rows = np.concatenate([p[0] for p in self.parts])
@@ -94,13 +99,16 @@ class _Problems:
         return tuple(out)
 
 
-def _leaf(node: Node, cols: _Columns, n: int, problems: _Problems, expr: Expression) -> np.ndarray:
+def _leaf(node: Node, cols: _Columns, n: int, problems: _Problems, source: str | None) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
     names = sorted(_names(node))
     if not names:
         try:
             return np.full(n, _condition(node, {}), dtype=bool)
         except _BadValue as exc:
-            raise ExprError(exc.message(node), source=expr.source) from None
+            raise ExprError(exc.message(node), source=source) from None
     factored = [cols.get(name) for name in names]
     if len(names) == 1:
         joint, values = factored[0]
@@ -132,23 +140,28 @@ def _leaf(node: Node, cols: _Columns, n: int, problems: _Problems, expr: Express
 
 
 def _vector(
-    node: Node, cols: _Columns, n: int, problems: _Problems, expr: Expression
+    node: Node, cols: _Columns, n: int, problems: _Problems, source: str | None
 ) -> np.ndarray:
+    import numpy as np
+
     if isinstance(node, Not):
-        return ~_vector(node.operand, cols, n, problems, expr)
+        return ~_vector(node.operand, cols, n, problems, source)
     if isinstance(node, BoolOp):
-        parts = [_vector(o, cols, n, problems, expr) for o in node.operands]
+        parts = [_vector(o, cols, n, problems, source) for o in node.operands]
         return np.logical_and.reduce(parts) if node.op == "and" else np.logical_or.reduce(parts)
-    return _leaf(node, cols, n, problems, expr)
+    return _leaf(node, cols, n, problems, source)
 
 
-def mask_report(expr: Expression, df: pd.DataFrame) -> MaskReport:
+def mask_report(root: Node, df: pd.DataFrame, *, source: str | None = None) -> MaskReport:
     """Return the mask and value problems for a condition already checked against ``df``."""
+    import numpy as np
+    import pandas as pd
+
     n = len(df)
     problems = _Problems()
     if n == 0:
         values = np.zeros(0, dtype=bool)
     else:
-        values = _vector(expr.root, _Columns(df), n, problems, expr)
+        values = _vector(root, _Columns(df), n, problems, source)
     mask = pd.Series(values, index=df.index, dtype=bool)
     return MaskReport(mask, problems.first(df.index), problems.count())

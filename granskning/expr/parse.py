@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from granskning.expr.expression import (
+from granskning.expr.nodes import (
     _CLOCK_FUNCTIONS,
     _FUNCTIONS,
     _KEYWORDS,
