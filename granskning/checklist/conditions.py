@@ -10,7 +10,6 @@ for ``tal``), so that a checklist that validates never fails while answering.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
 
 from granskning.checklist.model import Question
@@ -91,7 +90,7 @@ def _value_problems(node: expr.Node, by_id: dict[str, Question]) -> list[str]:
             stack.extend(n.operands)
         elif isinstance(n, expr.Name):
             q = by_id.get(n.name)
-            if q is not None and not (q.type == "janej" and len(q.choices) == 2):
+            if q is not None and not (q.answer_type.yes_no and len(q.choices) == 2):
                 problems.append(f"{q.id} ensamt är inget villkor; skriv till exempel "
                                 f"{q.id} == '{q.choices[0] if q.choices else '…'}'")
         elif isinstance(n, expr.Compare):
@@ -101,7 +100,7 @@ def _value_problems(node: expr.Node, by_id: dict[str, Question]) -> list[str]:
             problems += _membership_problems(n, by_id)
         elif isinstance(n, expr.Call) and n.func == "antal":
             q = _question(n.args[0], by_id)
-            if q is not None and q.type != "flerval":
+            if q is not None and not q.answer_type.multiple:
                 problems.append(f"antal() gäller flervalsfrågor, men {q.id} är av typ {q.type}")
     return problems
 
@@ -115,7 +114,7 @@ def _compare_problems(n: expr.Compare, by_id: dict[str, Question]) -> list[str]:
         q = _question(side, by_id)
         if q is None:
             continue
-        if q.type == "flerval":
+        if q.answer_type.multiple:
             example = f"'{q.choices[0]}' in {q.id}" if q.choices else f"'…' in {q.id}"
             return [f"{q.id} är ett flerval och jämförs med in, till exempel {example}"]
         if isinstance(other, expr.Literal):
@@ -126,7 +125,7 @@ def _compare_problems(n: expr.Compare, by_id: dict[str, Question]) -> list[str]:
 def _membership_problems(n: expr.Membership, by_id: dict[str, Question]) -> list[str]:
     container = _question(n.container, by_id)
     if container is not None:
-        if container.type != "flerval":
+        if not container.answer_type.multiple:
             return [f"{container.id} är av typ {container.type}, inte flerval; skriv till exempel "
                     f"{container.id} == '…' eller {container.id} in ['…', '…']"]
         if isinstance(n.item, expr.Literal):
@@ -134,7 +133,7 @@ def _membership_problems(n: expr.Membership, by_id: dict[str, Question]) -> list
         return []
     item = _question(n.item, by_id)
     if item is not None and isinstance(n.container, expr.ListOf):
-        if item.type == "flerval":
+        if item.answer_type.multiple:
             return [f"{item.id} är ett flerval; skriv ett värde i taget, till exempel "
                     f"'…' in {item.id}"]
         return _literal_problems(item, list(n.container.values), "in")
@@ -159,11 +158,10 @@ def _literal_problems(q: Question, values: list[object], op: str) -> list[str]:
             elif op not in ("==", "!=", "in"):
                 problems.append(f"svarsalternativ för {q.id} kan bara jämföras med == , != "
                                 "eller in")
-        elif q.type == "tal" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            problems.append(f"{q.id} är av typ tal och ska jämföras med ett tal")
-        elif q.type == "datum" and not isinstance(value, dt.date):
-            problems.append(f"{q.id} är av typ datum och ska jämföras med ett datum "
-                            "(ÅÅÅÅ-MM-DD)")
+        else:
+            problem = q.answer_type.literal_problem(q, value)
+            if problem is not None:
+                problems.append(problem)
     return problems
 
 

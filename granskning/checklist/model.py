@@ -9,21 +9,21 @@ motivation is stored under its own key ``<id>__motivering``.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from granskning import resources as bundled_files
+from granskning.checklist import types as answer_types
+from granskning.checklist.types.base import AnswerType
+from granskning.checklist.types.janej import NO as NO  # re-exported: the janej choices
+from granskning.checklist.types.janej import YES as YES
 from granskning.errors import InputError
-from granskning.fmt import tal
 
-TYPES = ("janej", "enval", "flerval", "tal", "datum", "fritext")
+TYPES = answer_types.NAMES
 KINDS = ("granskning", "enkat", "egenkontroll")
-YES, NO = "Ja", "Nej"
 MOTIVATION_SUFFIX = "__motivering"
 MAX_BYTES = 1_000_000
 MAX_QUESTIONS = 2_000
@@ -78,8 +78,13 @@ class Question:
     maximum: float | int | None = None
 
     @property
+    def answer_type(self) -> AnswerType:
+        """Return the entry of the answer-type registry for this question's ``type``."""
+        return answer_types.get(self.type)
+
+    @property
     def has_choices(self) -> bool:
-        return self.type in ("janej", "enval", "flerval")
+        return self.answer_type.has_choices
 
     @property
     def denominator_categories(self) -> tuple[str, ...]:
@@ -101,7 +106,7 @@ class Question:
         """
         if self.positive:
             return self.positive
-        return (YES,) if self.type == "janej" else ()
+        return self.answer_type.default_counted()
 
     @property
     def counted(self) -> str:
@@ -140,81 +145,7 @@ class Question:
             return None
         if isinstance(value, str) and not value.strip():
             return None
-        if self.type in ("janej", "enval"):
-            if isinstance(value, bool) and self.type == "janej":
-                return YES if value else NO
-            return self._choice(value, where)
-        if self.type == "flerval":
-            if isinstance(value, str):
-                parts = [p for p in (s.strip() for s in value.split(";")) if p]
-            elif isinstance(value, (list, tuple, set, frozenset)):
-                parts = list(value)
-            else:
-                parts = [value]
-            picked = {self._choice(p, where) for p in parts}
-            return tuple(c for c in self.choices if c in picked) or None
-        if self.type == "tal":
-            return self._number(value, where)
-        if self.type == "datum":
-            return self._date(value, where)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value).strip()
-        raise InputError(f"fråga {self.id}: svaret ska vara en text", **where)
-
-    def _choice(self, value: object, where: dict) -> str:
-        text = str(value).strip()
-        folded = text.casefold()
-        for choice in self.choices:
-            if choice.casefold() == folded:
-                return choice
-        listed = ", ".join(f'"{c}"' for c in self.choices)
-        raise InputError(f'fråga {self.id}: "{text}" är inget av svarsalternativen ({listed})',
-                         **where)
-
-    def _number(self, value: object, where: dict) -> int | float:
-        if isinstance(value, bool):
-            raise InputError(f"fråga {self.id}: svaret ska vara ett tal", **where)
-        if isinstance(value, (int, float)):
-            number: int | float = value
-        else:
-            text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-            text = text.replace("\u2212", "-")
-            if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", text):
-                raise InputError(f'fråga {self.id}: "{value}" är inget tal', **where)
-            number = float(text)
-        if isinstance(number, float):
-            if not math.isfinite(number):
-                raise InputError(f'fråga {self.id}: "{str(value)[:40]}" är inget tal', **where)
-            if number.is_integer():
-                number = int(number)
-        if abs(number) > 1e15:  # granskning.numbers.MAX_FINITE: beyond it floats lose integers
-            raise InputError(f"fråga {self.id}: talet är för stort (högst 10^15 till beloppet)",
-                             **where)
-        if self.minimum is not None and number < self.minimum:
-            raise InputError(f"fråga {self.id}: {_num(number)} är mindre än minsta tillåtna "
-                             f"värde {_num(self.minimum)}", **where)
-        if self.maximum is not None and number > self.maximum:
-            raise InputError(f"fråga {self.id}: {_num(number)} är större än högsta tillåtna "
-                             f"värde {_num(self.maximum)}", **where)
-        return number
-
-    def _date(self, value: object, where: dict) -> dt.date:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = str(value).strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                pass
-        raise InputError(f'fråga {self.id}: "{text}" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
-                         **where)
-
-
-def _num(x: float | int) -> str:
-    return str(x) if isinstance(x, int) else tal(x, 2)
+        return self.answer_type.coerce(self, value, where)
 
 
 @dataclass(frozen=True, slots=True)

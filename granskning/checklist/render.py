@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+from granskning.checklist import types as answer_types
 from granskning.checklist.model import Checklist, Question
 from granskning.expr import expression as expr
 
-TYPE_WORDS = {
-    "janej": "Ja/Nej",
-    "enval": "ett val",
-    "flerval": "ett eller flera val",
-    "tal": "tal",
-    "datum": "datum (ÅÅÅÅ-MM-DD)",
-    "fritext": "fritext",
-}
+TYPE_WORDS = {name: t.words for name, t in answer_types.TYPES.items()}
 _OPS = {
     "==": "är", "!=": "är inte", "<": "är mindre än", "<=": "är högst",
     ">": "är större än", ">=": "är minst",
@@ -124,19 +118,7 @@ def render(checklist: Checklist, width: int = 80) -> str:
 
 def _details(q: Question) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
-    if q.type in ("enval", "flerval"):
-        rows.append((f"Svar ({TYPE_WORDS[q.type]})", " · ".join(q.choices)))
-    elif q.type == "janej":
-        rows.append(("Svar", " · ".join(q.choices)))
-    else:
-        bounds = ""
-        if q.minimum is not None and q.maximum is not None:
-            bounds = f", från {_value(q.minimum)} till {_value(q.maximum)}"
-        elif q.minimum is not None:
-            bounds = f", minst {_value(q.minimum)}"
-        elif q.maximum is not None:
-            bounds = f", högst {_value(q.maximum)}"
-        rows.append(("Svar", TYPE_WORDS[q.type] + bounds))
+    rows.append(q.answer_type.answer_row(q))
     if q.condition is not None:
         rows.append(("Visas om", condition_words(q.condition)))
     if q.hindrances:
