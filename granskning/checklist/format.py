@@ -13,19 +13,21 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from granskning.checklist import types as answer_types
 from granskning.checklist.conditions import attach_conditions
 from granskning.checklist.model import (
     KINDS,
     MAX_BYTES,
     MAX_QUESTIONS,
     NO,
-    TYPES,
     YES,
     Area,
     Checklist,
     Question,
+    counted_words,
 )
 from granskning.checklist.safeyaml import ChecklistFileError, Node, parse
+from granskning.checklist.types.base import AnswerType
 from granskning.errors import ManyInputErrors
 from granskning.numbers import MAX_FINITE
 from granskning.numbers import MAX_TEXT as MAX_NUMBER_TEXT
@@ -290,7 +292,8 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
 def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     v = d.values
     text = chk.text(v.get("text"), "text")
-    qtype = _question_type(chk, v)
+    kind = _question_type(chk, v)
+    qtype = kind.name if kind is not None else None
     choices = chk.strings(v.get("val"), "val")
     lists = {k: chk.strings(v.get(k), k) for k in CATEGORY_KEYS}
     minimum, maximum = chk.number(v.get("min"), "min"), chk.number(v.get("max"), "max")
@@ -299,10 +302,10 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     condition_text = chk.text(v.get("visas_om"), "visas_om")
     line_of = {k: e[1].line for k, e in v.items()}
 
-    choices = _check_choices(chk, d, qtype, choices, lists, line_of)
-    _check_range(chk, v, qtype, minimum, maximum, line_of)
-    canon = _categories(chk, qtype, choices, lists, line_of)
-    counted, counted_label = _counted(chk, v, qtype, choices, canon, indicator)
+    choices = _check_choices(chk, d, kind, choices, lists, line_of)
+    _check_range(chk, v, kind, minimum, maximum, line_of)
+    canon = _categories(chk, kind, choices, lists, line_of)
+    counted, counted_label = _counted(chk, v, kind, choices, canon, indicator)
     # A question with problems is still built (the file is rejected anyway) so that
     # conditions naming it can be checked too; only text and type are indispensable.
     if text is None or qtype is None:
@@ -317,29 +320,30 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
     )
 
 
-def _question_type(chk: _Checker, v: dict) -> str | None:
-    """Return the question's ``typ``, or None when it is missing or unknown."""
+def _question_type(chk: _Checker, v: dict) -> AnswerType | None:
+    """Return the question's answer type, or None when ``typ`` is missing or unknown."""
     qtype = chk.text(v.get("typ"), "typ")
-    if qtype is not None and qtype not in TYPES:
-        close = difflib.get_close_matches(qtype, TYPES, n=1)
-        hint = f' (menade du "{close[0]}"?)' if close else ""
-        chk.error(v["typ"][1].line, f'okänd typ "{qtype}"{hint}; välj bland {", ".join(TYPES)}',
-                  "typ")
-        qtype = None
-    return qtype
+    if qtype is None:
+        return None
+    if qtype not in answer_types.TYPES:
+        chk.error(v["typ"][1].line, answer_types.unknown(qtype), "typ")
+        return None
+    return answer_types.TYPES[qtype]
 
 
-def _check_choices(chk: _Checker, d: _Draft, qtype: str | None, choices: tuple[str, ...] | None,
-                   lists: dict, line_of: dict[str, int]) -> tuple[str, ...] | None:
+def _check_choices(chk: _Checker, d: _Draft, kind: AnswerType | None,
+                   choices: tuple[str, ...] | None, lists: dict,
+                   line_of: dict[str, int]) -> tuple[str, ...] | None:
     """Check ``val`` against the type; return the choices (janej's are always Ja and Nej)."""
     v = d.values
-    if qtype == "janej":
+    qtype = kind.name if kind is not None else None
+    if kind is not None and kind.yes_no:
         if choices is not None:
             chk.error(line_of["val"], "typ janej har alltid valen Ja och Nej; ange inte val "
                       "(lägg extra kategorier under hinder eller ej_tillampligt)", "val")
         extra = tuple(c for k in ("hinder", "ej_tillampligt") for c in (lists[k] or ()))
         choices = (YES, NO) + tuple(c for c in extra if c.casefold() not in ("ja", "nej"))
-    elif qtype in ("enval", "flerval"):
+    elif kind is not None and kind.has_choices:
         if choices is None and "val" not in v:
             chk.error(d.line, f"typ {qtype} kräver en lista med svarsalternativ", "val")
         elif not choices:
@@ -351,28 +355,29 @@ def _check_choices(chk: _Checker, d: _Draft, qtype: str | None, choices: tuple[s
     return choices
 
 
-def _check_range(chk: _Checker, v: dict, qtype: str | None, minimum, maximum,
+def _check_range(chk: _Checker, v: dict, kind: AnswerType | None, minimum, maximum,
                  line_of: dict[str, int]) -> None:
-    """Check ``min`` and ``max``: only for type tal, and min not above max."""
-    if qtype != "tal":
+    """Check ``min`` and ``max``: only for types with bounds (tal), and min not above max."""
+    if kind is None or not kind.has_bounds:
+        bounded = counted_words(n for n, t in answer_types.TYPES.items() if t.has_bounds)
         for k in ("min", "max"):
-            if k in v and qtype is not None:
-                chk.error(line_of[k], f"{k} gäller bara frågor av typ tal", k)
+            if k in v and kind is not None:
+                chk.error(line_of[k], f"{k} gäller bara frågor av typ {bounded}", k)
     elif minimum is not None and maximum is not None and minimum > maximum:
         chk.error(line_of["min"], f"min ({minimum}) är större än max ({maximum})", "min")
 
 
-def _categories(chk: _Checker, qtype: str | None, choices: tuple[str, ...] | None, lists: dict,
+def _categories(chk: _Checker, kind: AnswerType | None, choices: tuple[str, ...] | None, lists: dict,
                 line_of: dict[str, int]) -> dict[str, tuple[str, ...]]:
     """Check the category lists against the choices; return them spelt as the choices are."""
     folded = {c.casefold(): c for c in choices or ()}
     canon: dict[str, tuple[str, ...]] = {}
     for key, noun in CATEGORY_KEYS.items():
         values = lists[key] or ()
-        if choices and qtype in ("enval", "flerval", "janej"):
+        if choices and kind is not None and kind.has_choices:
             _check_among_choices(chk, key, noun, values, folded, line_of)
         canon[key] = tuple(folded.get(x.casefold(), x) for x in values)
-    if qtype == "janej":
+    if kind is not None and kind.yes_no:
         for key in ("hinder", "ej_tillampligt"):
             if any(c in (YES, NO) for c in canon[key]):
                 chk.error(line_of[key], "Ja och Nej kan inte vara hinder eller ej tillämpligt", key)
@@ -394,7 +399,7 @@ def _check_among_choices(chk: _Checker, key: str, noun: str, values: tuple[str, 
                       f'svarsalternativen{hint}', key)
 
 
-def _counted(chk: _Checker, v: dict, qtype: str | None, choices, canon: dict[str, tuple[str, ...]],
+def _counted(chk: _Checker, v: dict, kind: AnswerType | None, choices, canon: dict[str, tuple[str, ...]],
              indicator: bool) -> tuple[tuple[str, ...], str | None]:
     """Check what an indicator counts (``raknas``/``positiva``, ``raknas_som``); return both."""
     line_of = {k: e[1].line for k, e in v.items()}
@@ -414,13 +419,13 @@ def _counted(chk: _Checker, v: dict, qtype: str | None, choices, canon: dict[str
     if "raknas_som" in v and not indicator:
         chk.error(line_of["raknas_som"], "raknas_som gäller bara en fråga med indikator: true",
                   "raknas_som")
-    if indicator and qtype is not None:
-        if qtype not in ("janej", "enval", "flerval"):
-            chk.error(line_of["indikator"], f"en fråga av typ {qtype} kan inte vara indikator",
+    if indicator and kind is not None:
+        if not kind.can_be_indicator:
+            chk.error(line_of["indikator"], f"en fråga av typ {kind.name} kan inte vara indikator",
                       "indikator")
-        elif qtype != "janej" and not counted:
+        elif not kind.default_counted() and not counted:
             chk.error(line_of["indikator"], "en indikator av typ "
-                      f"{qtype} behöver raknas (de svar som räknas i täljaren)", "indikator")
+                      f"{kind.name} behöver raknas (de svar som räknas i täljaren)", "indikator")
         elif counted and _in_denominator(choices, canon) and \
                 set(counted) >= set(_in_denominator(choices, canon)):
             chk.error(line_of[counted_key], "alla svar som ingår i nämnaren räknas; indikatorn blir "
