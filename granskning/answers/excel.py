@@ -40,7 +40,6 @@ Import rules (documented for users in ``granskning svar importera --help``):
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,12 +216,7 @@ def _cell_value(q: Question | None, value: Any) -> Any:
         return None
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
-    if q is not None and q.type == "datum" and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+    return value if q is None else q.answer_type.excel_cell(value)
 
 
 def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: list[Case],
@@ -260,10 +254,11 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
         qid, is_motivation = _split(key)
         q = chk.question(qid)
         letter = get_column_letter(i)
-        if q.type == "datum" and not is_motivation:
+        number_format = q.answer_type.excel_number_format
+        if number_format and not is_motivation:
             for cell in ws[letter][1:]:
-                cell.number_format = "yyyy-mm-dd"
-        wide = is_motivation or q.type in ("fritext", "flerval")
+                cell.number_format = number_format
+        wide = is_motivation or q.answer_type.excel_wide
         longest = max([len(c) for c in q.choices] + [len(key)]) if q.has_choices else len(key)
         ws.column_dimensions[letter].width = 40 if wide else min(max(longest + 2, 8), 30)
     for letter, width in zip("ABCD", (18, 16, 8, 7), strict=True):
@@ -288,32 +283,19 @@ def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: i
             continue
         q = chk.question(qid)
         target = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
-        if q.type in ("janej", "enval"):
+        kind = q.answer_type
+        choices_range = None
+        if kind.has_dropdown:
             list_col += 1
             lc = get_column_letter(list_col)
             lists.cell(1, list_col, q.id)
             for j, choice in enumerate(q.choices, start=2):
                 lists.cell(j, list_col, choice)
-            dv = DataValidation(
-                type="list", formula1=f"{LISTS}!${lc}$2:${lc}${len(q.choices) + 1}",
-                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt svar",
-                error=f"Välj ett av svarsalternativen för {q.id} i listan.",
-            )
-        elif q.type == "flerval":
-            dv = DataValidation(
-                type=None, showInputMessage=True, promptTitle=q.id[:32],
-                prompt=("Ett eller flera, åtskilda med ; : " + "; ".join(q.choices))[:255],
-            )
-        elif q.type == "tal" and (q.minimum is not None or q.maximum is not None):
-            low = q.minimum if q.minimum is not None else -1e15
-            high = q.maximum if q.maximum is not None else 1e15
-            dv = DataValidation(
-                type="decimal", operator="between", formula1=str(low), formula2=str(high),
-                allow_blank=True, showErrorMessage=True, errorTitle="Ogiltigt tal",
-                error=f"{q.id}: ett tal från {low} till {high}.",
-            )
-        else:
+            choices_range = f"{LISTS}!${lc}$2:${lc}${len(q.choices) + 1}"
+        validation = kind.excel_validation(q, choices_range)
+        if validation is None:
             continue
+        dv = DataValidation(**validation)
         dv.add(target)
         ws.add_data_validation(dv)
 
@@ -613,7 +595,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
                                      f"{MAX_CELL})", file=file, row=row, column=key))
             continue
         try:
-            if is_motivation or q.type == "fritext":
+            if is_motivation or q.answer_type.free_text:
                 value = str(raw).strip()
                 check_free_text(value, file=file, row=row, column=key)
             else:

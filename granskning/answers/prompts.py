@@ -240,24 +240,13 @@ class Prompter:
         q = step.question
         has_help = bool(q.help or q.legal_ref or q.hindrances)
         if step.motivation:
-            return self.text("Motivering:", current, required=True, check=self._free_text)
-        if q.type in ("janej", "enval"):
-            return self.select(f"{q.id}:", self.choices(q, has_help), default=current)
-        if q.type == "flerval":
-            return self.checkbox(q, current, has_help)
-        hint = " (? = hjälp)" if has_help else ""
-        if q.type == "tal":
-            bounds = [f"minst {q.minimum}" if q.minimum is not None else "",
-                      f"högst {q.maximum}" if q.maximum is not None else ""]
-            rule = ", ".join(b for b in bounds if b)
-            label = f"{q.id} (tal{', ' + rule if rule else ''}){hint}:"
-        elif q.type == "datum":
-            label = f"{q.id} (ÅÅÅÅ-MM-DD){hint}:"
-        else:
-            label = f"{q.id}{hint}:"
-        check = self._free_text if q.type == "fritext" else (lambda v: q.coerce(v))
-        shown = None if current is None else show_value(q, current)
-        return self.text(label, shown, required=q.required, check=check, allow_help=has_help)
+            return self.text("Motivering:", current, required=True, check=self.check_free_text)
+        return q.answer_type.prompt(self, q, current, has_help)
+
+    @staticmethod
+    def show(q: Any, value: Any) -> str:
+        """Return a stored answer as the text prompt shows it for editing."""
+        return show_value(q, value)
 
     def choices(self, q: Any, has_help: bool) -> list[Any]:
         side = set(q.hindrances) | set(q.not_applicable)
@@ -318,7 +307,7 @@ class Prompter:
         return answer or SKIP
 
     @staticmethod
-    def _free_text(value: str) -> None:
+    def check_free_text(value: str) -> None:
         from granskning.answers.session import check_free_text
 
         check_free_text(value)
