@@ -44,45 +44,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.checklist.model import Checklist, Question, motivation_key
+from granskning.answers.template import (
+    CASE,
+    INFO_COLUMNS,
+    OWNER,
+    OWNER_DIGEST,
+    OWNER_ID,
+    SHEET,
+    VERSIONS,
+    Exported,
+    _split,
+    audit_identity,
+    export_template,
+    template_columns,
+)
+from granskning.checklist.model import Checklist
 from granskning.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
-    from granskning.store.database import Case, Store
+    from granskning.store.database import Store
 
 __all__ = [
     "Exported",
     "ImportConflict",
     "Imported",
+    "audit_identity",
     "export_template",
     "import_answers",
     "template_columns",
 ]
 
-SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
-OWNER = "Granskning"  # hidden sheet: which audit the template belongs to
-OWNER_ID, OWNER_DIGEST = "Granskning", "Granskningens identitet (SHA-256)"
-CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
-INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
-MAX_ROWS = 100_000
 # Excel holds at most 32 767 characters in a cell, and openpyxl silently cuts a longer
 # cell to 32 767 when it reads one: a cell that long may have lost its end, so it is refused.
 MAX_CELL = 32_766
+MAX_ROWS = 100_000
 MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
 
 
 class ImportConflict(ManyInputErrors):
     """Answers changed by someone else since the template was exported (nothing stored)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Exported:
-    """A written template: where, how many case rows and answer columns, answers pre-filled."""
-
-    path: str
-    n_cases: int
-    n_columns: int
-    n_prefilled: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,84 +92,6 @@ class Imported:
     n_cases: int
     n_changed: int
     n_skipped_rows: int
-
-
-def template_columns(checklist: Checklist) -> list[str]:
-    """Return the answer columns: question ids, each followed by its motivation column if any."""
-    out: list[str] = []
-    for q in checklist.questions:
-        out.append(q.id)
-        if q.motivation_required:
-            out.append(motivation_key(q.id))
-    return out
-
-
-# -- export ----------------------------------------------------------------------
-
-
-def export_template(
-    store: Store,
-    audit_id: int,
-    path: str | Path,
-    *,
-    checklist: Checklist | str | Path | None = None,
-    reviewer: str | None = None,
-) -> Exported:
-    """Write the answer template of an audit to ``path`` (.xlsx) and describe it.
-
-    Rows: the non-reserve cases and any reserve case that is assigned or
-    answered (only ``reviewer``'s cases when given), in case order, with the
-    answers already stored.
-    """
-    from openpyxl import Workbook
-
-    from granskning.answers.session import checklist_for
-    from granskning.files import atomic_write
-    from granskning.workbook import save_workbook
-
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise InputError("mallen ska sparas som .xlsx", file=path)
-    audit = store.audit(audit_id)
-    chk = checklist_for(audit, checklist)
-    answered = _answers_by_case(store, audit_id)
-    cases = [
-        c for c in store.cases(audit_id)
-        if (not c.reserve or c.reviewer is not None or c.case_id in answered)
-        and (reviewer is None or c.reviewer == reviewer)
-    ]
-    columns = template_columns(chk)
-    wb = Workbook()
-    wb.properties.title = f"Svar: {audit.title}"
-    wb.properties.keywords = "Sekretess enligt OSL 26 kap."
-    ws = wb.active
-    ws.title = SHEET
-    prefilled = _write_answers_sheet(ws, chk, columns, cases, answered)
-    _write_lists(wb, ws, chk, columns, len(cases))
-    _write_questions_sheet(wb.create_sheet(QUESTIONS), chk)
-    _write_versions(wb, store, audit_id, {c.case_id for c in cases})
-    owner = wb.create_sheet(OWNER)
-    owner.sheet_state = "hidden"
-    owner.append([OWNER_ID, audit_id])
-    owner.append([OWNER_DIGEST, audit_identity(audit)])
-    atomic_write(path, lambda tmp: save_workbook(wb, tmp))
-    return Exported(str(path), len(cases), len(columns), prefilled)
-
-
-def audit_identity(audit: Any) -> str:
-    """Return the SHA-256 that ties a template to one audit in one database."""
-    import hashlib
-    import json
-
-    created = audit.created_at
-    when = repr(created.timestamp()) if getattr(created, "tzinfo", None) else str(created)
-    doc = {
-        "id": audit.id, "slag": audit.kind, "skapad": when, "skapad_av": audit.created_by,
-        "checklista": [audit.checklist_id, audit.checklist_version, audit.checklist_sha256],
-        "urvalsprotokoll": audit.sample_record,
-    }
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_owner(path: Path, audit: Any) -> None:
@@ -201,115 +123,6 @@ def _check_owner(path: Path, audit: Any) -> None:
             f"exportera --granskning {audit.id}", file=path)
 
 
-def _answers_by_case(store: Store, audit_id: int) -> dict[str, dict[str, Any]]:
-    frame = store.answers_frame(audit_id)
-    out: dict[str, dict[str, Any]] = {}
-    for rec in frame.to_dict(orient="records"):
-        values = {k: v for k, v in rec.items() if k != "case_id" and v is not None}
-        if values:
-            out[str(rec["case_id"])] = values
-    return out
-
-
-def _cell_value(q: Question | None, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return value if q is None else q.answer_type.excel_cell(value)
-
-
-def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: list[Case],
-                         answered: dict[str, dict[str, Any]]) -> int:
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from granskning.workbook import append
-
-    ws.append([*INFO_COLUMNS, *columns])
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
-        qid, is_motivation = _split(key)
-        q = chk.question(qid)
-        note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
-            if is_motivation else f"{q.id}: {q.text}"
-        ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=90)
-    prefilled = 0
-    for case in cases:
-        answers = answered.get(case.case_id, {})
-        row: list[Any] = [case.case_id, case.stratum, case.sex, case.age]
-        for key in columns:
-            qid, is_motivation = _split(key)
-            q = None if is_motivation else chk.question(qid)
-            value = _cell_value(q, answers.get(key))
-            prefilled += value is not None
-            row.append(value)
-        append(ws, row, headers=[*INFO_COLUMNS, *columns], advice=(
-            "Svaret kan inte föras över till Excel; ändra eller korta det i terminalen "
-            "(granskning kontroll) och exportera igen."))
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
-        qid, is_motivation = _split(key)
-        q = chk.question(qid)
-        letter = get_column_letter(i)
-        number_format = q.answer_type.excel_number_format
-        if number_format and not is_motivation:
-            for cell in ws[letter][1:]:
-                cell.number_format = number_format
-        wide = is_motivation or q.answer_type.excel_wide
-        longest = max([len(c) for c in q.choices] + [len(key)]) if q.has_choices else len(key)
-        ws.column_dimensions[letter].width = 40 if wide else min(max(longest + 2, 8), 30)
-    for letter, width in zip("ABCD", (18, 16, 8, 7), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = ws.cell(2, 2)
-    ws.oddHeader.center.text = "Sekretess enligt OSL 26 kap."
-    return prefilled
-
-
-def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
-    """Add drop-down lists (choice questions) and number ranges to the answer sheet."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    lists = wb.create_sheet(LISTS)
-    lists.sheet_state = "hidden"
-    last = max(n_rows + 1, 2) + 500  # room for rows the user adds
-    list_col = 0
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
-        qid, is_motivation = _split(key)
-        if is_motivation:
-            continue
-        q = chk.question(qid)
-        target = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
-        kind = q.answer_type
-        choices_range = None
-        if kind.has_dropdown:
-            list_col += 1
-            lc = get_column_letter(list_col)
-            lists.cell(1, list_col, q.id)
-            for j, choice in enumerate(q.choices, start=2):
-                lists.cell(j, list_col, choice)
-            choices_range = f"{LISTS}!${lc}$2:${lc}${len(q.choices) + 1}"
-        validation = kind.excel_validation(q, choices_range)
-        if validation is None:
-            continue
-        dv = DataValidation(**validation)
-        dv.add(target)
-        ws.add_data_validation(dv)
-
-
-def _write_versions(wb: Any, store: Store, audit_id: int, case_ids: set[str]) -> None:
-    """Add the hidden sheet of answer versions the import checks against."""
-    ws = wb.create_sheet(VERSIONS)
-    ws.sheet_state = "hidden"
-    ws.append([CASE, "Svar", "Version"])
-    for (case_id, key), found in sorted(store.answer_versions(audit_id).items()):
-        if case_id in case_ids:
-            ws.append([case_id, key, found.version])
-
-
 def _read_versions(path: Path) -> dict[tuple[str, str], int] | None:
     """Return (case id, answer key) -> version from sheet Versioner; None if there is none."""
     from openpyxl import load_workbook
@@ -334,37 +147,6 @@ def _read_versions(path: Path) -> dict[tuple[str, str], int] | None:
         return out
     finally:
         wb.close()
-
-
-def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    from granskning.checklist.render import TYPE_WORDS, condition_words
-
-    header = ["Id", "Område", "Fråga", "Typ", "Svarsalternativ", "Visas när", "Hinder",
-              "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum"]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    areas = {a.id: a.title for a in chk.areas}
-    for q in chk.questions:
-        ws.append([
-            q.id, areas.get(q.area_id, q.area_id), q.text, TYPE_WORDS[q.type],
-            "; ".join(q.choices), condition_words(q.condition) if q.condition else "",
-            "; ".join(q.hindrances), "; ".join(q.not_applicable), "ja" if q.required else "nej",
-            "; ".join(q.motivation_required), q.minimum, q.maximum,
-            " ".join((q.help or "").split()), q.legal_ref or "",
-        ])
-    for letter, width in zip("ABCDEFGHIJKLMN", (10, 22, 50, 12, 40, 28, 24, 14, 6, 24, 6, 6, 40, 18),
-                             strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "B2"
-
-
-# -- import ----------------------------------------------------------------------
 
 
 def import_answers(
@@ -634,12 +416,6 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
 
 def _show(value: Any) -> str:
     return "; ".join(value) if isinstance(value, list) else str(value)
-
-
-def _split(key: str) -> tuple[str, bool]:
-    from granskning.answers.session import split_key
-
-    return split_key(key)
 
 
 def _empty(value: Any) -> bool:
