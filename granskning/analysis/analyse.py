@@ -400,7 +400,7 @@ def _normalise(df: pd.DataFrame, q: Question, id_column: str | None) -> tuple[An
     if errors:
         return None, errors
     normalised = values.map(lambda v: mapping.get(v))
-    if q.type == "tal":
+    if q.answer_type.numeric:
         return pd.to_numeric(normalised, errors="coerce"), []
     return normalised.astype(object).where(normalised.notna(), None), []
 
@@ -536,7 +536,7 @@ def analyse(
         work[col] = df[col]
     errors: list[InputError] = []
     for q in questions:
-        if q.type == "fritext":
+        if q.answer_type.free_text:
             continue
         column, errs = _normalise(df, q, id_column)
         errors.extend(errs)
@@ -560,7 +560,7 @@ def analyse(
     for q in questions:
         if not q.has_choices:
             continue
-        multiple = q.type == "flerval"
+        multiple = q.answer_type.multiple
         kw = {"categories": list(q.choices), "strata_order": strata_order, "multiple": multiple,
               "total_label": total_label}
         counts = crosstab(work, q.id, strata, **kw)
@@ -578,7 +578,7 @@ def analyse(
         positive = q.numerator_categories
         excluded = tuple(q.hindrances) + tuple(q.not_applicable)
         data = work
-        if q.type == "flerval":
+        if q.answer_type.multiple:
             data = work.assign(**{q.id: _indicator_column(work[q.id], q)})
             data.attrs = dict(work.attrs)
         _, in_den = indicator_flags(data, q.id, positive=positive, excluded=excluded)

@@ -185,7 +185,7 @@ def survey_results(store: Store, survey_id: int) -> tuple[str, int, tuple[Survey
     respondents = int(frame[cols].notna().any(axis=1).sum()) if cols else 0
     out = []
     for q in chk.questions:
-        if q.type != "janej":
+        if not q.answer_type.yes_no:
             continue
         values = frame[q.id].tolist() if q.id in frame.columns else []
         yes = sum(v == "Ja" for v in values)
