@@ -31,7 +31,17 @@ def unknown(name: str) -> str:
 
 
 def get(name: str) -> AnswerType:
-    """Return the answer type called ``name``; InputError listing the valid names otherwise."""
+    """Return the answer type called ``name``; InputError listing the valid names otherwise.
+
+    >>> get("janej").words
+    'Ja/Nej'
+    >>> get("flerval").multiple
+    True
+    >>> get("jannej")
+    Traceback (most recent call last):
+    ...
+    granskning.errors.InputError: okänd typ "jannej" (menade du "janej"?); välj bland janej, enval, flerval, tal, datum, fritext
+    """
     try:
         return TYPES[name]
     except KeyError:
