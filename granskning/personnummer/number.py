@@ -29,6 +29,7 @@ from granskning.personnummer.reasons import (
     FEL_SERIE,
     SAKNAS,
 )
+from granskning.personnummer.series import parse_series as _vector_parse
 from granskning.secrecy import (
     MIN_YEAR,
     Hit,
@@ -239,9 +240,7 @@ def parse_series(s: pd.Series, reference: _dt.date) -> pd.DataFrame:
     Swedish; empty when valid).  Same rules and reasons as :func:`parse`, computed
     with numpy over the whole column (no Python object per row).
     """
-    from granskning.personnummer import series as _pnrvec
-
-    return _pnrvec.parse_series(s, reference)
+    return _vector_parse(s, reference)
 
 
 def synthetic(

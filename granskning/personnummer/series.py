@@ -9,9 +9,7 @@ Only values with surrounding whitespace go through Python string methods.
 from __future__ import annotations
 
 import datetime as dt
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from granskning.personnummer.reasons import (
     FEL_DATUM,
@@ -23,17 +21,24 @@ from granskning.personnummer.reasons import (
 )
 from granskning.secrecy import MIN_YEAR
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
 WIDTH = 13  # the longest valid form, YYYYMMDD-NNNC
 # (start of YYMMDD, start of NNNC, position of the separator or -1) for lengths 10..13
 _LAYOUT = {10: (0, 6, -1), 11: (0, 7, 6), 12: (2, 8, -1), 13: (2, 9, 8)}
-_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int16)  # digit sum of 2 * d
-_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit sum of 2 * d
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # reason codes, in the order parse() checks them
 _REASONS = ["", SAKNAS, FEL_FORMAT, FEL_DATUM, FEL_FRAMTID, FEL_SERIE, FEL_KONTROLL]
 
 
 def _texts(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stripped values as a '<U13' array, their true lengths, and the missing flags."""
+    import numpy as np
+    import pandas as pd
+
     values = s.to_numpy(dtype=object).copy()
     missing = pd.isna(values)
     values[missing] = ""
@@ -57,6 +62,8 @@ def _texts(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 for proleptic Gregorian dates (H. Hinnant's days_from_civil)."""
+    import numpy as np
+
     y = year - (month <= 2)
     era = y // 400
     yoe = y - era * 400
@@ -66,6 +73,9 @@ def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> n
 
 
 def parse_series(s: pd.Series, reference: dt.date) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     n = len(s)
     cells, length, missing = _texts(s)
     codes = cells.view(np.uint32).reshape(n, WIDTH)
@@ -110,13 +120,13 @@ def parse_series(s: pd.Series, reference: dt.date) -> pd.DataFrame:
     year = np.where(has_century, century * 100 + yy, base)
 
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    days_in_month = _DAYS[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
+    days_in_month = np.array(_DAYS)[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
     date_ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month)
     date_ok &= year >= MIN_YEAR
     future = (year * 10000 + month * 100 + day) > ref_key
     serial_ok = (core[:, 6:9] != 0).any(axis=1)
     # Luhn: digits 1, 3, 5, 7, 9 are doubled (digit sum of the product), the others kept
-    total = _DOUBLED[core[:, 0:9:2]].sum(axis=1) + core[:, 1:9:2].sum(axis=1)
+    total = np.array(_DOUBLED, dtype=np.int16)[core[:, 0:9:2]].sum(axis=1) + core[:, 1:9:2].sum(axis=1)
     luhn_ok = (10 - total % 10) % 10 == core[:, 9]
 
     reason = np.zeros(n, dtype=np.int8)
