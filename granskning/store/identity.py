@@ -18,17 +18,22 @@ is a coordinator: whoever can read the file can read all of it.
 from __future__ import annotations
 
 import getpass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from granskning.errors import InputError
-
-if TYPE_CHECKING:
-    from granskning.store.database import Store
 
 __all__ = ["COORDINATOR", "REVIEWER", "current", "require_coordinator", "role"]
 
 COORDINATOR = "samordnare"
 REVIEWER = "granskare"
+
+
+class Store(Protocol):
+    """What this module needs of a :class:`granskning.store.database.Store`."""
+
+    def database_user(self) -> str | None: ...
+
+    def database_role(self) -> str | None: ...
 
 
 def current(store: Store, requested: str | None = None) -> str:
