@@ -1,8 +1,10 @@
-"""Inputs to the analysis: an answer table (CSV/XLSX) or an audit in the database.
+"""Inputs to the analysis: an answer table (CSV/XLSX) or an audit's answers in the database.
 
 Both end in :func:`granskning.analysis.analyse.analyse`.  Population sizes per
 stratum come from a column of the table, a separate file (columns stratum and
-N), or the draw record stored with the audit.
+N), or the draw record stored with the audit.  An audit is opened for analysis
+in the audit wing (:func:`granskning.audit.opened.analyse_audit`), which reads
+its answers with :func:`audit_frame`.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.analysis.analyse import Analysis, analyse
+from granskning.analysis.estimation import parse_numbers
+from granskning.checklist import Checklist, load
 from granskning.errors import InputError, ManyInputErrors
+from granskning.numbers import MAX_POPULATION
+from granskning.sampling.frame import read_table
 
 if TYPE_CHECKING:
-    from granskning.analysis.analyse import Analysis
-    from granskning.checklist.model import Checklist
     from granskning.store.database import Store
 
 N_COLUMNS = ("N", "n_population", "population", "populationsstorlek", "populationen")
 
-__all__ = ["analyse_audit", "analyse_table", "read_population_file"]
+__all__ = ["analyse_table", "audit_frame", "population_from_record", "read_population_file"]
 
 
 def read_population_file(path: str | Path, strata: str, *, sheet: str | None = None) -> dict[str, float]:
@@ -30,9 +35,6 @@ def read_population_file(path: str | Path, strata: str, *, sheet: str | None = N
     ``stratum``); the size column is ``N`` (or ``population``/
     ``populationsstorlek``).  Every stratum once, every N a whole number ≥ 1.
     """
-    from granskning.analysis.estimation import parse_numbers
-    from granskning.sampling.frame import read_table
-
     table = read_table(path, sheet=sheet)
     name = table.attrs["source"].name if "source" in table.attrs else str(path)
     lower = {str(c).casefold(): c for c in table.columns}
@@ -42,8 +44,6 @@ def read_population_file(path: str | Path, strata: str, *, sheet: str | None = N
         missing = f'"{strata}" (eller "stratum")' if s_col is None else '"N"'
         names = ", ".join(f'"{c}"' for c in table.columns)
         raise InputError(f"populationsfilen saknar kolumnen {missing}. Kolumner: {names}", file=name, row=1)
-    from granskning.numbers import MAX_POPULATION
-
     sizes = parse_numbers(table, n_col, allow_missing=False)
     out: dict[str, float] = {}
     errors = []
@@ -82,10 +82,6 @@ def analyse_table(
     ``options`` are passed to :func:`granskning.analysis.analyse.analyse` (``sex``,
     ``age``, ``population``, ``bands``, ``method``, ``seed``, …).
     """
-    from granskning.analysis.analyse import analyse
-    from granskning.checklist import Checklist, load
-    from granskning.sampling.frame import read_table
-
     chk = checklist if isinstance(checklist, Checklist) else load(checklist)
     sizes = None
     label = "populationsstorlekarna"
@@ -120,25 +116,3 @@ def audit_frame(store: Store, audit_id: int) -> Any:
     frame = frame[["case_id", "stratum", "sex", "age", *question_cols]].reset_index(drop=True)
     frame.attrs["origin"] = f"granskning {audit_id}"
     return frame, len(answers) - len(answered)
-
-
-def analyse_audit(
-    store: Store,
-    audit_id: int,
-    *,
-    checklist: Checklist | str | Path | None = None,
-    gender: bool = True,
-    **options: Any,
-) -> Analysis:
-    """Return the analysis of an audit in the database, opened as every command opens it.
-
-    The checklist, strata, age bands and whether a design-based estimate is
-    made follow :func:`granskning.audit.opened.open_audit` (the same rule as
-    ``granskning rapport``); population sizes come from the stored draw
-    record.  Cases without any answer yet are left out (and counted in the
-    warnings).  With ``gender`` the stored sex and age of each case feed the
-    gender analysis.
-    """
-    from granskning.audit.opened import open_audit
-
-    return open_audit(store, audit_id, checklist).analyse(store, gender=gender, **options)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from granskning.checklist.model import Checklist
     from granskning.store.database import Audit, Store
 
-__all__ = ["OpenedAudit", "audit_checklist", "earlier_bundled", "open_audit"]
+__all__ = ["OpenedAudit", "analyse_audit", "audit_checklist", "earlier_bundled", "open_audit"]
 
 
 def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = None,
@@ -218,3 +218,22 @@ def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | 
     return OpenedAudit(audit, chk, protocol, protocol.table_level if combined else None, name,
                        protocol.estimate and not combined, tuple(notes), protocol.age_bands,
                        protocol.strata_order, protocol.sex_words)
+
+
+def analyse_audit(
+    store: Store,
+    audit_id: int,
+    *,
+    checklist: Checklist | str | Path | None = None,
+    gender: bool = True,
+    **options: Any,
+) -> Analysis:
+    """Return the analysis of an audit in the database, opened as every command opens it.
+
+    The checklist, strata, age bands and whether a design-based estimate is
+    made follow :func:`open_audit` (the same rule as ``granskning rapport``);
+    population sizes come from the stored draw record.  Cases without any
+    answer yet are left out (and counted in the warnings).  With ``gender`` the
+    stored sex and age of each case feed the gender analysis.
+    """
+    return open_audit(store, audit_id, checklist).analyse(store, gender=gender, **options)

@@ -107,7 +107,7 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
         if given or ignore:
             raise click.UsageError(f"{', '.join(given) or '--ovriga'} kan inte användas med --granskning "
                                    "(stratum, kön, ålder och populationsstorlekar finns i databasen).")
-        from granskning.analysis.inputs import analyse_audit
+        from granskning.audit.opened import analyse_audit
         from granskning.store import identity
         from granskning.store.database import Store
 

@@ -6,11 +6,11 @@ import pytest
 from analysis_data import DISTRICTS, TABLE_2_RATES, a1_cases
 
 from granskning.analysis.inputs import (
-    analyse_audit,
     analyse_table,
     population_from_record,
     read_population_file,
 )
+from granskning.audit.opened import analyse_audit
 from granskning.errors import InputError, ManyInputErrors
 
 
