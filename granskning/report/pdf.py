@@ -23,6 +23,7 @@ from granskning.errors import GranskningError
 from granskning.fmt import heltal, procent, tal
 from granskning.report.document import Bullets, Chart, Document, Heading, Paragraph, Table
 from granskning.report.text import escape
+from granskning.wording import format_p
 
 FONT = "DejaVuSans"
 FONT_FILES = {
@@ -130,8 +131,6 @@ def format_cell(value: Any, kind: str) -> str:
     if kind == "number":
         return tal(float(value), 1)
     if kind == "p":
-        from granskning.analysis.gender import format_p
-
         return format_p(float(value)).removeprefix("p = ")
     return str(value)
 
@@ -259,100 +258,150 @@ def _doc_class():
     return ReportDoc
 
 
-def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        CondPageBreak,
-        KeepTogether,
-        ListFlowable,
-        ListItem,
-        NextPageTemplate,
-        PageBreak,
-        Spacer,
-        TableStyle,
-    )
-    from reportlab.platypus import Paragraph as P
-    from reportlab.platypus import Table as RLTable
-    from reportlab.platypus.tableofcontents import TableOfContents
+class _Story:
+    """The flowables of a document in order; a heading waits for the block it belongs to."""
 
-    story: list[Any] = [Spacer(1, 55 * mm), P(escape(doc.title), st["title"])]
-    if doc.subtitle:
-        story.append(P(escape(doc.subtitle), st["subtitle"]))
-    else:
-        story.append(Spacer(1, 18))
-    meta = [[P(f"<b>{escape(k)}:</b>", st["meta"]), P(escape(v), st["meta"])] for k, v in doc.metadata]
-    if meta:
-        mt = RLTable(meta, colWidths=[42 * mm, width - 42 * mm], hAlign="LEFT")
-        mt.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                ("FONTNAME", (0, 0), (-1, -1), FONT)]))
-        story.append(mt)
-    story += [NextPageTemplate("normal"), PageBreak()]
+    def __init__(self, st: dict[str, Any], width: float) -> None:
+        self.st = st
+        self.width = width
+        self.flowables: list[Any] = []
+        self.pending: list[Any] = []
 
-    def heading(text: str, level: int, toc: bool = True):
-        p = P(text, st[f"h{min(level, 3)}"])
-        if toc:
-            p._toc_level = level - 1
-        return p
+    def add(self, *flowables: Any, together: bool = True) -> None:
+        """Append flowables, kept on one page with the waiting heading."""
+        from reportlab.platypus import KeepTogether
 
-    pending: list[Any] = []  # a heading waits for the block it belongs to
-
-    def add(*flowables: Any, together: bool = True) -> None:
         # One flat KeepTogether: reportlab puts a nested KeepTogether on a page of its own.
-        group = [*pending, *flowables]
-        pending.clear()
+        group = [*self.pending, *flowables]
+        self.pending.clear()
         if together and len(group) > 1:
-            story.append(KeepTogether(group))
+            self.flowables.append(KeepTogether(group))
         else:
-            story.extend(group)
+            self.flowables.extend(group)
 
-    def render(blocks) -> None:
+    def flush(self) -> None:
+        """Append a heading still waiting for its block."""
+        self.flowables.extend(self.pending)
+        self.pending.clear()
+
+    def title_page(self, doc: Document) -> None:
+        """Append the title page: title, subtitle and the metadata table."""
+        from reportlab.lib.units import mm
+        from reportlab.platypus import NextPageTemplate, PageBreak, Spacer, TableStyle
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus import Table as RLTable
+
+        st, width = self.st, self.width
+        story = self.flowables
+        story += [Spacer(1, 55 * mm), P(escape(doc.title), st["title"])]
+        if doc.subtitle:
+            story.append(P(escape(doc.subtitle), st["subtitle"]))
+        else:
+            story.append(Spacer(1, 18))
+        meta = [[P(f"<b>{escape(k)}:</b>", st["meta"]), P(escape(v), st["meta"])] for k, v in doc.metadata]
+        if meta:
+            mt = RLTable(meta, colWidths=[42 * mm, width - 42 * mm], hAlign="LEFT")
+            mt.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                    ("FONTNAME", (0, 0), (-1, -1), FONT)]))
+            story.append(mt)
+        story += [NextPageTemplate("normal"), PageBreak()]
+
+    def contents(self) -> None:
+        """Append the table of contents on a page of its own."""
+        from reportlab.platypus import PageBreak, TableStyle
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus.tableofcontents import TableOfContents
+
+        st = self.st
+        self.flowables += [PageBreak(), P("Innehåll", st["h1"])]
+        toc = TableOfContents(dotsMinLevel=0)
+        toc.levelStyles = [st["toc1"], st["toc2"]]
+        toc.tableStyle = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("FONTNAME", (0, 0), (-1, -1), FONT)])
+        self.flowables.append(toc)
+        self.flowables.append(PageBreak())
+
+    def render(self, blocks) -> None:
+        """Append the blocks, each by its kind."""
         for b in blocks:
             if isinstance(b, Heading):
-                if pending:
-                    story.extend(pending)
-                    pending.clear()
-                if b.level == 1 and story and not isinstance(story[-1], PageBreak):
-                    story.append(PageBreak())
-                elif b.level > 1:
-                    story.append(CondPageBreak(40 * mm))
-                pending.append(heading(escape(b.text), b.level, b.toc))
+                self.heading(b)
             elif isinstance(b, Paragraph):
-                add(P(nobreak(b.text), st.get(b.style, st["body"])))
+                self.paragraph(b)
             elif isinstance(b, Bullets):
-                items = [ListItem(P(nobreak(i), st["body"]), leftIndent=14, bulletColor="#404040")
-                         for i in b.items]
-                add(ListFlowable(items, bulletType="bullet", start="•", leftIndent=14,
-                                          bulletFontName=FONT, bulletFontSize=9))
+                self.bullets(b)
             elif isinstance(b, Table):
-                flow = table_flowable(b, width, st)
-                parts = []
-                if b.title and b.title != b.columns[0]:
-                    parts.append(P(f"<b>{escape(b.title)}</b>", st["small"]))
-                parts.append(flow)
-                if b.note:
-                    parts.append(P(escape(b.note), st["small"]))
-                parts.append(Spacer(1, 8))
-                if len(b.rows) <= 14:
-                    add(*parts)
-                else:  # long tables break across pages, the header row repeated
-                    add(parts[0])
-                    story.extend(parts[1:])
+                self.table(b)
             elif isinstance(b, Chart):
-                add(chart_flowable(b, width), P(escape(b.caption), st["caption"]))
+                self.chart(b)
 
-    render(doc.summary)
-    story.extend(pending)
-    pending.clear()
-    story += [PageBreak(), P("Innehåll", st["h1"])]
-    toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [st["toc1"], st["toc2"]]
-    toc.tableStyle = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("FONTNAME", (0, 0), (-1, -1), FONT)])
-    story.append(toc)
-    story.append(PageBreak())
-    render(doc.blocks)
-    story.extend(pending)
-    return story
+    def heading(self, b: Heading) -> None:
+        """Start a chapter on a new page, a section where there is room; the heading waits."""
+        from reportlab.lib.units import mm
+        from reportlab.platypus import CondPageBreak, PageBreak
+        from reportlab.platypus import Paragraph as P
+
+        story = self.flowables
+        if self.pending:
+            story.extend(self.pending)
+            self.pending.clear()
+        if b.level == 1 and story and not isinstance(story[-1], PageBreak):
+            story.append(PageBreak())
+        elif b.level > 1:
+            story.append(CondPageBreak(40 * mm))
+        p = P(escape(b.text), self.st[f"h{min(b.level, 3)}"])
+        if b.toc:
+            p._toc_level = b.level - 1
+        self.pending.append(p)
+
+    def paragraph(self, b: Paragraph) -> None:
+        from reportlab.platypus import Paragraph as P
+
+        self.add(P(nobreak(b.text), self.st.get(b.style, self.st["body"])))
+
+    def bullets(self, b: Bullets) -> None:
+        from reportlab.platypus import ListFlowable, ListItem
+        from reportlab.platypus import Paragraph as P
+
+        items = [ListItem(P(nobreak(i), self.st["body"]), leftIndent=14, bulletColor="#404040")
+                 for i in b.items]
+        self.add(ListFlowable(items, bulletType="bullet", start="•", leftIndent=14,
+                              bulletFontName=FONT, bulletFontSize=9))
+
+    def table(self, b: Table) -> None:
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus import Spacer
+
+        st = self.st
+        flow = table_flowable(b, self.width, st)
+        parts = []
+        if b.title and b.title != b.columns[0]:
+            parts.append(P(f"<b>{escape(b.title)}</b>", st["small"]))
+        parts.append(flow)
+        if b.note:
+            parts.append(P(escape(b.note), st["small"]))
+        parts.append(Spacer(1, 8))
+        if len(b.rows) <= 14:
+            self.add(*parts)
+        else:  # long tables break across pages, the header row repeated
+            self.add(parts[0])
+            self.flowables.extend(parts[1:])
+
+    def chart(self, b: Chart) -> None:
+        from reportlab.platypus import Paragraph as P
+
+        self.add(chart_flowable(b, self.width), P(escape(b.caption), self.st["caption"]))
+
+
+def _flowables(doc: Document, st: dict[str, Any], width: float) -> list[Any]:
+    story = _Story(st, width)
+    story.title_page(doc)
+    story.render(doc.summary)
+    story.flush()
+    story.contents()
+    story.render(doc.blocks)
+    story.flush()
+    return story.flowables
 
 
 def write_pdf(doc: Document, path: str | Path) -> Path:

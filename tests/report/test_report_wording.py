@@ -10,7 +10,7 @@ import pytest
 from granskning import checklist as cl
 from granskning.analysis.analyse import analyse
 from granskning.analysis.output import summary_text
-from granskning.report import granskningsrapport as report
+from granskning.report import chapters as report
 from granskning.report.document import Bullets, Paragraph
 
 
