@@ -23,25 +23,40 @@ the database is in :mod:`granskning.analysis.inputs`, writing in
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from granskning.analysis.gender import _check_bands, band_label
-from granskning.checklist.model import MOTIVATION_SUFFIX
+from granskning.analysis.columns import (
+    check_columns,
+    file_name,
+    indicator_column,
+    normalise,
+    population_column,
+    where,
+)
+from granskning.analysis.comparison import Homogeneity, homogeneity
+from granskning.analysis.estimation import INTERVALS
+from granskning.analysis.funnel import Funnel, funnel
+from granskning.analysis.gender import SexWords, _check_bands, band_label, default_bands
+from granskning.analysis.gender import analyse as gender_analyse
+from granskning.analysis.gender import sex_words as words_of
+from granskning.analysis.proportions import METHODS
+from granskning.analysis.tables import (
+    IndicatorResult,
+    crosstab,
+    crosstab_shares,
+    indicator,
+    indicator_flags,
+    sv_key,
+)
+from granskning.checklist.model import Checklist, Question
 from granskning.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from granskning.analysis.comparison import Homogeneity
-    from granskning.analysis.funnel import Funnel
-    from granskning.analysis.gender import SexWords
-    from granskning.analysis.tables import IndicatorResult
-    from granskning.checklist.model import Checklist, Question
 
 POPULATION_COLUMN = "__populationsstorlek__"
 FUNNEL_LEVELS = (0.95, 0.998)
@@ -306,145 +321,6 @@ def _funnel_positions(f: Funnel | None) -> dict[tuple[str, float], str]:
     return {(r.stratum, float(r.level)): r.position for r in f.points.itertuples(index=False)}
 
 
-# ---------------------------------------------------------------- input checks
-
-
-def _where(df: pd.DataFrame, position: int, id_column: str | None) -> dict[str, Any]:
-    """Return file/row for an error about the record at ``position``."""
-    source = df.attrs.get("source")
-    if source is not None:
-        return {"file": getattr(source, "name", None), "row": int(df.index[position])}
-    origin = df.attrs.get("origin")
-    if origin:
-        if id_column and id_column in df.columns:
-            from granskning.store.values import show_case_id
-
-            return {"file": f"{origin}, ärende {show_case_id(df[id_column].iloc[position])}"}
-        return {"file": origin}
-    return {"row": position + 2}
-
-
-def _file(df: pd.DataFrame) -> str | None:
-    source = df.attrs.get("source")
-    return getattr(source, "name", None) if source is not None else df.attrs.get("origin")
-
-
-QUESTION_LIKE = re.compile(r"[A-Za-z]{1,3}\d+(_\w*)?")
-
-
-def _check_columns(
-    df: pd.DataFrame, checklist: Checklist, meta: Sequence[str], ignore: Sequence[str]
-) -> tuple[list[Question], list[str]]:
-    """Return (checklist questions present as columns, other columns left unused).
-
-    A column that looks like a question (named like a question id, or close to
-    one of the checklist's ids) but is not one is an error: it is most likely a
-    misspelt or outdated question, and silently leaving it out would change
-    the results.  Other columns (case id, case worker, …) are left unused.
-    """
-    ids = {q.id for q in checklist.questions}
-    file = _file(df)
-    for col in meta:
-        if col not in df.columns:
-            names = ", ".join(f'"{c}"' for c in list(df.columns)[:30])
-            raise InputError(f"kolumnen finns inte. Kolumner: {names}", file=file, row=1, column=col)
-    known = set(meta) | set(ignore) | ids
-    errors, unused = [], []
-    for col in df.columns:
-        name = str(col)
-        if name in known or (name.endswith(MOTIVATION_SUFFIX) and name[: -len(MOTIVATION_SUFFIX)] in ids):
-            continue
-        close = difflib.get_close_matches(name, sorted(ids), n=1, cutoff=0.75)
-        if not close and not QUESTION_LIKE.fullmatch(name):
-            unused.append(name)
-            continue
-        hint = f' Menade du "{close[0]}"?' if close else ""
-        errors.append(InputError(
-            f"kolumnen ser ut som en fråga men finns inte i checklistan {checklist.id}.{hint} "
-            "(Kolumner som inte är frågor anges med --ovriga.)", file=file, row=1, column=name))
-    if errors:
-        raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
-    present = [q for q in checklist.questions if q.id in df.columns]
-    if not present:
-        raise InputError(f"ingen kolumn är en fråga i checklistan {checklist.id}.", file=file)
-    return present, unused
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def _normalise(df: pd.DataFrame, q: Question, id_column: str | None) -> tuple[Any, list[InputError]]:
-    """Return the column with every answer in the checklist's spelling, and the errors found.
-
-    Each distinct value is checked once (national data sets repeat a handful of
-    answers thousands of times); an error names the first row holding it.
-    """
-    import pandas as pd
-
-    values = df[q.id].map(_hashable)
-    mapping: dict[Any, Any] = {}
-    errors: list[InputError] = []
-    for value in pd.unique(values.to_numpy(dtype=object)):
-        try:
-            out = q.coerce(value)
-        except InputError as exc:
-            pos = int((values == value).to_numpy().nonzero()[0][0])
-            errors.append(InputError(exc.detail, column=q.id, **_where(df, pos, id_column)))
-            continue
-        if isinstance(out, tuple):  # multiple choice, in checklist order
-            out = "; ".join(out)
-        mapping[value] = out
-    if errors:
-        return None, errors
-    normalised = values.map(lambda v: mapping.get(v))
-    if q.answer_type.numeric:
-        return pd.to_numeric(normalised, errors="coerce"), []
-    return normalised.astype(object).where(normalised.notna(), None), []
-
-
-def _indicator_column(answers: pd.Series, q: Question) -> pd.Series:
-    """Return a multiple-choice answer as one value for the indicator rules.
-
-    A case is left out when any chosen option leaves the denominator, and is
-    positive when any chosen option is positive.
-    """
-    excluded = set(q.hindrances) | set(q.not_applicable)
-    positive = set(q.numerator_categories)
-
-    def pick(value: Any) -> Any:
-        if value is None:
-            return None
-        chosen = [c.strip() for c in str(value).split(";")]
-        for c in chosen:
-            if c in excluded:
-                return c
-        for c in chosen:
-            if c in positive:
-                return c
-        return chosen[0]
-
-    return answers.map(pick)
-
-
-def _population_column(
-    work: pd.DataFrame, strata: str, sizes: Mapping[str, float], label: str, id_column: str | None
-) -> Any:
-    import numpy as np
-
-    keys = {str(k).strip(): float(v) for k, v in sizes.items()}
-    h = work[strata].astype("string").str.strip()
-    missing = ~h.isin(list(keys)) & h.notna()
-    if missing.any():
-        pos = int(np.flatnonzero(missing.to_numpy())[0])
-        raise InputError(
-            f'stratumet "{h.iloc[pos]}" saknas bland populationsstorlekarna ({label}).',
-            column=strata, **_where(work, pos, id_column))
-    return h.map(keys).to_numpy(dtype=float)
-
-
 # ---------------------------------------------------------------- the analysis
 
 
@@ -492,24 +368,56 @@ def analyse(
     import numpy as np
     import pandas as pd
 
-    from granskning.analysis.comparison import homogeneity
-    from granskning.analysis.funnel import funnel
-    from granskning.analysis.gender import analyse as gender_analyse
-    from granskning.analysis.gender import default_bands
-    from granskning.analysis.gender import sex_words as words_of
-    from granskning.analysis.proportions import METHODS
-    from granskning.analysis.tables import (
-        crosstab,
-        crosstab_shares,
-        indicator,
-        indicator_flags,
-        sv_key,
+    _check_options(method, interval, alpha, sex, age, population, population_sizes)
+    meta = [c for c in (strata, sex, age, population, id_column) if c]
+    questions, unused = check_columns(df, checklist, list(dict.fromkeys(meta)), ignore)
+    notes = list(warnings)
+    if unused:
+        listed = ", ".join(f'"{c}"' for c in unused)
+        notes.append(f"Kolumnerna {listed} är inga frågor i checklistan och används inte."
+                     if len(unused) > 1 else f"Kolumnen {listed} är ingen fråga i checklistan och används inte.")
+    if len(df) == 0:
+        raise InputError("tabellen innehåller inga ärenden.", file=file_name(df))
+    words = words_of(df[sex], df[age], sex_words) if sex else None
+    gender_bands = _check_bands(default_bands(words) if bands is None else bands) if words else None
+
+    work = _answers(df, questions, meta, id_column)
+    strata_text = work[strata].astype("string").str.strip()
+    blank = (strata_text.isna() | (strata_text == "")).to_numpy()
+    if blank.any():
+        pos = int(np.flatnonzero(blank)[0])
+        raise InputError("stratum saknas (tomt värde).", column=strata, **where(work, pos, id_column))
+    strata_values = strata_text.to_numpy(dtype=object)
+    pop_col = population
+    if population_sizes is not None:
+        work[POPULATION_COLUMN] = population_column(work, strata, population_sizes,
+                                                    population_label, id_column)
+        pop_col = POPULATION_COLUMN
+
+    tables = {q.id: _question_table(work, q, strata, strata_order, total_label, seed, n_sim)
+              for q in questions if q.has_choices}
+    options = {"strata_order": strata_order, "alpha": alpha, "method": method, "seed": seed,
+               "n_sim": n_sim, "interval": interval}
+    gender = {"sex": sex, "age": age, "bands": gender_bands, "words": words} if sex else None
+    indicators = {q.id: _indicator_analysis(work, q, strata, pop_col, options, gender)
+                  for q in questions if q.indicator and q.has_choices}
+
+    order = list(next(iter(tables.values())).counts.columns[:-1]) if tables else sorted(
+        pd.unique(np.asarray(strata_values, dtype=object)), key=sv_key)
+    return Analysis(
+        checklist_id=checklist.id, checklist_version=checklist.version, strata_column=strata,
+        strata=tuple(str(s) for s in order), n_cases=len(df), tables=tables, indicators=indicators,
+        method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
+        total_label=total_label, has_population=pop_col is not None, record=record,
+        warnings=tuple(notes), origin=file_name(df), interval=interval, sex_words=words,
     )
 
+
+def _check_options(method: str, interval: str, alpha: float, sex: str | None, age: str | None,
+                   population: str | None, population_sizes: Mapping[str, float] | None) -> None:
+    """InputError for an unknown interval method, a level outside (0, 1) or options that do not go together."""
     if method not in METHODS:
         raise InputError(f"okänd intervallmetod {method!r}; välj bland: {', '.join(METHODS)}.")
-    from granskning.analysis.estimation import INTERVALS
-
     if interval not in INTERVALS:
         raise InputError(f"okänt intervall för skattningen {interval!r}; välj bland: {', '.join(INTERVALS)}.")
     if not 0 < alpha < 1:
@@ -518,17 +426,11 @@ def analyse(
         raise InputError("jämställdhetsanalysen behöver både kön och ålder (--kon och --alder).")
     if population is not None and population_sizes is not None:
         raise InputError("ange populationsstorlekarna antingen som kolumn eller som fil, inte båda.")
-    meta = [c for c in (strata, sex, age, population, id_column) if c]
-    questions, unused = _check_columns(df, checklist, list(dict.fromkeys(meta)), ignore)
-    notes = list(warnings)
-    if unused:
-        listed = ", ".join(f'"{c}"' for c in unused)
-        notes.append(f"Kolumnerna {listed} är inga frågor i checklistan och används inte."
-                     if len(unused) > 1 else f"Kolumnen {listed} är ingen fråga i checklistan och används inte.")
-    if len(df) == 0:
-        raise InputError("tabellen innehåller inga ärenden.", file=_file(df))
-    words = words_of(df[sex], df[age], sex_words) if sex else None
-    gender_bands = _check_bands(default_bands(words) if bands is None else bands) if words else None
+
+
+def _answers(df: pd.DataFrame, questions: list[Question], meta: list[str], id_column: str | None) -> pd.DataFrame:
+    """Return the meta columns and every answer in the checklist's spelling; every error at once."""
+    import pandas as pd
 
     work = pd.DataFrame(index=df.index)
     work.attrs = dict(df.attrs)
@@ -538,73 +440,51 @@ def analyse(
     for q in questions:
         if q.answer_type.free_text:
             continue
-        column, errs = _normalise(df, q, id_column)
+        column, errs = normalise(df, q, id_column)
         errors.extend(errs)
         if column is not None:
             work[q.id] = column
     if errors:
         raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
-    strata_text = work[strata].astype("string").str.strip()
-    blank = (strata_text.isna() | (strata_text == "")).to_numpy()
-    if blank.any():
-        pos = int(np.flatnonzero(blank)[0])
-        raise InputError("stratum saknas (tomt värde).", column=strata, **_where(work, pos, id_column))
-    strata_values = strata_text.to_numpy(dtype=object)
-    pop_col = population
-    if population_sizes is not None:
-        work[POPULATION_COLUMN] = _population_column(work, strata, population_sizes,
-                                                     population_label, id_column)
-        pop_col = POPULATION_COLUMN
+    return work
 
-    tables: dict[str, QuestionTable] = {}
-    for q in questions:
-        if not q.has_choices:
-            continue
-        multiple = q.answer_type.multiple
-        kw = {"categories": list(q.choices), "strata_order": strata_order, "multiple": multiple,
-              "total_label": total_label}
-        counts = crosstab(work, q.id, strata, **kw)
-        shares = crosstab_shares(work, q.id, strata, **kw)
-        homog = None
-        if not multiple:
-            body = counts.drop(index=total_label, columns=total_label).to_numpy()
-            homog = homogeneity(body, seed=seed, n_sim=n_sim)
-        tables[q.id] = QuestionTable(q.id, q.text, multiple, counts, shares, homog)
 
-    indicators: dict[str, IndicatorAnalysis] = {}
-    for q in questions:
-        if not (q.indicator and q.has_choices):
-            continue
-        positive = q.numerator_categories
-        excluded = tuple(q.hindrances) + tuple(q.not_applicable)
-        data = work
-        if q.answer_type.multiple:
-            data = work.assign(**{q.id: _indicator_column(work[q.id], q)})
-            data.attrs = dict(work.attrs)
-        _, in_den = indicator_flags(data, q.id, positive=positive, excluded=excluded)
-        result = indicator(
-            data, q.id, strata, positive=positive, excluded=excluded,
-            population=pop_col if in_den.any() else None, strata_order=strata_order,
-            alpha=alpha, method=method, seed=seed, n_sim=n_sim, interval=interval,
-            counted=q.counted_label or "",
-        )
-        if sex:
-            g = gender_analyse(data, q.id, positive=positive, excluded=excluded, sex=sex, age=age,
-                               bands=gender_bands, alpha=alpha, words=words, counted=result.counted_words)
-            result = replace(result, gender=g)
-        f = None
-        if result.overall.nobs > 0:
-            x = [p.count for p in result.per_stratum.values()]
-            n = [p.nobs for p in result.per_stratum.values()]
-            f = funnel(x, n, list(result.per_stratum), levels=FUNNEL_LEVELS)
-        indicators[q.id] = IndicatorAnalysis(q.id, q.text, result, f)
+def _question_table(work: pd.DataFrame, q: Question, strata: str, strata_order: Sequence[str] | None,
+                    total_label: str, seed: int, n_sim: int) -> QuestionTable:
+    """Return one choice question's likställighet table with its homogeneity test (single choice)."""
+    multiple = q.answer_type.multiple
+    kw = {"categories": list(q.choices), "strata_order": strata_order, "multiple": multiple,
+          "total_label": total_label}
+    counts = crosstab(work, q.id, strata, **kw)
+    shares = crosstab_shares(work, q.id, strata, **kw)
+    homog = None
+    if not multiple:
+        body = counts.drop(index=total_label, columns=total_label).to_numpy()
+        homog = homogeneity(body, seed=seed, n_sim=n_sim)
+    return QuestionTable(q.id, q.text, multiple, counts, shares, homog)
 
-    order = list(next(iter(tables.values())).counts.columns[:-1]) if tables else sorted(
-        pd.unique(np.asarray(strata_values, dtype=object)), key=sv_key)
-    return Analysis(
-        checklist_id=checklist.id, checklist_version=checklist.version, strata_column=strata,
-        strata=tuple(str(s) for s in order), n_cases=len(df), tables=tables, indicators=indicators,
-        method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
-        total_label=total_label, has_population=pop_col is not None, record=record,
-        warnings=tuple(notes), origin=_file(df), interval=interval, sex_words=words,
+
+def _indicator_analysis(work: pd.DataFrame, q: Question, strata: str, pop_col: str | None,
+                        options: dict[str, Any], gender: dict[str, Any] | None) -> IndicatorAnalysis:
+    """Return one indicator's rates, tests, design estimate, gender analysis and funnel."""
+    positive = q.numerator_categories
+    excluded = tuple(q.hindrances) + tuple(q.not_applicable)
+    data = work
+    if q.answer_type.multiple:
+        data = work.assign(**{q.id: indicator_column(work[q.id], q)})
+        data.attrs = dict(work.attrs)
+    _, in_den = indicator_flags(data, q.id, positive=positive, excluded=excluded)
+    result = indicator(
+        data, q.id, strata, positive=positive, excluded=excluded,
+        population=pop_col if in_den.any() else None, **options, counted=q.counted_label or "",
     )
+    if gender is not None:
+        g = gender_analyse(data, q.id, positive=positive, excluded=excluded, alpha=options["alpha"],
+                           counted=result.counted_words, **gender)
+        result = replace(result, gender=g)
+    f = None
+    if result.overall.nobs > 0:
+        x = [p.count for p in result.per_stratum.values()]
+        n = [p.nobs for p in result.per_stratum.values()]
+        f = funnel(x, n, list(result.per_stratum), levels=FUNNEL_LEVELS)
+    return IndicatorAnalysis(q.id, q.text, result, f)

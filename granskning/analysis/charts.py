@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
+from granskning.files import atomic_write, make_directory
 from granskning.fmt import tal
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise InputError(f"okänt bildformat {path.suffix!r}; välj bland {', '.join(FORMATS)}.", file=path)
-    from granskning.files import atomic_write, make_directory
-
     make_directory(path.parent)
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         # all or nothing, with a Swedish message for a full or read-only disk

@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from granskning.errors import InputError
+from granskning.numbers import MAX_FINITE, MAX_POPULATION
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -146,8 +147,6 @@ def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) 
 
 def _finite(df: pd.DataFrame, column: str, values: np.ndarray) -> np.ndarray:
     """Refuse inf and numbers beyond granskning.numbers.MAX_FINITE (1e999 read as inf)."""
-    from granskning.numbers import MAX_FINITE
-
     with np.errstate(invalid="ignore"):
         huge = np.isinf(values) | (np.abs(values) > MAX_FINITE)
     if huge.any():
@@ -180,8 +179,54 @@ def stratified_estimate(
     ``"wald"``) chooses a proportion's interval, default ``"beta"``; a mean of
     a 0/1 variable may ask for it too.  Means and totals otherwise use Wald.
     """
-    from scipy import stats
+    interval = _check_options(kind, alpha, interval)
+    cols = [strata, population, variable] + ([weights] if weights else [])
+    _require_columns(df, cols)
+    if len(df) == 0:
+        raise InputError("tabellen innehåller inga rader.", file=_source_name(df))
+    design = _design(df, strata, population)
+    codes, n_h, N_h = design.codes, design.n_h, design.N_h
+    w = _weights(df, weights) if weights else (N_h / n_h)[codes]
+    y, in_domain = _outcome(df, variable, kind, value)
 
+    d = in_domain.astype(float)
+    n = int(in_domain.sum())
+    if n == 0:
+        raise InputError("inga rader med värde i variabeln.", file=_source_name(df), column=variable)
+    wd = w * d
+    pop = float(wd.sum())
+    if kind == "total":
+        est = float((wd * y).sum())
+        z = wd * y
+    else:
+        est = float((wd * y).sum() / pop)
+        z = wd * (y - est) / pop
+
+    design.refuse_lonely(df, strata)
+    variance = design.variance(z)
+    se = math.sqrt(max(variance, 0.0))
+    deff = _design_effect(variance, wd, y, pop, n, kind)
+
+    degf = len(df) - design.n_strata
+    if interval != "wald" and kind != "andel":
+        binary = kind == "medel" and bool(np.isin(y[in_domain], (0.0, 1.0)).all())
+        if not binary:
+            raise InputError(f"intervallet {interval!r} gäller andelar; använd --typ andel (eller wald).")
+    if interval == "wald" or kind == "total":
+        low, high = _wald(est, se, alpha, clip=kind == "andel" or interval != "wald")
+    else:
+        census = bool(np.all(n_h >= N_h))
+        low, high = proportion_interval(est, variance, n_rows=len(df), degf=degf, n_domain=n,
+                                        alpha=alpha, method=interval, census=census)
+    return Estimate(
+        kind=kind, estimate=est, se=se, low=low, high=high, deff=deff,
+        df=degf, n=n, population=pop, strata=design.n_strata, alpha=alpha,
+        variable=variable, value=None if value is None else str(value), interval=interval,
+    )
+
+
+def _check_options(kind: str, alpha: float, interval: str | None) -> str:
+    """Return the interval to use; InputError for an unknown kind, interval or a level outside (0, 1)."""
     if kind not in KINDS:
         raise InputError(f"okänd typ {kind!r}; välj bland: {', '.join(KINDS)}.")
     if not 0 < alpha < 1:
@@ -190,12 +235,47 @@ def stratified_estimate(
         raise InputError(f"okänt intervall {interval!r}; välj bland: {', '.join(INTERVALS)}.")
     if interval is None:
         interval = "beta" if kind == "andel" else "wald"
-    cols = [strata, population, variable] + ([weights] if weights else [])
-    _require_columns(df, cols)
-    if len(df) == 0:
-        raise InputError("tabellen innehåller inga rader.", file=_source_name(df))
-    source = _source_name(df)
+    return interval
 
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """The strata of a stratified sample: each row's stratum, n_h, N_h and each stratum's first row."""
+
+    codes: np.ndarray
+    labels: Any
+    n_h: np.ndarray
+    N_h: np.ndarray
+    first: np.ndarray
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.labels)
+
+    def refuse_lonely(self, df: pd.DataFrame, strata: str) -> None:
+        """InputError for a stratum with one row in the sample (and more in the population)."""
+        lonely = (self.n_h == 1) & (self.N_h > 1)
+        if lonely.any():
+            k = int(np.flatnonzero(lonely)[0])
+            raise InputError(
+                f"stratum {self.labels[k]!r} har bara en rad i urvalet; variansen kan inte skattas.",
+                file=_source_name(df), row=_row_number(df, int(self.first[k])), column=strata,
+            )
+
+    def variance(self, z: np.ndarray) -> float:
+        """Return the linearisation variance of Σ z with the finite population correction per stratum."""
+        n_h, N_h = self.n_h, self.N_h
+        z_sum = np.bincount(self.codes, weights=z, minlength=self.n_strata)
+        z_sq = np.bincount(self.codes, weights=z * z, minlength=self.n_strata)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ss = z_sq - z_sum**2 / n_h  # Σ (z − z̄_h)² per stratum
+            scale = np.where(n_h > 1, (1 - n_h / N_h) * n_h / (n_h - 1), 0.0)
+        return float(np.sum(scale * ss))
+
+
+def _design(df: pd.DataFrame, strata: str, population: str) -> _Design:
+    """Return the strata and their sizes; InputError for a blank stratum or an inconsistent N_h."""
+    source = _source_name(df)
     h = df[strata].astype("string").str.strip().fillna("")
     if (h == "").any():
         pos = int(np.flatnonzero((h == "").to_numpy())[0])
@@ -205,8 +285,6 @@ def stratified_estimate(
     n_h = np.bincount(codes, minlength=n_strata).astype(float)
 
     big_n = parse_numbers(df, population, allow_missing=False)
-    from granskning.numbers import MAX_POPULATION
-
     if (big_n > MAX_POPULATION).any():
         pos = int(np.flatnonzero(big_n > MAX_POPULATION)[0])
         raise InputError(
@@ -231,15 +309,21 @@ def stratified_estimate(
             f"stratum {labels[k]!r} har {antal(int(n_h[k]), 'rad')} i urvalet men populationen är bara {N_h[k]:g}.",
             file=source, row=_row_number(df, int(first[k])), column=population,
         )
+    return _Design(codes, labels, n_h, N_h, first)
 
-    if weights:
-        w = parse_numbers(df, weights, allow_missing=False)
-        if (w <= 0).any():
-            pos = int(np.flatnonzero(w <= 0)[0])
-            raise InputError("vikten måste vara större än noll.", file=source, row=_row_number(df, pos), column=weights)
-    else:
-        w = (N_h / n_h)[codes]
 
+def _weights(df: pd.DataFrame, weights: str) -> np.ndarray:
+    """Return the weight column; InputError for a weight that is not above zero."""
+    w = parse_numbers(df, weights, allow_missing=False)
+    if (w <= 0).any():
+        pos = int(np.flatnonzero(w <= 0)[0])
+        raise InputError("vikten måste vara större än noll.", file=_source_name(df), row=_row_number(df, pos),
+                         column=weights)
+    return w
+
+
+def _outcome(df: pd.DataFrame, variable: str, kind: str, value: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (y, in the domain): 0/1 for a proportion of ``value``, the numbers otherwise (0 when missing)."""
     if kind == "andel":
         if value is None:
             raise InputError("--typ andel kräver --varde (det värde vars andel ska skattas).")
@@ -250,62 +334,28 @@ def stratified_estimate(
         y = parse_numbers(df, variable)
         in_domain = ~np.isnan(y)
         y = np.where(in_domain, y, 0.0)
+    return y, in_domain
 
-    d = in_domain.astype(float)
-    n = int(in_domain.sum())
-    if n == 0:
-        raise InputError("inga rader med värde i variabeln.", file=source, column=variable)
-    wd = w * d
-    pop = float(wd.sum())
-    if kind == "total":
-        est = float((wd * y).sum())
-        z = wd * y
-    else:
-        est = float((wd * y).sum() / pop)
-        z = wd * (y - est) / pop
 
-    lonely = (n_h == 1) & (N_h > 1)
-    if lonely.any():
-        k = int(np.flatnonzero(lonely)[0])
-        raise InputError(
-            f"stratum {labels[k]!r} har bara en rad i urvalet; variansen kan inte skattas.",
-            file=source, row=_row_number(df, int(first[k])), column=strata,
-        )
-    z_sum = np.bincount(codes, weights=z, minlength=n_strata)
-    z_sq = np.bincount(codes, weights=z * z, minlength=n_strata)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ss = z_sq - z_sum**2 / n_h  # Σ (z − z̄_h)² per stratum
-        scale = np.where(n_h > 1, (1 - n_h / N_h) * n_h / (n_h - 1), 0.0)
-    variance = float(np.sum(scale * ss))
-    se = math.sqrt(max(variance, 0.0))
-
-    # Design effect against SRS without replacement of n units from N̂ (R: deff=TRUE).
+def _design_effect(variance: float, wd: np.ndarray, y: np.ndarray, pop: float, n: int, kind: str) -> float:
+    """Return the design effect against SRS without replacement of n units from N̂ (R: deff=TRUE)."""
     mean_y = float((wd * y).sum() / pop)
     s2 = float((wd * (y - mean_y) ** 2).sum() / pop) * n / (n - 1) if n > 1 else math.nan
     v_srs = s2 / n * (pop - n) / pop
     if kind == "total":
         v_srs *= pop**2
-    deff = variance / v_srs if v_srs > 0 else math.nan
+    return variance / v_srs if v_srs > 0 else math.nan
 
-    degf = len(df) - n_strata
-    if interval != "wald" and kind != "andel":
-        binary = kind == "medel" and bool(np.isin(y[in_domain], (0.0, 1.0)).all())
-        if not binary:
-            raise InputError(f"intervallet {interval!r} gäller andelar; använd --typ andel (eller wald).")
-    if interval == "wald" or kind == "total":
-        zq = float(stats.norm.ppf(1 - alpha / 2))
-        low, high = est - zq * se, est + zq * se
-        if kind == "andel" or interval != "wald":
-            low, high = max(0.0, low), min(1.0, high)
-    else:
-        census = bool(np.all(n_h >= N_h))
-        low, high = proportion_interval(est, variance, n_rows=len(df), degf=degf, n_domain=n,
-                                        alpha=alpha, method=interval, census=census)
-    return Estimate(
-        kind=kind, estimate=est, se=se, low=low, high=high, deff=deff,
-        df=degf, n=n, population=pop, strata=n_strata, alpha=alpha,
-        variable=variable, value=None if value is None else str(value), interval=interval,
-    )
+
+def _wald(est: float, se: float, alpha: float, *, clip: bool) -> tuple[float, float]:
+    """Return ``est ± z·se`` with the normal quantile, clipped to [0, 1] for a proportion."""
+    from scipy import stats
+
+    zq = float(stats.norm.ppf(1 - alpha / 2))
+    low, high = est - zq * se, est + zq * se
+    if clip:
+        low, high = max(0.0, low), min(1.0, high)
+    return low, high
 
 
 def proportion_interval(

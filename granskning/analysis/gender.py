@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from granskning import wording
 from granskning.analysis.comparison import (
     Fisher,
     Logistic,
@@ -36,10 +37,13 @@ from granskning.analysis.comparison import (
     logistic,
     min_detectable_difference,
 )
+from granskning.analysis.estimation import parse_numbers
 from granskning.analysis.proportions import Difference, Proportion, diff_ci_newcombe, proportion_ci
 from granskning.analysis.tables import indicator_flags
+from granskning.checklist.model import counted_words
 from granskning.errors import InputError
 from granskning.fmt import procent, procentenheter, tal
+from granskning.wording import antal, includes_zero, level_text, not_shown, significant
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,9 +154,7 @@ def _check_bands(bands: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...
 
 def format_p(p: float, alpha: float = 0.05) -> str:
     """Return a p-value as Swedish text: ``p = 0,048``, ``p < 0,001`` (see :mod:`granskning.wording`)."""
-    from granskning.wording import format_p as _format_p
-
-    return _format_p(p, alpha)
+    return wording.format_p(p, alpha)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +244,6 @@ def analyse(
     """
     import pandas as pd
 
-    from granskning.analysis.estimation import parse_numbers
-
     is_pos, in_den = indicator_flags(df, question, positive=positive, excluded=excluded)
     for col in [sex, age] + ([strata] if strata else []):
         if col not in df.columns:
@@ -252,8 +252,6 @@ def analyse(
         words = sex_words(df[sex], df[age], words)
     bands = _check_bands(default_bands(words) if bands is None else bands)
     if not counted:
-        from granskning.checklist.model import counted_words
-
         counted = counted_words(positive)
     code = _sex_codes(df[sex], girl_values, boy_values)
     years = parse_numbers(df, age)
@@ -319,15 +317,6 @@ def conclusion(
     (girls/boys or women/men); ``counted`` what the indicator counts, named
     beside the rates ("Andelen Ja var …").
     """
-    from granskning.wording import (
-        antal,
-        format_p,
-        includes_zero,
-        level_text,
-        not_shown,
-        significant,
-    )
-
     if girls.nobs == 0 or boys.nobs == 0:
         missing = words.female if girls.nobs == 0 else words.male
         return f"Jämförelsen kan inte göras eftersom det inte finns några {missing} i underlaget."

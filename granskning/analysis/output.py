@@ -16,14 +16,19 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.analysis import charts
+from granskning.analysis.analyse import Analysis
+from granskning.analysis.estimation import INTERVAL_NAMES
+from granskning.analysis.gender import CHILDREN, SexWords, band_label
+from granskning.errors import InputError
+from granskning.files import atomic_write, make_directory
 from granskning.fmt import procent, tal
-from granskning.wording import antal, significant, simulation_borderline
+from granskning.wording import antal, format_p, significant, simulation_borderline
+from granskning.workbook import save_workbook
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from granskning.analysis.analyse import Analysis
-    from granskning.analysis.gender import SexWords
 
 SECRECY = "Sekretess enligt OSL 26 kap. gäller akterna; arbetsboken innehåller bara antal och andelar."
 PERCENT = "0.0 %"
@@ -103,9 +108,6 @@ def sheet_names(analysis: Analysis) -> dict[str, str]:
 
 def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     """Write every table of the analysis to an XLSX workbook (atomically) and return its path."""
-    from granskning.errors import InputError
-    from granskning.files import atomic_write
-
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"--ut ska vara en .xlsx-fil, fick {path.name!r}.", file=path)
@@ -128,8 +130,6 @@ def _write(analysis: Analysis, path: Path) -> None:
     _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), INDICATOR_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Skattningar"), analysis.estimate_frame(), ESTIMATE_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Homogenitet"), analysis.homogeneity_frame(), HOMOGENEITY_HEADERS, bold)
-    from granskning.analysis.gender import CHILDREN
-
     _frame_sheet(wb.create_sheet("Jämställdhet"), analysis.gender_frame(),
                  gender_headers(analysis.sex_words or CHILDREN), bold)
     _frame_sheet(wb.create_sheet("Jämställdhet ålder"), analysis.gender_band_frame(), BAND_HEADERS, bold)
@@ -141,8 +141,6 @@ def _write(analysis: Analysis, path: Path) -> None:
     for ws in wb.worksheets:
         ws.oddHeader.center.text = "Granskning: endast antal och andelar"
         ws.oddFooter.center.text = "Sida &P av &N"
-    from granskning.workbook import save_workbook
-
     save_workbook(wb, path)
 
 
@@ -200,9 +198,6 @@ def _frame_sheet(ws, frame: pd.DataFrame, headers: dict[str, str], bold) -> None
 
 
 def _about_sheet(ws, analysis: Analysis, bold) -> None:
-    from granskning.analysis.estimation import INTERVAL_NAMES
-    from granskning.analysis.gender import band_label
-
     rows = [
         ("Checklista", f"{analysis.checklist_id} version {analysis.checklist_version}"),
         ("Källa", analysis.origin or "–"),
@@ -261,8 +256,6 @@ def _interval(low: float, high: float) -> str:
 
 
 def _p(p: float, alpha: float = 0.05) -> str:
-    from granskning.wording import format_p
-
     return format_p(p, alpha)
 
 
@@ -293,8 +286,6 @@ def summary_text(analysis: Analysis) -> str:
                              "inte i nämnaren.")
         e = r.estimate
         if e is not None:
-            from granskning.analysis.estimation import INTERVAL_NAMES
-
             lines.append(f"  Designbaserad skattning för populationen, andel {ind.counted}: "
                          f"{procent(e.estimate)} ({level} % KI {_interval(e.low, e.high)}, "
                          f"{INTERVAL_NAMES[e.interval]}), standardfel {tal(100 * e.se, 1)} procentenheter, "
@@ -328,9 +319,6 @@ def summary_text(analysis: Analysis) -> str:
 
 def write_charts(analysis: Analysis, directory: str | Path, *, suffix: str = ".png") -> list[Path]:
     """Draw stacked bars per choice question, a funnel plot per indicator and girls/boys; return the files."""
-    from granskning.analysis import charts
-    from granskning.files import make_directory
-
     directory = make_directory(directory)
     written = []
     for qid, table in analysis.tables.items():

@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from granskning.analysis.comparison import Homogeneity, homogeneity
+from granskning.analysis.estimation import Estimate, stratified_estimate
 from granskning.analysis.proportions import Proportion, proportion_bounds
+from granskning.checklist.model import counted_words
 from granskning.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from granskning.analysis.comparison import Homogeneity
-    from granskning.analysis.estimation import Estimate
 
 _SV_ORDER = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "ü": "y"})
 
@@ -181,8 +182,6 @@ class IndicatorResult:
     @property
     def counted_words(self) -> str:
         """Return what the numerator counts: the checklist's words or the counted categories."""
-        from granskning.checklist.model import counted_words
-
         return self.counted or counted_words(self.positive)
 
     def frame(self) -> pd.DataFrame:
@@ -267,8 +266,6 @@ def indicator(
     """
     import pandas as pd
 
-    from granskning.analysis.comparison import homogeneity
-
     positive, excluded = tuple(positive), tuple(excluded)
     is_pos, in_den = indicator_flags(df, question, positive=positive, excluded=excluded)
     groups = _strata(df, strata)
@@ -290,8 +287,6 @@ def indicator(
 
     estimate = None
     if population is not None:
-        from granskning.analysis.estimation import stratified_estimate
-
         y = np.where(in_den, is_pos.astype(float), np.nan)
         design = pd.DataFrame({"h": groups.to_numpy(), "N": df[population].to_numpy(), "y": y},
                               index=df.index)
