@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from granskning.audit.internal_control import FULL, NOT_MET, PARTLY
+from granskning.audit.internal_control import FULL, NOT_MET, PARTLY, summarise
+from granskning.audit.opened import open_audit
+from granskning.audit.protocol import report_date
 from granskning.fmt import tal
 from granskning.report.document import (
     Block,
@@ -60,8 +62,6 @@ def reasons_table(s: InternalControlSummary, taken: set[str]) -> Table | None:
 
 def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: str | None = None) -> Document:
     """Return the internal-control summary as a report document."""
-    from granskning.audit.protocol import report_date
-
     taken: set[str] = set()
     counts = {st: sum(c.status == st for c in s.controls) for st in (FULL, PARTLY, NOT_MET)}
     summary: list[Block] = [Heading("Sammanfattning", 1), Paragraph(
@@ -104,9 +104,6 @@ def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: 
 def build(store: Store, audit_id: int, *, survey_id: int | None = None, subtitle: str | None = None
           ) -> tuple[Document, InternalControlSummary]:
     """Return (document, summary) of an internal control in the store."""
-    from granskning.audit.internal_control import summarise
-    from granskning.audit.opened import open_audit
-
     opened = open_audit(store, audit_id)
     summary = summarise(store, audit_id, survey_id=survey_id, opened=opened)
     return document(summary, opened.protocol, subtitle=subtitle), summary

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from granskning import resources as bundled
 from granskning.errors import InputError
 from granskning.report.document import Block, Bullets, Heading, Paragraph
 
@@ -23,8 +24,6 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 def reports_dir() -> Path:
     """Return the directory of the standard report texts shipped with the tool."""
-    from granskning import resources as bundled
-
     return bundled.directory("reports")
 
 

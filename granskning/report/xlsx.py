@@ -12,6 +12,7 @@ from pathlib import Path
 
 from granskning.analysis.output import cell_value, record_sheet
 from granskning.report.document import Document, Table
+from granskning.workbook import save_workbook
 
 FORMATS = {"count": "0", "percent": "0.0 %", "number": "0.0", "p": "0.000"}
 
@@ -68,7 +69,5 @@ def write_xlsx(doc: Document, path: str | Path) -> Path:
         record_sheet(wb.create_sheet("Urvalsprotokoll"), doc.record, bold, title="Urvalsprotokoll")
     for ws in wb.worksheets:
         ws.oddFooter.center.text = "Sida &P av &N"
-    from granskning.workbook import save_workbook
-
     save_workbook(wb, path)
     return Path(path)
