@@ -20,7 +20,7 @@ from granskning import __version__
 from granskning.errors import InputError, StoreError
 from granskning.store import identity
 from granskning.store.engine import WRITE, connect_error, first_line
-from granskning.store.records import MAX_AUDIT_ID, IntegrityStoreError, person
+from granskning.store.records import APPEND_ONLY_MESSAGE, MAX_AUDIT_ID, IntegrityStoreError, person
 from granskning.store.values import encode, show_case_id
 
 if TYPE_CHECKING:
@@ -213,6 +213,4 @@ def denied(exc: Any) -> bool:
     state = getattr(exc.orig, "sqlstate", None)
     if state == "42501":  # insufficient_privilege (PostgreSQL)
         return True
-    from granskning.store.migrations import APPEND_ONLY_MESSAGE
-
     return APPEND_ONLY_MESSAGE in str(exc.orig)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from granskning import __version__
 from granskning.store import schema as s
+from granskning.store.records import APPEND_ONLY_MESSAGE, OUTSIDE_TOOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,6 @@ def _v2_indexes(conn: sa.Connection) -> None:
 
 # -- migration 3: the trail of audits and assignments, append-only history, RLS ----
 
-APPEND_ONLY_MESSAGE = "Historiken kan bara utökas: rader får inte ändras eller tas bort."
 HISTORY_TABLES = ("answer_history", "change_log")
 
 _V3_SQLITE = [
@@ -187,7 +187,7 @@ def _v3_trail(conn: sa.Connection) -> None:
 # already the latest one for that answer (any other program), with SQLite's clock, and
 # a BEFORE UPDATE trigger insists that the version goes up by one.
 
-OUTSIDE_TOOL = "utanför granskning"  # tool_version of a history row written by SQL directly
+# A history row written by SQL directly has tool_version OUTSIDE_TOOL (granskning.store.records).
 VERSION_MESSAGE = "Svarets versionsnummer måste öka med 1 vid varje ändring."
 # Moving an answer to another case or question would hide it from the old one's history.
 KEY_MESSAGE = "Ett svar kan inte flyttas till ett annat ärende eller en annan fråga."

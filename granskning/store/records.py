@@ -19,7 +19,9 @@ from granskning.personnummer import number as pnr
 from granskning.store.values import decode, refuse_personnummer, required_text, show_case_id
 
 __all__ = [
+    "APPEND_ONLY_MESSAGE",
     "MAX_AUDIT_ID",
+    "OUTSIDE_TOOL",
     "Answer",
     "Audit",
     "Case",
@@ -36,6 +38,10 @@ __all__ = [
 
 PNR_SHAPE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
 MAX_AUDIT_ID = 2**31 - 1  # audits.id is a 32-bit INTEGER on PostgreSQL
+# The history triggers (granskning.store.migrations) refuse a change with this message
+# and sign a history row written by SQL directly with this tool_version.
+APPEND_ONLY_MESSAGE = "Historiken kan bara utökas: rader får inte ändras eller tas bort."
+OUTSIDE_TOOL = "utanför granskning"
 
 
 @dataclass(frozen=True, slots=True)

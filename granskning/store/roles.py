@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from granskning.errors import InputError
+from granskning.errors import InputError, StoreError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -68,8 +68,6 @@ def groups_exist(conn: sa.Connection) -> bool:
 
 def create_groups(conn: sa.Connection) -> tuple[str, ...]:
     """Create the missing group roles (NOLOGIN); return the names created."""
-    from granskning.errors import StoreError
-
     existing = set(
         conn.exec_driver_sql(
             "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname IN "
@@ -100,8 +98,6 @@ def grant(conn: sa.Connection) -> None:
 
 def add_user(conn: sa.Connection, name: str, role: str, *, password: str | None = None) -> bool:
     """Create login role ``name`` in the group for ``role`` (or add it); True if created."""
-    from granskning.errors import StoreError
-
     if role not in GROUPS:
         raise InputError(f'Okänd roll "{role}": välj granskare eller samordnare.')
     if not USER_NAME.fullmatch(name or ""):

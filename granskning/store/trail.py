@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from granskning.fmt import tal
+from granskning.personnummer import number as pnr
+from granskning.store.records import OUTSIDE_TOOL
+from granskning.store.values import show_case_id
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -77,8 +81,6 @@ def _none(value: Any) -> Any:
 
 def show(value: Any, what: str) -> str:
     """Return a trail value as a reader sees it (personnummer masked)."""
-    from granskning.personnummer import number as pnr
-
     if value is None:
         return "–"
     if what == "granskning" and isinstance(value, dict):
@@ -91,8 +93,6 @@ def show(value: Any, what: str) -> str:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     if isinstance(value, float):
-        from granskning.fmt import tal
-
         return tal(value, 2).rstrip("0").rstrip(",")
     return pnr.scrub(" ".join(str(value).split()))
 
@@ -110,8 +110,6 @@ def _fit(text: str, width: int) -> str:
 
 def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) -> str:
     """Return the trail as a Swedish table no wider than ``width`` columns."""
-    from granskning.store.values import show_case_id
-
     lines = [_fit(title, width)] if title else []
     if frame.empty:
         lines.append("Inga ändringar.")
@@ -124,8 +122,6 @@ def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) ->
     def line(cells: list[str]) -> str:
         out = "  ".join(f"{_fit(c, w):<{w}}" for c, w in zip(cells, widths, strict=True))
         return out.rstrip()
-
-    from granskning.store.migrations import OUTSIDE_TOOL
 
     outside = 0
     lines.append(line(list(heads)))
@@ -152,8 +148,6 @@ def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     Text is masked like the printed trail: a database made before the checks on
     personnummer (or before pseudonyms) may hold one in an answer or a case id.
     """
-    from granskning.personnummer import number as pnr
-
     def masked(value: Any) -> Any:
         return pnr.scrub(value) if isinstance(value, str) else value
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from granskning.errors import InputError
+from granskning.personnummer.number import find_personnummer, scrub
 
 PNR = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
 CASE_COLUMNS = (
@@ -30,8 +31,6 @@ CASE_COLUMNS = (
 
 def show_case_id(case_id: str) -> str:
     """Return a case id fit for messages: a personnummer loses its last four digits."""
-    from granskning.personnummer.number import find_personnummer, scrub
-
     text = str(case_id)
     if PNR.fullmatch(text.replace(" ", "")) or find_personnummer(text, loose=True):
         return scrub(text)
@@ -48,8 +47,6 @@ def personnummer_at(value: Any) -> int | None:
     Strings and integers are searched (an integer answer or id may be one);
     floats, booleans and None are not.
     """
-    from granskning.personnummer.number import find_personnummer
-
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     hits = find_personnummer(value)
