@@ -26,9 +26,11 @@ from typing import Any
 
 from granskning.errors import InputError
 
-__all__ = ["MAX_CELL", "append", "check_value", "save_workbook"]
+__all__ = ["MAX_CELL", "MAX_UNPACKED", "append", "check_unpacked_size", "check_value",
+           "save_workbook"]
 
 MAX_CELL = 32_767  # characters Excel holds in one cell
+MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 
@@ -97,3 +99,18 @@ def save_workbook(wb: Any, path: str | Path) -> None:
     wb.save(buf)
     with open(path, "wb") as out:
         out.write(buf.getbuffer())
+
+
+def check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose XML would unpack to more than MAX_UNPACKED bytes."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(path) as z:
+            size = sum(info.file_size for info in z.infolist())
+    except (BadZipFile, OSError):
+        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
+                         file=path) from None
+    if size > MAX_UNPACKED:
+        raise InputError(f"arbetsboken är för stor ({size // 1_000_000} MB uppackad; högst "
+                         f"{MAX_UNPACKED // 1_000_000} MB): dela upp den", file=path)

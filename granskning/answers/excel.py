@@ -60,6 +60,7 @@ from granskning.answers.template import (
 )
 from granskning.checklist.model import Checklist
 from granskning.errors import InputError, ManyInputErrors
+from granskning.workbook import check_unpacked_size
 
 if TYPE_CHECKING:
     from granskning.store.database import Store
@@ -78,7 +79,6 @@ __all__ = [
 # cell to 32 767 when it reads one: a cell that long may have lost its end, so it is refused.
 MAX_CELL = 32_766
 MAX_ROWS = 100_000
-MAX_UNPACKED = 100_000_000  # bytes of XML in a workbook we agree to parse (zip bombs)
 
 
 class ImportConflict(ManyInputErrors):
@@ -301,7 +301,7 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
 
     if not path.exists():
         raise InputError("filen finns inte", file=path)
-    _check_unpacked_size(path)
+    check_unpacked_size(path)
     try:
         # data_only=False: a formula is seen as a formula (with data_only its value would be
         # read, and a formula that was never calculated would read as an empty cell).
@@ -344,21 +344,6 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
         return header, rows
     finally:
         wb.close()
-
-
-def _check_unpacked_size(path: Path) -> None:
-    """Refuse a workbook whose XML would unpack to more than MAX_UNPACKED bytes."""
-    from zipfile import BadZipFile, ZipFile
-
-    try:
-        with ZipFile(path) as z:
-            size = sum(info.file_size for info in z.infolist())
-    except (BadZipFile, OSError):
-        raise InputError("filen går inte att läsa som en Excel-arbetsbok (.xlsx)",
-                         file=path) from None
-    if size > MAX_UNPACKED:
-        raise InputError(f"arbetsboken är för stor ({size // 1_000_000} MB uppackad; högst "
-                         f"{MAX_UNPACKED // 1_000_000} MB): dela upp den", file=path)
 
 
 def _check_row(chk: Checklist, cells: dict[str, Any], file: str,

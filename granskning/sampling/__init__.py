@@ -7,7 +7,6 @@ The public names of :mod:`granskning.sampling.design`, importable as before from
 from granskning.sampling.design import (
     RECORD_FORMAT,
     RECORD_FORMAT_READ,
-    RECORD_JSON_LABEL,
     Design,
     Sample,
     Verification,
@@ -19,6 +18,7 @@ from granskning.sampling.design import (
     stored_sample,
     verify,
 )
+from granskning.sampling.stored import RECORD_JSON_LABEL
 
 __all__ = [
     "RECORD_FORMAT",

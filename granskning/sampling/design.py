@@ -18,7 +18,24 @@ from typing import TYPE_CHECKING, Any
 
 from granskning import __version__
 from granskning.errors import InputError
+from granskning.personnummer.number import scrub
+from granskning.sampling.allocation import allocate
 from granskning.sampling.draw import ALGORITHM, ALGORITHM_DESCRIPTION, rank
+from granskning.sampling.frame import (
+    _nfc,
+    file_sha256,
+    read_bytes,
+    read_frame,
+    read_table_with_source,
+)
+from granskning.sampling.stored import (
+    NUMERIC,
+    canonical_text,
+    read_stored,
+    same_cell,
+    table_rows,
+)
+from granskning.store.values import refuse_personnummer
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -48,8 +65,6 @@ class Design:
     keep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        from granskning.sampling.frame import _nfc
-
         # frames are read in Unicode NFC (granskning.sampling.frame): so are the names that select from them
         object.__setattr__(self, "id_column", _nfc(self.id_column))
         if self.strata_column:
@@ -148,8 +163,6 @@ def draw_sample(
     """Return the stratified simple random sample of ``frame`` under ``design``."""
     import pandas as pd
 
-    from granskning.sampling.allocation import allocate
-
     data = frame.data
     ids = data[design.id_column]
     strata = data[design.strata_column] if design.strata_column else None
@@ -208,8 +221,6 @@ def draw_sample(
         frame, design, allocation, excluded=len(excluded_ids),
         exclusion_source=exclusion_source, command=command, now=now,
     )
-    from granskning.store.values import refuse_personnummer
-
     # The record is copied into the database and every report: no personnummer in a
     # stratum name, a file name or the command line (the case ids are not in it).
     refuse_personnummer(record, "urvalsprotokollet", numbers=False, advice=(
@@ -276,9 +287,6 @@ def read_exclusions(path: str | Path, id_column: str) -> tuple[list[str], dict[s
     column named there; any other CSV or XLSX must have a column named like the
     current id column.
     """
-    from granskning.sampling.frame import file_sha256, read_bytes, read_table_with_source
-    from granskning.sampling.samplebook import read_stored
-
     path = Path(path)
     stored = None
     if path.suffix.lower() in {".xlsx", ".xlsm", ".csv", ".json"} and path.is_file():
@@ -296,9 +304,6 @@ def read_exclusions(path: str | Path, id_column: str) -> tuple[list[str], dict[s
     table, source = read_table_with_source(path, usecols=[id_column])
     ids = [s for s in table[id_column].str.strip().tolist() if s]
     return ids, {"fil": source.name, "sha256": source.sha256}
-
-
-RECORD_JSON_LABEL = "Protokoll (JSON)"
 
 
 def read_record(path: str | Path) -> dict[str, Any]:
@@ -323,10 +328,8 @@ def stored_sample(
     """Return (record, cases, reserves, excluded ids) from a sample file (XLSX, JSON or CSV).
 
     With ``strict`` (every step that uses the sample), a file whose content no
-    longer matches its record (see :mod:`granskning.sampling.samplebook`) is refused.
+    longer matches its record (see :mod:`granskning.sampling.stored`) is refused.
     """
-    from granskning.sampling.samplebook import read_stored
-
     path = Path(path)
     stored = read_stored(path)
     if stored.record.get("format", 0) > RECORD_FORMAT_READ:
@@ -347,9 +350,6 @@ def stored_sample(
 
 def verify(sample_path: str | Path, frame_path: str | Path) -> Verification:
     """Re-derive the draw recorded in ``sample_path`` from ``frame_path`` and compare."""
-    from granskning.sampling.frame import read_frame
-    from granskning.sampling.samplebook import read_stored
-
     stored = read_stored(sample_path)
     record, cases, reserves, excluded = stored.record, stored.cases, stored.reserves, stored.excluded
     if record.get("format", 0) > RECORD_FORMAT_READ:
@@ -405,10 +405,6 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
             f"{sheet}: {antal(len(fresh), 'ärende')} dras nu men listan i filen är tom."]
     old = [str(v).strip() for v in stored[idc]]
     new = [str(v) for v in fresh[idc]]
-    from granskning.personnummer.number import (
-        scrub,  # an id may be a personnummer: never print it whole
-    )
-
     if old == new:
         return _compare_cells(sheet, stored, fresh, idc, scrub)  # an id may be a personnummer: never print it whole
 
@@ -429,8 +425,6 @@ def _compare_lists(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, design
 def _compare_cells(sheet: str, stored: pd.DataFrame, fresh: pd.DataFrame, idc: str,
                    scrub: Any) -> list[str]:
     """Return the cells (stratum, draw order, weight, kept columns…) that differ from a re-draw."""
-    from granskning.sampling.samplebook import NUMERIC, canonical_text, same_cell, table_rows
-
     new_rows = table_rows(fresh)
     old_rows = [{str(k): canonical_text(v) for k, v in r.items()}
                 for r in stored.to_dict(orient="records")]
