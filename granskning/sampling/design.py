@@ -21,13 +21,8 @@ from granskning.errors import InputError
 from granskning.personnummer.number import scrub
 from granskning.sampling.allocation import allocate
 from granskning.sampling.draw import ALGORITHM, ALGORITHM_DESCRIPTION, rank
-from granskning.sampling.frame import (
-    _nfc,
-    file_sha256,
-    read_bytes,
-    read_frame,
-    read_table_with_source,
-)
+from granskning.sampling.encoding import file_sha256, nfc, read_bytes
+from granskning.sampling.frame import read_frame, read_table_with_source
 from granskning.sampling.stored import (
     NUMERIC,
     canonical_text,
@@ -66,12 +61,12 @@ class Design:
 
     def __post_init__(self) -> None:
         # frames are read in Unicode NFC (granskning.sampling.frame): so are the names that select from them
-        object.__setattr__(self, "id_column", _nfc(self.id_column))
+        object.__setattr__(self, "id_column", nfc(self.id_column))
         if self.strata_column:
-            object.__setattr__(self, "strata_column", _nfc(self.strata_column))
-        object.__setattr__(self, "keep", tuple(_nfc(c) for c in self.keep))
+            object.__setattr__(self, "strata_column", nfc(self.strata_column))
+        object.__setattr__(self, "keep", tuple(nfc(c) for c in self.keep))
         if self.proportions:
-            object.__setattr__(self, "proportions", {_nfc(str(k)): v for k, v in self.proportions.items()})
+            object.__setattr__(self, "proportions", {nfc(str(k)): v for k, v in self.proportions.items()})
         if (self.per_stratum is None) == (self.total is None):
             raise InputError("ange antingen --per-stratum eller --totalt (exakt ett av dem).")
         for name, value in (("--per-stratum", self.per_stratum), ("--totalt", self.total)):

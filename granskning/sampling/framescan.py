@@ -19,10 +19,20 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from granskning.sampling.frame import CsvLayout, Frame, FrameSpec
+from granskning.errors import InputError
+from granskning.sampling.cells import check_columns
+from granskning.sampling.csvframe import CsvLayout, csv_layout, parse_csv_body
+from granskning.sampling.encoding import file_sha256, read_bytes
+from granskning.sampling.population import (
+    Frame,
+    FrameSpec,
+    Source,
+    reduce_to_candidates,
+    select,
+    validate,
+)
 
 MIN_BYTES = 32 << 20  # below this the serial path is as fast
 _JOB: dict[str, Any] = {}  # inherited by forked workers, never pickled
@@ -42,9 +52,6 @@ def workers() -> int:
 def scan_parallel(path: Path, spec: FrameSpec, candidates: int, *, min_bytes: int = MIN_BYTES) -> Frame | None:
     """Return the candidate frame computed in parallel, or None to use the serial path."""
     import multiprocessing as mp
-
-    from granskning.errors import InputError
-    from granskning.sampling.frame import check_columns, csv_layout, file_sha256, read_bytes
 
     n_proc = workers()
     if n_proc < 2 or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
@@ -101,13 +108,6 @@ def _cut(layout: CsvLayout, n: int) -> list[tuple[int, int, int]]:
 
 def _scan_chunk(cut: tuple[int, int, int]) -> dict[str, Any] | None:
     """Parse, validate, select and rank one chunk (runs in a worker process)."""
-    from granskning.sampling.frame import (
-        parse_csv_body,
-        reduce_to_candidates,
-        select,
-        validate,
-    )
-
     layout: CsvLayout = _JOB["layout"]
     spec: FrameSpec = _JOB["spec"]
     start, end, first_row = cut
@@ -139,8 +139,6 @@ def _merge(
 ) -> Frame | None:
     import numpy as np
     import pandas as pd
-
-    from granskning.sampling.frame import Frame, Source, reduce_to_candidates
 
     all_keys = np.concatenate([p["keys_all"] for p in parts])
     ordered = np.sort(all_keys)

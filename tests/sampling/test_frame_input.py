@@ -237,7 +237,7 @@ def test_xlsx_zip_bomb_refused_before_parsing(tmp_path, monkeypatch):
 
 
 def test_xlsx_unpacked_size_limit(tmp_path, monkeypatch):
-    from granskning.sampling import frame as frame_mod
+    from granskning.sampling import xlsxframe as frame_mod
 
     monkeypatch.setattr(frame_mod, "MAX_XLSX_UNPACKED", 100_000)
     path = _write(tmp_path, _xlsx_with_big_sheet(200_000), "ram.xlsx")
