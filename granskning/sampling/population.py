@@ -117,18 +117,7 @@ def validate(table: pd.DataFrame, spec: FrameSpec, name: str) -> Any:
     else:
         dup = ids.duplicated(keep=False).to_numpy() & ~empty
     if dup.any():
-        first_row: dict[str, int] = {}
-        for row, value in ids[dup].items():
-            if value in first_row:
-                if len(errors) < MAX_ERRORS:
-                    errors.append(
-                        InputError(
-                            f"samma ärende-id som på rad {first_row[value]} (id:n måste vara unika).",
-                            file=name, row=int(row), column=id_column,
-                        )
-                    )
-            else:
-                first_row[value] = int(row)
+        errors += _duplicate_errors(ids[dup], name, id_column, MAX_ERRORS - len(errors))
     if strata_column:
         strata = table[strata_column]
         for row in strata.index[(strata == "").to_numpy()][: max(0, MAX_ERRORS - len(errors))]:
@@ -136,20 +125,42 @@ def validate(table: pd.DataFrame, spec: FrameSpec, name: str) -> Any:
                 InputError("stratum saknas (tomt värde).", file=name, row=int(row), column=strata_column)
             )
     if errors:
-        errors.sort(key=lambda e: e.row or 0)
-        if len(errors) == 1:
-            raise errors[0]
-        summary = ManyInputErrors(errors)
-        n_dup, n_empty = int(dup.sum()), int(empty.sum())
-        extra = []
-        if n_dup:
-            extra.append(f"{n_dup} {'rad' if n_dup == 1 else 'rader'} med dubblerade id")
-        if n_empty:
-            extra.append(f"{n_empty} {'rad' if n_empty == 1 else 'rader'} utan id")
-        if extra:
-            summary.message += f"\n{name}: totalt " + " och ".join(extra) + "."
-        raise summary
+        _raise_all(errors, name, int(dup.sum()), int(empty.sum()))
     return keys
+
+
+def _duplicate_errors(repeated: pd.Series, name: str, id_column: str, room: int) -> list[InputError]:
+    """Return an error for each repeat of an id (at most ``room``), naming its first row."""
+    errors: list[InputError] = []
+    first_row: dict[str, int] = {}
+    for row, value in repeated.items():
+        if value in first_row:
+            if len(errors) < room:
+                errors.append(
+                    InputError(
+                        f"samma ärende-id som på rad {first_row[value]} (id:n måste vara unika).",
+                        file=name, row=int(row), column=id_column,
+                    )
+                )
+        else:
+            first_row[value] = int(row)
+    return errors
+
+
+def _raise_all(errors: list[InputError], name: str, n_dup: int, n_empty: int) -> None:
+    """Raise the errors in row order: one alone, or all with the totals of duplicate and empty ids."""
+    errors.sort(key=lambda e: e.row or 0)
+    if len(errors) == 1:
+        raise errors[0]
+    summary = ManyInputErrors(errors)
+    extra = []
+    if n_dup:
+        extra.append(f"{n_dup} {'rad' if n_dup == 1 else 'rader'} med dubblerade id")
+    if n_empty:
+        extra.append(f"{n_empty} {'rad' if n_empty == 1 else 'rader'} utan id")
+    if extra:
+        summary.message += f"\n{name}: totalt " + " och ".join(extra) + "."
+    raise summary
 
 
 def select(
