@@ -7,7 +7,8 @@
   stratified simple random sample, with the design effect of the allocation.
 - :func:`attribute_sample_size` and :func:`evaluate_attribute_sample`:
   attribute sampling for tests of controls in the AICPA convention (exact
-  one-sided binomial or hypergeometric upper bounds).
+  one-sided binomial or hypergeometric upper bounds), in
+  :mod:`granskning.sampling.attribute` and importable from here.
 
 Conventions, with the published tables they reproduce, are in
 ``docs/attributurval.md``.
@@ -16,20 +17,39 @@ Conventions, with the published tables they reproduce, are in
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
 from granskning.numbers import MAX_POPULATION, parse_integer
+from granskning.sampling.allocation import METHODS, allocate
+from granskning.sampling.attribute import (
+    HYPERGEOMETRIC_MAX_N,
+    MAX_ATTRIBUTE_N,
+    AttributeEvaluation,
+    AttributeSizeResult,
+    attribute_sample_size,
+    evaluate_attribute_sample,
+)
+from granskning.sampling.frame import read_table
+from granskning.sampling.parameters import (
+    MIN_MARGIN,
+    fraction_open,
+    integer,
+    margin_target,
+    population_size,
+    proportion,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "HYPERGEOMETRIC_MAX_N",
+    "MAX_ATTRIBUTE_N",
+    "MIN_MARGIN",
     "AttributeEvaluation",
     "AttributeSizeResult",
     "MarginResult",
@@ -44,16 +64,6 @@ __all__ = [
     "stratified_margin",
     "stratified_sample_size",
 ]
-
-MAX_ATTRIBUTE_N = 20_000  # no published plan comes near; beyond this the request is unrealistic
-# Above this population the attribute bounds use the binomial, the limit of the hypergeometric
-# as N grows: exact hypergeometric sums are slow (scipy needs seconds per call at N = 10^9 and
-# overflows at 10^19) and the binomial plan is never smaller (sampling without replacement
-# tells more), and equal to it in every AICPA table case checked (tests/test_precision.py).
-HYPERGEOMETRIC_MAX_N = 1_000_000
-# The smallest margin of error worth asking for: 0,01 percentage points already needs
-# about 96 million cases; anything smaller is a typing error (1e-300 used to crash).
-MIN_MARGIN = 0.0001
 
 
 # --- results -----------------------------------------------------------------
@@ -122,96 +132,6 @@ class StratifiedSizeResult:
     allocation: pd.DataFrame
 
 
-@dataclass(frozen=True, slots=True)
-class AttributeSizeResult:
-    """Attribute sample plan: check ``n`` items, accept at most ``allowed_deviations``."""
-
-    n: int
-    allowed_deviations: int
-    upper_bound: float  # one-sided upper bound on the deviation rate if k deviations are found
-    tolerable: float
-    expected: float
-    risk: float
-    population: int | None
-    method: str  # "binomial" or "hypergeometrisk"
-
-
-@dataclass(frozen=True, slots=True)
-class AttributeEvaluation:
-    """Evaluation of an attribute sample: the upper bound on the deviation rate."""
-
-    n: int
-    deviations: int
-    sample_rate: float
-    upper_bound: float
-    risk: float
-    tolerable: float | None
-    passes: bool | None  # upper_bound < tolerable; None without a tolerable rate
-    population: int | None
-    method: str
-
-
-# --- argument checks ------------------------------------------------------------
-
-
-def _integer(value: object, what: str, *, minimum: int, maximum: int = MAX_POPULATION) -> int:
-    if isinstance(value, bool):
-        raise InputError(f"{what} måste vara ett heltal (fick {value!r}).")
-    try:
-        number = operator.index(value)  # int and numpy integers, not floats
-    except TypeError:
-        if isinstance(value, float) and value.is_integer():
-            number = int(value)
-        else:
-            raise InputError(f"{what} måste vara ett heltal (fick {value!r}).") from None
-    return parse_integer(number, what, minimum=minimum, maximum=maximum)
-
-
-def _fraction_open(value: object, what: str) -> float:
-    x = _real(value, what)
-    if not 0.0 < x < 1.0:
-        raise InputError(f"{what} måste ligga mellan 0 och 1 (fick {value}).")
-    return x
-
-
-def _real(value: object, what: str) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"{what} måste vara ett tal (fick {value!r}).")
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"{what} måste vara ett tal (fick {value!r}).") from None
-    if math.isnan(x):
-        raise InputError(f"{what} saknas (NaN).")
-    return x
-
-
-def _margin(value: object) -> float:
-    x = _fraction_open(value, "Felmarginalen")
-    if x < MIN_MARGIN:
-        raise InputError(
-            f"Felmarginalen måste vara minst {MIN_MARGIN:g} (0,01 procentenheter) "
-            f"(fick {x:g}); en mindre felmarginal kräver fler ärenden än någon population har."
-        )
-    return x
-
-
-def _proportion(value: object, what: str = "Andelen") -> float:
-    x = _real(value, what)
-    if not 0.0 <= x <= 1.0:
-        raise InputError(f"{what} måste ligga mellan 0 och 1 (fick {value}).")
-    return x
-
-
-def _population(population: object, n: int) -> int | None:
-    if population is None:
-        return None
-    N = _integer(population, "Populationen", minimum=1)
-    if N < n:
-        raise InputError(f"Populationen ({N}) är mindre än urvalet (n = {n}).")
-    return N
-
-
 def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
@@ -240,10 +160,10 @@ def margin_of_error(
     >>> round(margin_of_error(286).margin, 5)  # the 2024 audit: "cirka 5,8 procent"
     0.05795
     """
-    n = _integer(n, "Urvalsstorleken n", minimum=1)
-    N = _population(population, n)
-    confidence = _fraction_open(confidence, "Konfidensnivån")
-    p = _proportion(p)
+    n = integer(n, "Urvalsstorleken n", minimum=1)
+    N = population_size(population, n)
+    confidence = fraction_open(confidence, "Konfidensnivån")
+    p = proportion(p)
     z = _z(confidence)
     fpc = _fpc(N, n)
     margin = z * math.sqrt(p * (1.0 - p) / n) * fpc
@@ -267,10 +187,10 @@ def sample_size(
     >>> sample_size(0.05).n
     385
     """
-    target = _margin(margin)
-    confidence = _fraction_open(confidence, "Konfidensnivån")
-    p = _proportion(p)
-    N = None if population is None else _integer(population, "Populationen", minimum=1)
+    target = margin_target(margin)
+    confidence = fraction_open(confidence, "Konfidensnivån")
+    p = proportion(p)
+    N = None if population is None else integer(population, "Populationen", minimum=1)
     z = _z(confidence)
     n0 = z * z * p * (1.0 - p) / (target * target)
     guess = n0 / (1.0 + (n0 - 1.0) / N) if N is not None else n0
@@ -301,7 +221,6 @@ def read_strata(path: str | Path, *, sheet: str | None = None, need_n: bool = Tr
     """
     import pandas as pd
 
-    from granskning.sampling.frame import read_table
 
     wanted = ["stratum", "N"] + (["n"] if need_n else [])
     table = read_table(path, sheet=sheet)
@@ -376,13 +295,13 @@ def _check_strata(strata: pd.DataFrame, *, need_n: bool) -> pd.DataFrame:
         row = i + 2  # as in a file: header on row 1
         rec = record._asdict()
         try:
-            N = _integer(rec["N"], "antalet ärenden N", minimum=0)
+            N = integer(rec["N"], "antalet ärenden N", minimum=0)
         except InputError as exc:
             raise InputError(exc.message, row=row, column="N") from None
         Ns.append(N)
         if need_n:
             try:
-                n = _integer(rec["n"], "urvalsstorleken n", minimum=0)
+                n = integer(rec["n"], "urvalsstorleken n", minimum=0)
             except InputError as exc:
                 raise InputError(exc.message, row=row, column="n") from None
             if n > N:
@@ -400,7 +319,7 @@ def _check_strata(strata: pd.DataFrame, *, need_n: bool) -> pd.DataFrame:
         if p is None or (isinstance(p, float) and math.isnan(p)):
             p = 0.5
         try:
-            ps.append(_proportion(p, "andelen p"))
+            ps.append(proportion(p, "andelen p"))
         except InputError as exc:
             raise InputError(exc.message, row=row, column="p") from None
     df["N"] = Ns
@@ -460,7 +379,7 @@ def stratified_margin(strata: pd.DataFrame, *, confidence: float = 0.95) -> Stra
     """
     import pandas as pd
 
-    confidence = _fraction_open(confidence, "Konfidensnivån")
+    confidence = fraction_open(confidence, "Konfidensnivån")
     df = _check_strata(strata, need_n=True)
     z = _z(confidence)
     N, n, p = df["N"].tolist(), df["n"].tolist(), df["p"].tolist()
@@ -511,10 +430,9 @@ def stratified_sample_size(
     :func:`stratified_margin`.  The total is found by bisection; the answer is
     checked so that the total one smaller does not reach the target.
     """
-    from granskning.sampling.allocation import METHODS, allocate
 
-    target = _margin(margin)
-    confidence = _fraction_open(confidence, "Konfidensnivån")
+    target = margin_target(margin)
+    confidence = fraction_open(confidence, "Konfidensnivån")
     if allocation not in METHODS:
         raise InputError(f"Okänd fördelning {allocation!r}; välj bland {', '.join(METHODS)}.")
     df = _check_strata(strata, need_n=False)
@@ -562,152 +480,3 @@ def stratified_sample_size(
     )
 
 
-# --- attribute sampling (tests of controls) -------------------------------------------
-
-
-def _binomial_upper(n: int, k: int, risk: float) -> float:
-    """One-sided Clopper–Pearson upper bound: beta quantile 1−risk of Beta(k+1, n−k)."""
-    from scipy.stats import beta
-
-    if k >= n:
-        return 1.0
-    return float(beta.ppf(1.0 - risk, k + 1, n - k))
-
-
-def _hypergeometric_upper(N: int, n: int, k: int, risk: float) -> float:
-    """Exact one-sided upper bound M_U/N, M_U = max{M : P(X ≤ k | N, M, n) > risk}."""
-    from scipy.stats import hypergeom
-
-    lo, hi = k, N - (n - k)  # M must allow k deviations and n − k good items in the sample
-    # P(X ≤ k | M = k) = 1 > risk; P falls as M grows: find the last M above risk.
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if hypergeom.cdf(k, N, mid, n) > risk:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo / N
-
-
-def _ceil_times(rate: Fraction, ns) -> list[int]:
-    """ceil(rate·n) for each n, in exact (unbounded) integer arithmetic."""
-    num, den = rate.numerator, rate.denominator
-    return [-((-num * int(n)) // den) for n in ns]
-
-
-def attribute_sample_size(
-    tolerable: float,
-    *,
-    expected: float = 0.0,
-    risk: float = 0.05,
-    population: int | None = None,
-) -> AttributeSizeResult:
-    """Return the smallest attribute sample whose upper deviation bound stays below ``tolerable``.
-
-    AICPA convention (Audit Guide *Audit Sampling*, Appendix A): the plan
-    allows k = ceil(expected·n) deviations, computed exactly
-    (``Fraction(str(expected)) * n``, so 1 % of 100 is exactly 1), and n is
-    the smallest size for which the one-sided (1 − risk) upper bound with k
-    deviations is below the tolerable rate.  Without a population the bound
-    is the binomial (Clopper–Pearson) one, as in the AICPA tables; with a
-    population N it is the exact hypergeometric one (M_U/N).
-
-    >>> r = attribute_sample_size(0.05, expected=0.01)
-    >>> (r.n, r.allowed_deviations)  # AICPA Table A-1: 93 (1)
-    (93, 1)
-    """
-    import numpy as np
-
-    tolerable = _fraction_open(tolerable, "Tolerabel avvikelse")
-    risk = _fraction_open(risk, "Risken")
-    expected = _real(expected, "Förväntad avvikelse")
-    if not 0.0 <= expected < 1.0:
-        raise InputError(f"Förväntad avvikelse måste ligga mellan 0 och 1 (fick {expected}).")
-    if expected >= tolerable:
-        raise InputError(
-            "Förväntad avvikelse måste vara lägre än den tolerabla avvikelsen "
-            f"({expected} ≥ {tolerable}); inget stickprov kan visa att kontrollen fungerar."
-        )
-    N = None if population is None else _integer(population, "Populationen", minimum=1)
-    rate = Fraction(str(expected))
-    limit = min(N, MAX_ATTRIBUTE_N) if N is not None else MAX_ATTRIBUTE_N
-    exact = N is not None and N <= HYPERGEOMETRIC_MAX_N
-    if exact:
-        from scipy.stats import hypergeom
-
-        critical = math.ceil(Fraction(str(tolerable)) * N)  # smallest M with M/N ≥ tolerable
-
-        def accepted(ns, ks):
-            return hypergeom.cdf(ks, N, critical, ns) <= risk
-    else:
-        from scipy.stats import binom
-
-        def accepted(ns, ks):
-            return binom.cdf(ks, ns, tolerable) < risk
-
-    chunk = 2_000
-    for start in range(1, limit + 1, chunk):
-        ns = np.arange(start, min(start + chunk, limit + 1), dtype=np.int64)
-        ks = np.array(_ceil_times(rate, ns), dtype=np.int64)
-        ok = (ks < ns) & accepted(ns, ks)
-        if ok.any():
-            i = int(np.argmax(ok))
-            n, k = int(ns[i]), int(ks[i])
-            if exact:
-                bound = _hypergeometric_upper(N, n, k, risk)
-            else:
-                bound = _binomial_upper(n, k, risk)
-            return AttributeSizeResult(
-                n=n,
-                allowed_deviations=k,
-                upper_bound=bound,
-                tolerable=tolerable,
-                expected=expected,
-                risk=risk,
-                population=N,
-                method="hypergeometrisk" if exact else "binomial",
-            )
-    where = f"hela populationen ({N})" if limit == N else f"{MAX_ATTRIBUTE_N} poster"
-    raise InputError(
-        f"Inget stickprov upp till {where} räcker för tolerabel avvikelse {tolerable} med "
-        f"förväntad avvikelse {expected}. Sänk den förväntade avvikelsen eller höj den tolerabla."
-    )
-
-
-def evaluate_attribute_sample(
-    n: int,
-    deviations: int,
-    *,
-    risk: float = 0.05,
-    tolerable: float | None = None,
-    population: int | None = None,
-) -> AttributeEvaluation:
-    """Return the one-sided (1 − risk) upper bound on the deviation rate after a test.
-
-    Binomial (Clopper–Pearson, as AICPA Tables A-3 and A-4) without a
-    population, exact hypergeometric with one.  With ``tolerable`` the control
-    passes when the upper bound is below it.
-
-    >>> round(evaluate_attribute_sample(59, 0).upper_bound, 4)
-    0.0495
-    """
-    n = _integer(n, "Stickprovsstorleken n", minimum=1)
-    k = _integer(deviations, "Antalet avvikelser", minimum=0)
-    if k > n:
-        raise InputError(f"Antalet avvikelser ({k}) är större än stickprovet (n = {n}).")
-    risk = _fraction_open(risk, "Risken")
-    tol = None if tolerable is None else _fraction_open(tolerable, "Tolerabel avvikelse")
-    N = _population(population, n)
-    exact = N is not None and N <= HYPERGEOMETRIC_MAX_N
-    bound = _hypergeometric_upper(N, n, k, risk) if exact else _binomial_upper(n, k, risk)
-    return AttributeEvaluation(
-        n=n,
-        deviations=k,
-        sample_rate=k / n,
-        upper_bound=bound,
-        risk=risk,
-        tolerable=tol,
-        passes=None if tol is None else bound < tol,
-        population=N,
-        method="hypergeometrisk" if exact else "binomial",
-    )
