@@ -52,6 +52,16 @@ class AssignmentsMixin(CasesMixin):
             }
             for case_id, reviewer in wanted.items():
                 old = existing.get(case_id)
+                if old is not None and old.reviewer == reviewer:
+                    continue
+                if old is not None and old.status == "klar":
+                    raise InputError(
+                        f"Ärendet {show_case_id(case_id)} är redan granskat av {old.reviewer} "
+                        "och kan inte tilldelas någon annan."
+                    )
+                # The trail row first: SQLite's triggers (migration 5) look for it at once.
+                before = None if old is None else old.reviewer
+                log_change(conn, audit_id, case_id, "tilldelning", before, reviewer, who, now)
                 if old is None:
                     conn.execute(
                         sa.insert(a).values(
@@ -62,21 +72,12 @@ class AssignmentsMixin(CasesMixin):
                             assigned_at=now,
                         )
                     )
-                elif old.reviewer == reviewer:
-                    continue
-                elif old.status == "klar":
-                    raise InputError(
-                        f"Ärendet {show_case_id(case_id)} är redan granskat av {old.reviewer} "
-                        "och kan inte tilldelas någon annan."
-                    )
                 else:
                     conn.execute(
                         sa.update(a)
                         .where(a.c.audit_id == audit_id, a.c.case_id == case_id)
                         .values(reviewer=reviewer, assigned_at=now)
                     )
-                before = None if old is None else old.reviewer
-                log_change(conn, audit_id, case_id, "tilldelning", before, reviewer, who, now)
                 written += 1
         return written
 
@@ -92,8 +93,9 @@ class AssignmentsMixin(CasesMixin):
             before = conn.execute(
                 sa.select(a.c.status).where(a.c.audit_id == audit_id, a.c.case_id == case_id)
             ).scalar()
-            if before != "klar":
-                log_change(conn, audit_id, case_id, "status", before, "klar", who, now)
+            if before == "klar":
+                return  # already reviewed: finished_at and finished_by stay as they are
+            log_change(conn, audit_id, case_id, "status", before, "klar", who, now)
             updated = conn.execute(
                 sa.update(a)
                 .where(a.c.audit_id == audit_id, a.c.case_id == case_id)

@@ -29,9 +29,25 @@ __all__ = ["COLUMNS", "as_json", "history", "render"]
 
 COLUMNS = ["changed_at", "changed_by", "case_id", "what", "item", "event", "old_value",
            "new_value", "version", "tool_version", "db_user"]
-_EVENTS = {"granskning": "skapad", "ärenden": "tillagda", "status": "klar"}
+# Event of a change_log row by subject: (old is None, new is None) -> event.  Rows written
+# by the database for changes outside the tool (migration 5) can also change or remove.
+_EVENTS = {
+    "granskning": {(True, False): "skapad"},
+    "ärenden": {(True, False): "tillagda", (False, True): "borttaget"},
+    "tilldelning": {(True, False): "tilldelad", (False, True): "borttagen"},
+}
+_CHANGED = {"granskning": "ändrad", "ärenden": "ändrat", "tilldelning": "flyttad"}
 _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "tilldelad",
-           "flyttad": "flyttad", "klar": "markerad klar"}
+           "flyttad": "flyttad", "klar": "markerad klar", "öppnad": "öppnad igen",
+           "ändrad": "ändrad", "ändrat": "ändrat", "borttaget": "borttaget",
+           "borttagen": "avtilldelad"}
+
+
+def _event(subject: str, old: Any, new: Any) -> str:
+    """Return the event of a change_log row."""
+    if subject == "status":
+        return "klar" if new == "klar" else "öppnad"
+    return _EVENTS[subject].get((old is None, new is None), _CHANGED[subject])
 
 
 def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataFrame:
@@ -50,9 +66,7 @@ def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataF
     rows: list[dict[str, Any]] = []
     for r in changes.to_dict(orient="records"):
         r["case_id"] = _none(r["case_id"])
-        event = _EVENTS.get(r["subject"])
-        if r["subject"] == "tilldelning":
-            event = "tilldelad" if r["old_value"] is None else "flyttad"
+        event = _event(r["subject"], r["old_value"], r["new_value"])
         rows.append({
             "changed_at": r["changed_at"], "changed_by": r["changed_by"],
             "case_id": r["case_id"], "what": r["subject"], "item": None, "event": event,
@@ -83,11 +97,13 @@ def show(value: Any, what: str) -> str:
     """Return a trail value as a reader sees it (personnummer masked)."""
     if value is None:
         return "–"
-    if what == "granskning" and isinstance(value, dict):
-        return str(value.get("titel", ""))
-    if what == "ärenden" and isinstance(value, dict):
+    if what == "granskning" and isinstance(value, dict) and "titel" in value:
+        return show(value["titel"], "")
+    if what == "ärenden" and isinstance(value, dict) and "antal" in value:
         n, reserves = value.get("antal", 0), value.get("reserver", 0)
         return f"{n} + {reserves} reserv" if reserves else f"{antal(n, 'ärende')}"
+    if isinstance(value, dict):  # columns changed outside the tool (migration 5)
+        return "; ".join(f"{k}: {show(v, '')}" for k, v in value.items())
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, list):
@@ -131,7 +147,7 @@ def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) ->
         case = "" if r["case_id"] is None else show_case_id(r["case_id"]).strip('"')
         what = f"{r['item']} {r['event']}" if r["what"] == "svar" else _LABELS[r["event"]]
         if r["tool_version"] == OUTSIDE_TOOL:
-            what += " *"
+            what = _fit(what, widths[3] - 2) + " *"  # the mark must survive a long label
             outside += 1
         lines.append(line([when, str(r["changed_by"]), case, what,
                            show(r["old_value"], r["what"]), show(r["new_value"], r["what"])]))

@@ -65,14 +65,14 @@ def test_migrate_from_empty_then_idempotent(db_url):
     with Store.open(db_url, create=True) as store:
         assert store.schema_version() == 0
         applied, pending = store.schema_steps()
-        assert applied == () and [p.version for p in pending] == [1, 2, 3, 4]
+        assert applied == () and [p.version for p in pending] == [1, 2, 3, 4, 5]
         steps = store.migrate()
-        assert [s.version for s in steps] == [1, 2, 3, 4]
-        assert store.schema_version() == 4
+        assert [s.version for s in steps] == [1, 2, 3, 4, 5]
+        assert store.schema_version() == 5
         assert store.migrate() == ()
         assert store.init() == ()
         applied, pending = store.schema_steps()
-        assert [a.version for a in applied] == [1, 2, 3, 4] and pending == ()
+        assert [a.version for a in applied] == [1, 2, 3, 4, 5] and pending == ()
         assert all(a.tool_version == __version__ and a.applied_at.tzinfo for a in applied)
     assert {"audits", "cases", "assignments", "answers", "answer_history", "change_log",
             "schema_version"} <= (
@@ -87,8 +87,8 @@ def test_migrates_forward_from_older_schema(db_url):
         with pytest.raises(StoreError, match="granskning db migrera") as info:
             store.audits()
         assert info.value.exit_code == 2
-        assert [p.version for p in store.schema_steps()[1]] == [2, 3, 4]
-        assert [s.version for s in store.migrate()] == [2, 3, 4]
+        assert [p.version for p in store.schema_steps()[1]] == [2, 3, 4, 5]
+        assert [s.version for s in store.migrate()] == [2, 3, 4, 5]
         assert store.audits() == []
 
 
@@ -105,12 +105,12 @@ def test_failed_migration_is_rolled_back(db_url, monkeypatch):
     with Store.open(db_url, create=True) as store:
         store.migrate()
         monkeypatch.setattr(
-            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(5, "trasig", broken))
+            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(6, "trasig", broken))
         )
-        monkeypatch.setattr(mig, "LATEST", 5)
+        monkeypatch.setattr(mig, "LATEST", 6)
         with pytest.raises(StoreError, match="rullades tillbaka"):
             store.migrate()
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
     # SQLite DDL is transactional only because the store emits its own BEGIN.
     assert "half_done" not in table_names(db_url)
 
@@ -584,25 +584,25 @@ def test_cli_db_init_migrate_status(db_url):
         assert r.exit_code == 0, r.output
         data = json.loads(r.stdout)
         assert data["schemaversion"] == 0
-        assert [p["version"] for p in data["väntande"]] == [1, 2, 3, 4]
+        assert [p["version"] for p in data["väntande"]] == [1, 2, 3, 4, 5]
         r = runner.invoke(cli, ["db", "migrera", "--db", db_url])
         assert r.exit_code == 2 and "granskning db init" in r.stderr
     else:  # no file yet: only db init creates one
         assert r.exit_code == 2 and "Databasen finns inte" in r.stderr
         assert not os.path.exists(db_url)
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "klar (schemaversion 4)" in r.stdout
+    assert r.exit_code == 0 and "klar (schemaversion 5)" in r.stdout
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert "redan initierad (schemaversion 4)" in r.stdout
+    assert "redan initierad (schemaversion 5)" in r.stdout
     r = runner.invoke(cli, ["db", "migrera", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "redan den senaste schemaversionen (4)" in r.stdout
+    assert r.exit_code == 0 and "redan den senaste schemaversionen (5)" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0
-    assert "Schemaversion:  4 (verktyget använder 4)" in r.stdout
+    assert "Schemaversion:  5 (verktyget använder 5)" in r.stdout
     assert "Väntande migreringar: inga" in r.stdout and "0 granskningar" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url, "--json"], catch_exceptions=False)
     data = json.loads(r.stdout)
-    assert data["schemaversion"] == 4 and data["väntande"] == []
+    assert data["schemaversion"] == 5 and data["väntande"] == []
     assert data["antal_rader"]["granskningar"] == 0
 
 
@@ -613,7 +613,8 @@ def test_cli_db_migrera_from_version_1(db_url):
     assert r.exit_code == 0
     assert "Migrering 2: Index" in r.stdout and "Migrering 3: Historik" in r.stdout
     assert "Migrering 4: Databasen skriver svarshistoriken" in r.stdout
-    assert "Schemaversion 1 → 4." in r.stdout
+    assert "Migrering 5: Databasen skriver historiken för tilldelning" in r.stdout
+    assert "Schemaversion 1 → 5." in r.stdout
 
 
 def test_cli_db_uses_environment(tmp_path, monkeypatch):
