@@ -54,8 +54,8 @@ def margin_target(value: object) -> float:
     x = fraction_open(value, "Felmarginalen")
     if x < MIN_MARGIN:
         raise InputError(
-            f"Felmarginalen måste vara minst {MIN_MARGIN:g} (0,01 procentenheter) "
-            f"(fick {x:g}); en mindre felmarginal kräver fler ärenden än någon population har."
+            f"Felmarginalen måste vara minst {MIN_MARGIN:g} (0,01 procentenheter) ".replace(".", ",")
+            + f"(fick {x:g}); en mindre felmarginal kräver fler ärenden än någon population har."
         )
     return x
 

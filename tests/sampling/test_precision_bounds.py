@@ -46,8 +46,8 @@ def refused(result, *words: str) -> None:
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["storlek", "--felmarginal", "1e-300"], ["minst 0.0001"]),
-        (["storlek", "--felmarginal", "1e-300", "--population", "1000"], ["minst 0.0001"]),
+        (["storlek", "--felmarginal", "1e-300"], ["minst 0,0001"]),
+        (["storlek", "--felmarginal", "1e-300", "--population", "1000"], ["minst 0,0001"]),
         (["storlek", "--felmarginal", "0"], ["Felmarginalen"]),
         (["storlek", "--felmarginal", "1e999"], ["för stort"]),
         (["storlek", "--felmarginal", "nan"], ["inget tal"]),
@@ -276,7 +276,7 @@ def test_binomial_plan_is_never_smaller_than_the_hypergeometric():
 def test_margin_floor_and_its_largest_answer():
     r = sample_size(0.0001)  # R: ceiling(qnorm(0.975)^2 * 0.25 / 1e-8) = 96036471
     assert r.n == 96036471
-    with pytest.raises(InputError, match="minst 0.0001"):
+    with pytest.raises(InputError, match="minst 0,0001"):
         sample_size(0.00009)
 
 
