@@ -316,7 +316,7 @@ def test_attacker_cannot_recover_any_withheld_count_from_the_workbook(masked_rep
 
 
 def test_json_and_pdf_print_the_same_pattern_as_the_workbook(masked_report):
-    from report.test_report import pdf_text
+    from test_report import pdf_text
 
     d = masked_report["dir"]
     workbook = _xlsx_tables(d / "m.xlsx")
@@ -345,7 +345,7 @@ def test_json_and_pdf_print_the_same_pattern_as_the_workbook(masked_report):
 
 
 def test_sentences_and_charts_do_not_quote_withheld_figures(masked_report):
-    from report.test_report import pdf_text
+    from test_report import pdf_text
 
     d, analysis = masked_report["dir"], masked_report["analysis"]
     text = pdf_text(d / "m.pdf")
