@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 
 from granskning.checklist.model import Question
 from granskning.expr import expression as expr
 
 
 def attach_conditions(chk, questions: list[Question], order: dict[str, int],
-                      lines: dict[str, int]) -> tuple[Question, ...]:
+                      lines: dict[str, int],
+                      case_fields: Mapping[str, str] | None = None) -> tuple[Question, ...]:
     """Return the questions with parsed conditions; problems go to ``chk.error``.
 
     ``order`` maps every question id in the file to its position (also ids of
     questions that had other problems), so references are judged by position;
-    ``lines`` gives the line of each question's ``visas_om``.
+    ``lines`` gives the line of each question's ``visas_om``.  ``case_fields``
+    (``arendedata``: name -> datum, tal or text) are known before any question,
+    so every condition may name them; their comparisons are checked by type.
     """
-    by_id = {q.id: q for q in questions}
+    case_fields = case_fields or {}
+    by_id = {**case_stand_ins(case_fields), **{q.id: q for q in questions}}
+    order = {**{name: -1 for name in case_fields}, **order}
     refs: dict[str, list[str]] = {}
     out: list[Question] = []
     for q in questions:
@@ -37,7 +43,7 @@ def attach_conditions(chk, questions: list[Question], order: dict[str, int],
             out.append(q)
             continue
         refs[q.id] = sorted(parsed.names)
-        _check_names(chk, q, parsed, order, line)
+        _check_names(chk, q, parsed, order, line, bool(case_fields))
         for problem in _value_problems(parsed.root, by_id):
             chk.error(line, problem, "visas_om")
         out.append(dataclasses.replace(q, condition=parsed))
@@ -45,6 +51,17 @@ def attach_conditions(chk, questions: list[Question], order: dict[str, int],
         chk.error(lines.get(cycle[0]), "villkoren bildar en cirkel: " + " → ".join(cycle + [cycle[0]])
                   + "; ett villkor får bara bygga på tidigare frågor", "visas_om")
     return tuple(out)
+
+
+# The answer type whose comparison rules fit each type of case data.
+_CASE_TYPE_RULES = {"datum": "datum", "tal": "tal", "text": "fritext"}
+
+
+def case_stand_ins(case_fields: Mapping[str, str]) -> dict[str, Question]:
+    """Return a question-like stand-in per case field, so comparisons with it are type-checked."""
+    return {name: Question(id=name, text=name, type=_CASE_TYPE_RULES[kind], area_id="", line=0,
+                           required=False)
+            for name, kind in case_fields.items()}
 
 
 def _parse(chk, q: Question, line: int) -> expr.Expression | None:
@@ -60,7 +77,8 @@ def _parse(chk, q: Question, line: int) -> expr.Expression | None:
 
 
 def _check_names(chk, q: Question, parsed: expr.Expression, order: dict[str, int],
-                 line: int) -> None:
+                 line: int, has_case_data: bool = False) -> None:
+    what = "någon fråga eller ärendedata" if has_case_data else "någon fråga"
     here = order.get(q.id, len(order))
     for name in sorted(parsed.names):
         if name == q.id:
@@ -71,7 +89,7 @@ def _check_names(chk, q: Question, parsed: expr.Expression, order: dict[str, int
                 folded = {k.casefold(): k for k in order}
                 close = [folded[name.casefold()]] if name.casefold() in folded else []
             hint = f' (menade du "{close[0]}"?)' if close else ""
-            chk.error(line, f'villkoret nämner "{name}", som inte är någon fråga i '
+            chk.error(line, f'villkoret nämner "{name}", som inte är {what} i '
                       f"checklistan{hint}", "visas_om")
         elif order[name] > here:
             chk.error(line, f"villkoret för {q.id} bygger på {name}, som kommer senare i "

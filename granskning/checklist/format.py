@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from granskning.checklist import types as answer_types
 from granskning.checklist.conditions import attach_conditions
 from granskning.checklist.model import (
+    CASE_FIELD_TYPES,
     KINDS,
     MAX_BYTES,
     MAX_QUESTIONS,
@@ -32,7 +33,7 @@ from granskning.errors import ManyInputErrors
 from granskning.numbers import MAX_FINITE
 from granskning.numbers import MAX_TEXT as MAX_NUMBER_TEXT
 
-TOP_KEYS = ("id", "titel", "version", "slag", "beskrivning", "kalla", "omraden")
+TOP_KEYS = ("id", "titel", "version", "slag", "beskrivning", "kalla", "arendedata", "omraden")
 TOP_REQUIRED = ("id", "titel", "version", "omraden")
 AREA_KEYS = ("id", "titel", "beskrivning", "fragor")
 AREA_REQUIRED = ("id", "titel", "fragor")
@@ -196,10 +197,11 @@ def build(text: str, *, source: str | None, path: str | None) -> Checklist:
     description = chk.text(top.get("beskrivning"), "beskrivning")
     source_text = chk.text(top.get("kalla"), "kalla")
 
+    case_fields = _case_fields(chk, top.get("arendedata"))
     drafts, area_entries = _collect(chk, top.get("omraden"))
     if chk.problems and any("för många frågor" in p.detail for p in chk.problems):
         raise ManyInputErrors(chk.problems)
-    questions = _questions(chk, drafts)
+    questions = _questions(chk, drafts, case_fields)
     if chk.problems:
         raise ManyInputErrors(sorted(chk.problems, key=lambda p: p.line or 0))
 
@@ -212,8 +214,40 @@ def build(text: str, *, source: str | None, path: str | None) -> Checklist:
     return Checklist(
         id=cid, title=title, version=version, kind=kind, description=description,
         source=source_text, areas=areas, questions=questions, path=path,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), _index=index,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        case_fields={name: kind for name, (kind, _line) in case_fields.items()}, _index=index,
     )
+
+
+def _case_fields(chk: _Checker, entry: tuple[Node, Node] | None) -> dict[str, tuple[str, int]]:
+    """Return ``arendedata`` as name -> (type, line): the case data the checklist reads."""
+    if entry is None or entry[1].is_null:
+        return {}
+    node = entry[1]
+    if node.kind != "map":
+        chk.error(node.line, "ska vara en uppställning namn: typ, till exempel "
+                  "{inkom_datum: datum, alder: tal}", "arendedata")
+        return {}
+    fields: dict[str, tuple[str, int]] = {}
+    for key_node, value_node in node.items:
+        name = str(key_node.value).strip() if key_node.kind == "scalar" else ""
+        if not QUESTION_ID.fullmatch(name) or "__" in name:
+            chk.error(key_node.line, f'"{name[:40]}" duger inte som namn på ärendedata; ett namn '
+                      "ska börja med en bokstav och bara innehålla a–z, A–Z, siffror och enkla _",
+                      "arendedata")
+            continue
+        if name in fields:
+            chk.error(key_node.line, f'"{name}" står två gånger', "arendedata")
+            continue
+        kind = str(value_node.value).strip() if value_node.kind == "scalar" else ""
+        if kind not in CASE_FIELD_TYPES:
+            close = difflib.get_close_matches(kind, CASE_FIELD_TYPES, n=1)
+            hint = f' (menade du "{close[0]}"?)' if close else ""
+            chk.error(value_node.line, f'okänd typ "{kind[:40]}" för {name}{hint}; välj bland '
+                      f'{", ".join(CASE_FIELD_TYPES)}', "arendedata")
+            continue
+        fields[name] = (kind, key_node.line)
+    return fields
 
 
 def _collect(chk: _Checker, entry: tuple[Node, Node] | None):
@@ -260,7 +294,8 @@ def _collect(chk: _Checker, entry: tuple[Node, Node] | None):
     return drafts, areas
 
 
-def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
+def _questions(chk: _Checker, drafts: list[_Draft],
+               case_fields: dict[str, tuple[str, int]]) -> tuple[Question, ...]:
     seen: dict[str, int] = {}
     order: dict[str, int] = {}
     built: list[Question] = []
@@ -276,6 +311,9 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
                           "a–z, A–Z, siffror och enkla _ (till exempel F7)", "id")
             elif qid in seen:
                 chk.error(line, f'frågan "{qid}" finns redan (rad {seen[qid]})', "id")
+            elif qid in case_fields:
+                chk.error(line, f'"{qid}" är redan namnet på ärendedata (arendedata, rad '
+                          f"{case_fields[qid][1]}); ge frågan ett annat id", "id")
             else:
                 seen[qid] = line
                 order[qid] = pos
@@ -286,7 +324,8 @@ def _questions(chk: _Checker, drafts: list[_Draft]) -> tuple[Question, ...]:
         built.append(q)
         if "visas_om" in v:
             condition_lines[q.id] = v["visas_om"][1].line
-    return attach_conditions(chk, built, order, condition_lines)
+    return attach_conditions(chk, built, order, condition_lines,
+                             {name: kind for name, (kind, _line) in case_fields.items()})
 
 
 def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:

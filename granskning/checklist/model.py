@@ -9,6 +9,7 @@ motivation is stored under its own key ``<id>__motivering``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from granskning.errors import InputError
 
 TYPES = answer_types.NAMES
 KINDS = ("granskning", "enkat", "egenkontroll")
+CASE_FIELD_TYPES = ("datum", "tal", "text")  # ``arendedata``: the types of case data
 MOTIVATION_SUFFIX = "__motivering"
 MAX_BYTES = 1_000_000
 MAX_QUESTIONS = 2_000
@@ -173,16 +175,30 @@ class Checklist:
     questions: tuple[Question, ...]
     path: str | None
     sha256: str
+    # ``arendedata``: case data the checklist reads (name -> datum, tal or text), supplied
+    # per case from the sampling frame; usable in conditions beside the answers.
+    case_fields: Mapping[str, str] = field(default_factory=dict)
     _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id (KeyError if there is none)."""
         return self.questions[self._index[question_id]]
 
-    def _walk(self, answers: Mapping[str, object]) -> dict[str, bool]:
+    def case_env(self, case: Mapping[str, object] | None) -> dict[str, object]:
+        """Return the case data this checklist declares (``arendedata``), missing ones as None.
+
+        Dates given as ISO text become ``datetime.date``; the expressions see
+        ``{**case_env, **answers}`` (an answer never shadows a case value: the
+        names may not coincide, :mod:`granskning.checklist.format` refuses it).
+        """
+        case = case or {}
+        return {name: _case_value(kind, case.get(name)) for name, kind in self.case_fields.items()}
+
+    def _walk(self, answers: Mapping[str, object],
+              case: Mapping[str, object] | None = None) -> dict[str, bool]:
         # Conditions only name earlier questions, so one pass in order settles
         # visibility; a hidden question counts as unanswered in later conditions.
-        env: dict[str, object] = {}
+        env: dict[str, object] = self.case_env(case)
         shown: dict[str, bool] = {}
         for q in self.questions:
             visible = q.condition is None or _truthy(q.condition.evaluate(env))
@@ -190,27 +206,31 @@ class Checklist:
             env[q.id] = _env_value(q, answers.get(q.id)) if visible else None
         return shown
 
-    def visible(self, question: Question | str, answers: Mapping[str, object]) -> bool:
-        """Return True when the question is shown given the answers so far."""
+    def visible(self, question: Question | str, answers: Mapping[str, object],
+                case: Mapping[str, object] | None = None) -> bool:
+        """Return True when the question is shown given the answers so far (and the case data)."""
         qid = question if isinstance(question, str) else question.id
-        return self._walk(answers)[qid]
+        return self._walk(answers, case)[qid]
 
-    def visible_questions(self, answers: Mapping[str, object]) -> list[Question]:
-        """Return the questions shown given the answers, in order."""
-        shown = self._walk(answers)
+    def visible_questions(self, answers: Mapping[str, object],
+                          case: Mapping[str, object] | None = None) -> list[Question]:
+        """Return the questions shown given the answers and the case data, in order."""
+        shown = self._walk(answers, case)
         return [q for q in self.questions if shown[q.id]]
 
-    def next_unanswered(self, answers: Mapping[str, object]) -> Question | None:
+    def next_unanswered(self, answers: Mapping[str, object],
+                        case: Mapping[str, object] | None = None) -> Question | None:
         """Return the first shown question that has no answer yet (None when all are answered)."""
-        for q in self.visible_questions(answers):
+        for q in self.visible_questions(answers, case):
             if _is_blank(answers.get(q.id)):
                 return q
         return None
 
-    def missing(self, answers: Mapping[str, object]) -> list[str]:
+    def missing(self, answers: Mapping[str, object],
+                case: Mapping[str, object] | None = None) -> list[str]:
         """Return the answer keys still needed: required answers and required motivations."""
         needed: list[str] = []
-        for q in self.visible_questions(answers):
+        for q in self.visible_questions(answers, case):
             value = answers.get(q.id)
             if _is_blank(value):
                 if q.required:
@@ -219,9 +239,28 @@ class Checklist:
                 needed.append(motivation_key(q.id))
         return needed
 
-    def is_complete(self, answers: Mapping[str, object]) -> bool:
+    def is_complete(self, answers: Mapping[str, object],
+                    case: Mapping[str, object] | None = None) -> bool:
         """Return True when every shown required question and required motivation is answered."""
-        return not self.missing(answers)
+        return not self.missing(answers, case)
+
+
+def _case_value(kind: str, value: object) -> object:
+    """Return a stored case value as expressions see it: dates as dates, blanks as None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if kind == "datum":
+            try:
+                return dt.date.fromisoformat(value[:10])
+            except ValueError:
+                return value
+    if kind == "datum" and isinstance(value, dt.datetime):
+        return value.date()
+    return value
 
 
 def _truthy(result: object) -> bool:

@@ -99,6 +99,10 @@ def render(checklist: Checklist, width: int = 80) -> str:
     if checklist.description:
         out.append("")
         para(checklist.description)
+    if checklist.case_fields:
+        out.append("")
+        para("Ärendedata (från urvalsramen): " + ", ".join(
+            f"{name} ({kind})" for name, kind in checklist.case_fields.items()))
     number = 0
     for i, area in enumerate(checklist.areas, start=1):
         out.append("")
@@ -157,7 +161,8 @@ def to_dict(checklist: Checklist) -> dict:
     return {
         "id": checklist.id, "titel": checklist.title, "version": checklist.version,
         "slag": checklist.kind, "beskrivning": checklist.description, "kalla": checklist.source,
-        "sha256": checklist.sha256, "antal_fragor": len(checklist.questions),
+        "sha256": checklist.sha256, "arendedata": dict(checklist.case_fields),
+        "antal_fragor": len(checklist.questions),
         "antal_omraden": len(checklist.areas),
         "omraden": [
             {"id": a.id, "titel": a.title, "beskrivning": a.description,
