@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "svar": ("granskning.cli.svar", "svar", "Exportera och importera svar i en Excel-mall."),
     "analys": ("granskning.cli.analys", "analys", "Tabeller, indikatorer, tester och jämställdhetsanalys av svaren."),
     "historik": ("granskning.cli.historik", "historik", "Visa vem som ändrade vad och när i en granskning."),
+    "status": ("granskning.cli.status", "status", "Hur långt granskningen har kommit: klara, påbörjade och orörda ärenden."),
     "lista": ("granskning.cli.lista", "lista", "Samordnarens lista: pseudonym och verkligt ärende-id (sekretess)."),
     "rapport": ("granskning.cli.rapport", "rapport", "Skriv granskningsrapporten (PDF) eller internkontrollens sammanställning, med tabeller (XLSX)."),
 }

@@ -37,6 +37,7 @@ from granskning.store.engine import (
     engine_url,
     first_line,
 )
+from granskning.store.progress import ProgressMixin
 from granskning.store.records import (
     Answer,
     Audit,
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 
-class Store(AuditsMixin, AssignmentsMixin, AnswersMixin):
+class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin):
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
     # -- opening, schema --------------------------------------------------
