@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from granskning.errors import InputError, ManyInputErrors
 from granskning.store.base import StoreBase, log_change, sql
 from granskning.store.records import Case, case_sort_key, looks_like_personnummer
-from granskning.store.values import case_records, case_row, show_case_id
+from granskning.store.values import case_records, case_row, decode, show_case_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,8 +25,9 @@ class CasesMixin(StoreBase):
 
         Keys/columns used: ``case_id`` (required, unique within the audit),
         ``stratum``, ``sex``, ``age``, ``design_weight``,
-        ``inclusion_probability``, ``draw_order``, ``reserve``, ``case_worker``;
-        other columns are ignored.  All rows are checked before any is stored.
+        ``inclusion_probability``, ``draw_order``, ``reserve``, ``case_worker``,
+        ``case_data`` (name -> date, number or text; see
+        :func:`~granskning.store.values.case_data_text`); other columns are ignored.  All rows are checked before any is stored.
         A case id that is a valid personnummer is refused: ids are stored as
         pseudonyms (:mod:`granskning.audit.pseudonym`; ``granskning ny`` makes them).
         ``who`` (default: :func:`granskning.store.identity.current`) is written to the
@@ -126,6 +127,7 @@ class CasesMixin(StoreBase):
                 reviewer=r.reviewer,
                 status=r.status,
                 finished_at=r.finished_at,
+                case_data=decode(r.case_data) or {},
             )
             for r in rows
         ]

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from granskning import __version__
+from granskning.store import migration_case_data, trail_sql
 from granskning.store import schema as s
-from granskning.store import trail_sql
 from granskning.store.records import APPEND_ONLY_MESSAGE, OUTSIDE_TOOL
 from granskning.store.trail_sql import KEY_MESSAGE_TRAIL as KEY_MESSAGE_TRAIL  # re-export
 
@@ -33,10 +33,11 @@ class Migration:
     apply: Callable[[sa.Connection], None]
 
 
-# answer_history as migration 1 created it (migration 4 adds db_user): frozen here.
+# answer_history as migration 1 created it (migration 4 adds db_user) and cases (migration 6
+# adds case_data): frozen here.
 _v1 = sa.MetaData()
-for _table in (s.audits, s.cases):
-    _table.to_metadata(_v1)
+s.audits.to_metadata(_v1)
+_cases_v1 = migration_case_data.cases_v1(_v1)
 _answer_history_v1 = sa.Table(
     "answer_history",
     _v1,
@@ -57,7 +58,7 @@ _answer_history_v1 = sa.Table(
 
 
 def _v1_tables(conn: sa.Connection) -> None:
-    for table in (s.audits, s.cases, s.assignments, s.answers, _answer_history_v1):
+    for table in (s.audits, _cases_v1, s.assignments, s.answers, _answer_history_v1):
         conn.execute(sa.schema.CreateTable(table))
 
 
@@ -357,6 +358,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "själv vid varje ändring, med serverns tid och databasanvändaren",
         _v5_trail_by_trigger,
     ),
+    Migration(6, "Ärendedata från ramen följer med varje ärende (datum, tal, text; aldrig "
+              "personnummer)", migration_case_data.apply),
 )
 
 LATEST = MIGRATIONS[-1].version

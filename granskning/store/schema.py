@@ -87,6 +87,8 @@ cases = sa.Table(
     sa.Column("draw_order", sa.Integer),
     sa.Column("reserve", sa.Boolean, nullable=False, default=False),
     sa.Column("case_worker", sa.String(200)),
+    # Migration 6: the case data from the frame (JSON text: name -> ISO date, number or text).
+    sa.Column("case_data", sa.Text),
 )
 
 _case_fk = ("cases.audit_id", "cases.case_id")

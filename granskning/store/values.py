@@ -6,6 +6,7 @@ the row as Excel numbers it and the column; answers are encoded as JSON text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -26,7 +27,11 @@ CASE_COLUMNS = (
     "draw_order",
     "reserve",
     "case_worker",
+    "case_data",
 )
+CASE_DATA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+MAX_CASE_DATA = 50  # names per case
+MAX_CASE_TEXT = 500  # characters of one text value
 
 
 def show_case_id(case_id: str) -> str:
@@ -232,7 +237,60 @@ def case_row(rec: Mapping[str, Any], row: int) -> dict[str, Any]:
             v = float(v)
         out[col] = v
     out["reserve"] = flag(get["reserve"], fail)
+    out["case_data"] = case_data_text(get["case_data"], row)
     return out
+
+
+def case_data_text(data: Any, row: int | None = None) -> str | None:
+    """Return a case's data (name -> date, number or text) as JSON text; None when empty.
+
+    Dates are written as ISO dates (``2024-03-01``), numbers as numbers, texts
+    stripped.  A value holding a personnummer, in any typed form, is refused: the
+    case data are stored in the clear for every reviewer of the case to see.
+    """
+    if data is None or (isinstance(data, Mapping) and not data):
+        return None
+    if not isinstance(data, Mapping):
+        raise InputError("ärendedata ska vara namn och värden", row=row, column="case_data")
+    if len(data) > MAX_CASE_DATA:
+        raise InputError(f"för många ärendedata ({len(data)}; högst {MAX_CASE_DATA})", row=row,
+                         column="case_data")
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        column = f"case_data.{name}"
+        if not isinstance(name, str) or not CASE_DATA_NAME.fullmatch(name):
+            refuse_personnummer(name, "namnet på ärendedata", row=row, column="case_data")
+            raise InputError(f'"{str(name)[:40]}" duger inte som namn på ärendedata', row=row,
+                             column="case_data")
+        out[name] = _case_value(scalar(value), row, column)
+        refuse_personnummer(out[name], "ärendedata", row=row, column=column,
+                            advice="ange en annan kolumn som ärendedata (ett personnummer får "
+                            "inte sparas; kön och ålder räknas fram ur det)")
+    return encode(out, what="ärendedata")
+
+
+def _case_value(value: Any, row: int | None, column: str) -> Any:
+    """Return one case value as stored: ISO date text, int, float, text or None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        raise InputError("ärendedata ska vara datum, tal eller text (inte sant/falskt)", row=row,
+                         column=column)
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > 1e15:
+            raise InputError(f"{value!r} är inget tal som kan sparas", row=row, column=column)
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        if len(text) > MAX_CASE_TEXT:
+            raise InputError(f"texten är för lång ({len(text)} tecken; högst {MAX_CASE_TEXT})",
+                             row=row, column=column)
+        return text or None
+    raise InputError("ärendedata ska vara datum, tal eller text", row=row, column=column)
 
 
 def flag(value: Any, fail: Any) -> bool:

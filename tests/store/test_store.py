@@ -18,6 +18,7 @@ from granskning import __version__
 from granskning.cli import cli
 from granskning.errors import InputError, ManyInputErrors, StoreError
 from granskning.store.database import ConflictError, Store, show_case_id
+from granskning.store.migrations import LATEST
 
 NASTY = "Robert'); DROP TABLE answers;--"
 
@@ -62,17 +63,21 @@ def table_names(url: str) -> set[str]:
 
 
 def test_migrate_from_empty_then_idempotent(db_url):
+    from granskning.store import migrations as mig
+
     with Store.open(db_url, create=True) as store:
         assert store.schema_version() == 0
         applied, pending = store.schema_steps()
-        assert applied == () and [p.version for p in pending] == [1, 2, 3, 4, 5]
+        every = [m.version for m in mig.MIGRATIONS]
+        assert every == list(range(1, mig.LATEST + 1))
+        assert applied == () and [p.version for p in pending] == every
         steps = store.migrate()
-        assert [s.version for s in steps] == [1, 2, 3, 4, 5]
-        assert store.schema_version() == 5
+        assert [s.version for s in steps] == every
+        assert store.schema_version() == mig.LATEST
         assert store.migrate() == ()
         assert store.init() == ()
         applied, pending = store.schema_steps()
-        assert [a.version for a in applied] == [1, 2, 3, 4, 5] and pending == ()
+        assert [a.version for a in applied] == every and pending == ()
         assert all(a.tool_version == __version__ and a.applied_at.tzinfo for a in applied)
     assert {"audits", "cases", "assignments", "answers", "answer_history", "change_log",
             "schema_version"} <= (
@@ -81,14 +86,17 @@ def test_migrate_from_empty_then_idempotent(db_url):
 
 
 def test_migrates_forward_from_older_schema(db_url):
+    from granskning.store import migrations as mig
+
     with Store.open(db_url, create=True) as store:
         assert [s.version for s in store.migrate(target=1)] == [1]
         assert store.schema_version() == 1
         with pytest.raises(StoreError, match="granskning db migrera") as info:
             store.audits()
         assert info.value.exit_code == 2
-        assert [p.version for p in store.schema_steps()[1]] == [2, 3, 4, 5]
-        assert [s.version for s in store.migrate()] == [2, 3, 4, 5]
+        later = list(range(2, mig.LATEST + 1))
+        assert [p.version for p in store.schema_steps()[1]] == later
+        assert [s.version for s in store.migrate()] == later
         assert store.audits() == []
 
 
@@ -105,12 +113,13 @@ def test_failed_migration_is_rolled_back(db_url, monkeypatch):
     with Store.open(db_url, create=True) as store:
         store.migrate()
         monkeypatch.setattr(
-            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(6, "trasig", broken))
+            mig, "MIGRATIONS", (*mig.MIGRATIONS, mig.Migration(mig.LATEST + 1, "trasig", broken))
         )
-        monkeypatch.setattr(mig, "LATEST", 6)
+        latest = mig.LATEST
+        monkeypatch.setattr(mig, "LATEST", latest + 1)
         with pytest.raises(StoreError, match="rullades tillbaka"):
             store.migrate()
-        assert store.schema_version() == 5
+        assert store.schema_version() == latest
     # SQLite DDL is transactional only because the store emits its own BEGIN.
     assert "half_done" not in table_names(db_url)
 
@@ -584,25 +593,25 @@ def test_cli_db_init_migrate_status(db_url):
         assert r.exit_code == 0, r.output
         data = json.loads(r.stdout)
         assert data["schemaversion"] == 0
-        assert [p["version"] for p in data["väntande"]] == [1, 2, 3, 4, 5]
+        assert [p["version"] for p in data["väntande"]] == list(range(1, LATEST + 1))
         r = runner.invoke(cli, ["db", "migrera", "--db", db_url])
         assert r.exit_code == 2 and "granskning db init" in r.stderr
     else:  # no file yet: only db init creates one
         assert r.exit_code == 2 and "Databasen finns inte" in r.stderr
         assert not os.path.exists(db_url)
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "klar (schemaversion 5)" in r.stdout
+    assert r.exit_code == 0 and f"klar (schemaversion {LATEST})" in r.stdout
     r = runner.invoke(cli, ["db", "init", "--db", db_url], catch_exceptions=False)
-    assert "redan initierad (schemaversion 5)" in r.stdout
+    assert f"redan initierad (schemaversion {LATEST})" in r.stdout
     r = runner.invoke(cli, ["db", "migrera", "--db", db_url], catch_exceptions=False)
-    assert r.exit_code == 0 and "redan den senaste schemaversionen (5)" in r.stdout
+    assert r.exit_code == 0 and f"redan den senaste schemaversionen ({LATEST})" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url], catch_exceptions=False)
     assert r.exit_code == 0
-    assert "Schemaversion:  5 (verktyget använder 5)" in r.stdout
+    assert f"Schemaversion:  {LATEST} (verktyget använder {LATEST})" in r.stdout
     assert "Väntande migreringar: inga" in r.stdout and "0 granskningar" in r.stdout
     r = runner.invoke(cli, ["db", "status", "--db", db_url, "--json"], catch_exceptions=False)
     data = json.loads(r.stdout)
-    assert data["schemaversion"] == 5 and data["väntande"] == []
+    assert data["schemaversion"] == LATEST and data["väntande"] == []
     assert data["antal_rader"]["granskningar"] == 0
 
 
@@ -614,7 +623,8 @@ def test_cli_db_migrera_from_version_1(db_url):
     assert "Migrering 2: Index" in r.stdout and "Migrering 3: Historik" in r.stdout
     assert "Migrering 4: Databasen skriver svarshistoriken" in r.stdout
     assert "Migrering 5: Databasen skriver historiken för tilldelning" in r.stdout
-    assert "Schemaversion 1 → 5." in r.stdout
+    assert "Migrering 6: Ärendedata från ramen" in r.stdout
+    assert f"Schemaversion 1 → {LATEST}." in r.stdout
 
 
 def test_cli_db_uses_environment(tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ from conftest import pg_server_url
 from granskning.cli import cli
 from granskning.errors import InputError, StoreError
 from granskning.store.database import Store
+from granskning.store.migrations import LATEST
 
 # Every command that opens the database, with just enough arguments to reach it.
 COMMANDS = [
@@ -78,7 +79,7 @@ def test_db_init_creates_it_and_then_commands_work(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert (tmp_path / "granskning.db").exists()
     r = run(["db", "status", "--json"])
-    assert r.exit_code == 0 and '"schemaversion": 5' in r.stdout
+    assert r.exit_code == 0 and f'"schemaversion": {LATEST}' in r.stdout
     r = run(["historik", "--granskning", "1", "--granskare", "Anna"])
     assert_refused(r, "Granskning 1 finns inte")
 
@@ -111,7 +112,7 @@ def test_db_init_fills_an_empty_file(tmp_path):
     r = run(["db", "init", "--db", str(empty)])
     assert r.exit_code == 0, r.output
     with Store.open(str(empty)) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == LATEST
 
 
 def test_someone_elses_sqlite_database_is_not_used(tmp_path):
@@ -150,7 +151,7 @@ def test_library_open_needs_create_for_a_new_file(tmp_path):
         store.init()
     assert path.exists()
     with Store.open(str(path)) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == LATEST
 
 
 def test_file_removed_after_the_check_is_not_recreated(tmp_path):
