@@ -31,6 +31,7 @@ def attach_conditions(chk, questions: list[Question], order: dict[str, int],
     case_fields = case_fields or {}
     by_id = {**case_stand_ins(case_fields), **{q.id: q for q in questions}}
     order = {**{name: -1 for name in case_fields}, **order}
+    kinds = expression_kinds(by_id.values())
     refs: dict[str, list[str]] = {}
     out: list[Question] = []
     for q in questions:
@@ -45,6 +46,8 @@ def attach_conditions(chk, questions: list[Question], order: dict[str, int],
         refs[q.id] = sorted(parsed.names)
         _check_names(chk, q, parsed, order, line, bool(case_fields))
         for problem in _value_problems(parsed.root, by_id):
+            chk.error(line, problem, "visas_om")
+        for problem in parsed.kind_problems(kinds, literal_checked=by_id):
             chk.error(line, problem, "visas_om")
         out.append(dataclasses.replace(q, condition=parsed))
     for cycle in _cycles(refs):
@@ -62,6 +65,11 @@ def case_stand_ins(case_fields: Mapping[str, str]) -> dict[str, Question]:
     return {name: Question(id=name, text=name, type=_CASE_TYPE_RULES[kind], area_id="", line=0,
                            required=False)
             for name, kind in case_fields.items()}
+
+
+def expression_kinds(questions) -> dict[str, str]:
+    """Return name -> kind (date, number, text, multi) for the expression type checker."""
+    return {q.id: q.answer_type.value_kind for q in questions}
 
 
 def _parse(chk, q: Question, line: int) -> expr.Expression | None:

@@ -7,6 +7,7 @@ The public names of :mod:`granskning.expr.expression`, importable as before from
 from granskning.expr.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
+    Arith,
     BoolOp,
     Call,
     Compare,
@@ -27,6 +28,7 @@ from granskning.expr.expression import (
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "Arith",
     "BoolOp",
     "Call",
     "Compare",

@@ -44,10 +44,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from granskning.expr import kinds as _kinds
 from granskning.expr import mask as _exprmask
+from granskning.expr.evaluate import _condition, _eval, decide
 from granskning.expr.nodes import (
     MAX_DEPTH,
     MAX_LENGTH,
+    Arith,
     BoolOp,
     Call,
     Compare,
@@ -61,8 +64,6 @@ from granskning.expr.nodes import (
     Not,
     ValueProblem,
     _BadValue,
-    _condition,
-    _eval,
     _is_condition,
     _mask_pnr,
     _names,
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "Arith",
     "BoolOp",
     "Call",
     "Compare",
@@ -133,6 +135,33 @@ class Expression:
                 value=exc.value,
             ) from None
 
+    def decide(self, env: Mapping[str, object]) -> bool | None:
+        """Return a condition's three-valued truth for one record: True, False or None.
+
+        None (unknown) when a comparison meets a missing value; used for computed
+        questions and cross-field checks (see :mod:`granskning.expr.evaluate`).
+        """
+        try:
+            return decide(self.root, env)
+        except _BadValue as exc:
+            raise ExprError(
+                exc.message(_leaf_context(self.root, exc)),
+                source=self.source,
+                name=exc.name,
+                value=exc.value,
+            ) from None
+
+    def kind(self, kinds: Mapping[str, str] | None = None) -> str:
+        """Return what the expression gives: ``bool``, ``number``, ``date``, ``text`` … or ``any``."""
+        return _kinds.check(self.root, kinds or {})[0]
+
+    def kind_problems(
+        self, kinds: Mapping[str, str], *, literal_checked: Iterable[str] = ()
+    ) -> list[str]:
+        """Return every misuse of kinds (a date where a number belongs …) in Swedish, or []."""
+        problems = _kinds.check(self.root, kinds, literal_checked=frozenset(literal_checked))[1]
+        return [p.message for p in problems]
+
     def mask(self, df: pd.DataFrame, *, strict: bool = True, file: str | None = None) -> pd.Series:
         """Return a boolean Series: which rows of ``df`` satisfy the expression.
 
@@ -163,6 +192,9 @@ class Expression:
                 source=self.source,
             )
         check_names(self, [str(c) for c in df.columns], source=self.source, file=file)
+        problems = self.kind_problems(_kinds.frame_kinds(df))
+        if problems:
+            raise ExprError(f"{problems[0]}.", source=self.source, file=file)
         return _exprmask.mask_report(self.root, df, source=self.source)
 
 
@@ -215,6 +247,14 @@ def parse(text: str, *, source: str | None = None) -> Expression:
             source=source,
             position=exc.pos + 1,
         ) from None
+    problems = _kinds.check(root, {})[1]
+    if problems:
+        pos = problems[0].pos
+        raise ExprError(
+            f"Ogiltigt uttryck vid tecken {pos + 1}: {problems[0].message}\n{_pointer(text, pos)}",
+            source=source,
+            position=pos + 1,
+        )
     return Expression(text, root, source, _names(root))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from granskning.expr.evaluate import _condition
 from granskning.expr.nodes import (
     PROBLEM_LIMIT,
     BoolOp,
@@ -22,12 +23,12 @@ from granskning.expr.nodes import (
     Not,
     ValueProblem,
     _BadValue,
-    _condition,
     _names,
     _norm,
     _show,
     unparse,
 )
+from granskning.expr.numeric import NumericLeaf, computes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,11 +100,21 @@ class _Problems:
         return tuple(out)
 
 
-def _leaf(node: Node, cols: _Columns, n: int, problems: _Problems, source: str | None) -> np.ndarray:
+def _leaf(
+    node: Node, cols: _Columns, n: int, problems: _Problems, source: str | None
+) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
     names = sorted(_names(node))
+    if names and computes(node):
+        done = NumericLeaf(cols, n).run(node)  # type: ignore[arg-type]
+        if done is not None:
+            result, who, entries = done
+            rows = np.flatnonzero(who >= 0)
+            if len(rows):
+                problems.add(rows, who[rows], dict(enumerate(entries)), node)
+            return result
     if not names:
         try:
             return np.full(n, _condition(node, {}), dtype=bool)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "Arith",
     "BoolOp",
     "Call",
     "Compare",
@@ -95,6 +96,14 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
+class Arith:
+    op: str  # one of + - *
+    left: Node
+    right: Node
+    pos: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Compare:
     op: str  # one of == != < <= > >=
     left: Node
@@ -123,7 +132,7 @@ class BoolOp:
     pos: int = field(default=0, compare=False)
 
 
-Node = Literal | ListOf | Name | Call | Compare | Membership | Not | BoolOp
+Node = Literal | ListOf | Name | Call | Arith | Compare | Membership | Not | BoolOp
 
 
 # ------------------------------------------------------------------ value rules
@@ -246,6 +255,8 @@ def _origin(node: Node) -> str | None:
         return node.name
     if isinstance(node, Call) and node.args:
         return _origin(node.args[0])
+    if isinstance(node, Arith):
+        return _origin(node.left) or _origin(node.right)
     return None
 
 
@@ -301,45 +312,36 @@ def _truth(value: object, node: Node) -> bool:
 
 # ----------------------------------------------------------------- functions
 
-
-def _f_tom(value: object, node: Node) -> bool:
-    return value is None
-
-
-def _f_besvarad(value: object, node: Node) -> bool:
-    return value is not None
-
-
-def _f_antal(value: object, node: Node) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, tuple):
-        return len(value)
-    raise _BadValue(_origin(node), value, "ett flervalssvar (en lista)")
-
-
-def _f_datum(value: object, node: Node) -> _dt.date | None:
-    if value is None or isinstance(value, _dt.date):
-        return value  # type: ignore[return-value]
-    if isinstance(value, str):
-        return _coerce_or_fail(value, "date", node)  # type: ignore[return-value]
-    raise _BadValue(_origin(node), value, "ett datum")
-
-
-def _f_ar(value: object, node: Node) -> int | None:
-    day = _f_datum(value, node)
-    return None if day is None else day.year
-
-
-# name -> (function, returns a condition, canonical name)
-_FUNCTIONS: dict[str, tuple[Callable[[object, Node], object], bool, str]] = {
-    "tom": (_f_tom, True, "tom"),
-    "besvarad": (_f_besvarad, True, "besvarad"),
-    "antal": (_f_antal, False, "antal"),
-    "datum": (_f_datum, False, "datum"),
-    "ar": (_f_ar, False, "ar"),
-    "år": (_f_ar, False, "ar"),
+# name (case-folded, also with å) -> (returns a condition, canonical name, number of
+# arguments); the implementations are in granskning.expr.functions
+_FUNCTIONS: dict[str, tuple[bool, str, int]] = {
+    "tom": (True, "tom", 1),
+    "besvarad": (True, "besvarad", 1),
+    "antal": (False, "antal", 1),
+    "datum": (False, "datum", 1),
+    "ar": (False, "ar", 1),
+    "år": (False, "ar", 1),
+    "dagar": (False, "dagar", 2),
+    "manader": (False, "manader", 2),
+    "månader": (False, "manader", 2),
+    "plus_dagar": (False, "plus_dagar", 2),
+    "plus_manader": (False, "plus_manader", 2),
+    "plus_månader": (False, "plus_manader", 2),
 }
+# the kinds each function's arguments take and the kind it gives (granskning.expr.kinds)
+SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
+    "tom": (("any",), "bool"),
+    "besvarad": (("any",), "bool"),
+    "antal": (("multi",), "number"),
+    "datum": (("date",), "date"),
+    "ar": (("date",), "number"),
+    "dagar": (("date", "date"), "number"),
+    "manader": (("date", "date"), "number"),
+    "plus_dagar": (("date", "number"), "date"),
+    "plus_manader": (("date", "number"), "date"),
+}
+
+
 _CLOCK_FUNCTIONS = frozenset({"idag", "today", "now", "nu"})
 
 # keyword (case-insensitive) -> token; shared with the parser in _exprparse
@@ -361,7 +363,7 @@ def _is_condition(node: Node) -> bool:
     if isinstance(node, Literal):
         return isinstance(node.value, bool)
     if isinstance(node, Call):
-        return _FUNCTIONS[node.func][1]
+        return _FUNCTIONS[node.func][0]
     return False
 
 
@@ -393,6 +395,8 @@ def unparse(node: Node) -> str:
         return _quote_name(node.name)
     if isinstance(node, Call):
         return f"{node.func}({', '.join(unparse(a) for a in node.args)})"
+    if isinstance(node, Arith):
+        return _arith_text(node)
     if isinstance(node, Compare):
         return f"{_operand_text(node.left)} {node.op} {_operand_text(node.right)}"
     if isinstance(node, Membership):
@@ -410,6 +414,20 @@ def unparse(node: Node) -> str:
     return f" {node.op} ".join(parts)
 
 
+def _arith_text(node: Arith) -> str:
+    # + and - bind looser than *; the right side of - and of * needs parentheses when
+    # it is itself a sum (a - (b + c)), the left side only when it binds looser
+    def side(child: Node, right: bool) -> str:
+        text = _operand_text(child)
+        if isinstance(child, Arith) and (
+            (child.op in "+-" and (node.op == "*" or right)) or (right and node.op == "*")
+        ):
+            return f"({text})"
+        return text
+
+    return f"{side(node.left, False)} {node.op} {side(node.right, True)}"
+
+
 def _operand_text(node: Node) -> str:
     text = unparse(node)
     return f"({text})" if isinstance(node, (Compare, Membership, Not, BoolOp)) else text
@@ -420,7 +438,7 @@ def _names(node: Node) -> frozenset[str]:
         return frozenset({node.name})
     if isinstance(node, Call):
         return frozenset().union(*(_names(a) for a in node.args))
-    if isinstance(node, Compare):
+    if isinstance(node, (Compare, Arith)):
         return _names(node.left) | _names(node.right)
     if isinstance(node, Membership):
         return _names(node.item) | _names(node.container)
@@ -429,45 +447,6 @@ def _names(node: Node) -> frozenset[str]:
     if isinstance(node, BoolOp):
         return frozenset().union(*(_names(o) for o in node.operands))
     return frozenset()
-
-
-# ------------------------------------------------------------------ evaluate
-
-
-def _eval(node: Node, env: Mapping[str, object]) -> object:
-    if isinstance(node, Literal):
-        return node.value
-    if isinstance(node, ListOf):
-        return node.values
-    if isinstance(node, Name):
-        return _norm(env.get(node.name))
-    if isinstance(node, Call):
-        return _FUNCTIONS[node.func][0](_eval(node.args[0], env), node.args[0])
-    if isinstance(node, Compare):
-        return _compare(
-            node.op, _eval(node.left, env), _eval(node.right, env), node.left, node.right
-        )
-    if isinstance(node, Membership):
-        return _member(node, _eval(node.item, env), _eval(node.container, env))
-    if isinstance(node, Not):
-        return not _truth(_eval(node.operand, env), node.operand)
-    flags = [_truth(_eval(o, env), o) for o in node.operands]  # no short-circuit, see module doc
-    return all(flags) if node.op == "and" else any(flags)
-
-
-def _member(node: Membership, item: object, container: object) -> bool:
-    if container is not None and not isinstance(container, tuple):
-        raise _BadValue(_origin(node.container), container, "ett flervalssvar (en lista)")
-    if item is None or container is None:
-        return False
-    if isinstance(item, tuple):
-        raise _BadValue(_origin(node.item), item, "ett enskilt värde")
-    found = any(_compare("==", item, c, node.item, node.container) for c in container)
-    return found != node.negated
-
-
-def _condition(node: Node, env: Mapping[str, object]) -> bool:
-    return _truth(_eval(node, env), node)
 
 
 # ---------------------------------------------------------------- results over a frame

@@ -19,6 +19,7 @@ from granskning.expr.nodes import (
     _FUNCTIONS,
     _KEYWORDS,
     MAX_DEPTH,
+    Arith,
     BoolOp,
     Call,
     Compare,
@@ -60,7 +61,7 @@ _NUMBER_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 @dataclass(frozen=True, slots=True)
 class _Token:
-    kind: str  # number string date name kw op ( ) [ ] , - end
+    kind: str  # number string date name kw op ( ) [ ] , - + * end
     value: Any
     pos: int
 
@@ -87,7 +88,10 @@ def _tokenize(text: str) -> Iterator[_Token]:
                 continue
             end = _NUMBER_TOKEN.match(text, i).end()  # type: ignore[union-attr]
             if end < n and (text[end].isalnum() or text[end] in "_.-"):
-                raise Failure(i, f"ogiltigt tal eller datum {_show(text[i : end + 1])}")
+                hint = (
+                    " (skriv mellanslag runt minustecknet i en räkning)" if text[end] == "-" else ""
+                )
+                raise Failure(i, f"ogiltigt tal eller datum {_show(text[i : end + 1])}{hint}")
             raw = text[i:end]
             tokens.append(_Token("number", float(raw) if "." in raw else int(raw), i))
             i = end
@@ -109,7 +113,7 @@ def _tokenize(text: str) -> Iterator[_Token]:
                 raise Failure(i, "tomt namn inom ` `")
             tokens.append(_Token("name", text[i + 1 : j].strip(), i))
             i = j + 1
-        elif ch in "()[],-":
+        elif ch in "()[],-+*":
             tokens.append(_Token(ch, ch, i))
             i += 1
         else:
@@ -228,11 +232,11 @@ class _Parser:
             raise Failure(node.pos, f"{unparse(node)} är inget villkor (sant/falskt)")
 
     def comparison(self) -> Node:
-        left = self.operand()
+        left = self.arith()
         tok = self.tok
         if tok.kind == "op":
             self.advance()
-            right = self.operand()
+            right = self.arith()
             node: Node = Compare(tok.value, left, right, tok.pos)
         elif self.at_kw("in") or (self.at_kw("not") and self._next_is_in()):
             negated = self.at_kw("not")
@@ -248,6 +252,31 @@ class _Parser:
         if self.tok.kind == "op" or self.at_kw("in"):
             raise Failure(self.tok.pos, "kedjade jämförelser stöds inte; skriv dem med and")
         _static_check(node)
+        return node
+
+    def arith(self) -> Node:
+        """A sum or difference of terms: ``a + b - c`` (left to right)."""
+        return self.chain(("+", "-"), self.term)
+
+    def term(self) -> Node:
+        """A product of operands: ``a * b``."""
+        return self.chain(("*",), self.operand)
+
+    def chain(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        depth = self.depth
+        while self.tok.kind in ops:
+            tok = self.advance()
+            self.nest(tok.pos)  # a chain of n operators is a tree n levels deep
+            right = operand()
+            for side in (node, right):
+                if _is_condition(side) and not isinstance(side, Name):
+                    raise Failure(
+                        tok.pos,
+                        f"{unparse(side)} är ett villkor (sant/falskt) och kan inte räknas med",
+                    )
+            node = Arith(tok.kind, node, right, tok.pos)
+        self.depth = depth
         return node
 
     def _next_is_in(self) -> bool:
@@ -322,7 +351,7 @@ class _Parser:
         if key not in _FUNCTIONS:
             allowed = ", ".join(sorted(k for k in _FUNCTIONS if k != "år"))
             raise Failure(name_tok.pos, f"okänd funktion {_show(fname)} (tillåtna: {allowed})")
-        canonical = _FUNCTIONS[key][2]
+        canonical, arity = _FUNCTIONS[key][1], _FUNCTIONS[key][2]
         open_tok = self.advance()
         self.nest(open_tok.pos)
         args: list[Node] = []
@@ -334,8 +363,11 @@ class _Parser:
                 raise self.unexpected()
         self.advance()
         self.depth -= 1
-        if len(args) != 1:
-            raise Failure(name_tok.pos, f"{canonical}() tar exakt ett argument")
+        if len(args) != arity:
+            words = {1: "ett argument", 2: "två argument"}[arity]
+            raise Failure(name_tok.pos, f"{canonical}() tar exakt {words}")
+        if arity == 2:
+            return Call(canonical, tuple(args), name_tok.pos)
         arg = args[0]
         if canonical in ("tom", "besvarad", "antal") and not isinstance(arg, Name):
             raise Failure(arg.pos, f"{canonical}() tar ett namn, t.ex. {canonical}(F5)")

@@ -40,6 +40,7 @@ class AnswerType:
     numeric: bool = False  # analysed as numbers
     excel_wide: bool = False  # a wide column in the answer template
     excel_number_format: str | None = None  # the cell format in the answer template
+    value_kind: str = "text"  # what an answer is in an expression (granskning.expr.kinds)
 
     @property
     def can_be_indicator(self) -> bool:

@@ -14,6 +14,7 @@ class Date(AnswerType):
     """A ``datetime.date``; a datetime gives its date."""
 
     name = "datum"
+    value_kind = "date"
     words = "datum (ÅÅÅÅ-MM-DD)"
     excel_number_format = "yyyy-mm-dd"
 

@@ -11,6 +11,7 @@ class MultipleChoice(ChoiceType):
     """One or more choices among ``val`` (from a list, or a text separated by ``;``)."""
 
     name = "flerval"
+    value_kind = "multi"
     words = "ett eller flera val"
     multiple = True
     has_dropdown = False

@@ -14,6 +14,7 @@ class Number(AnswerType):
     """An int or float, integers kept as int; analysed as numbers."""
 
     name = "tal"
+    value_kind = "number"
     words = "tal"
     has_bounds = True
     numeric = True
