@@ -532,7 +532,7 @@ def test_guide_example_validates() -> None:
 
 def test_guide_condition_examples_validate() -> None:
     lines = [ln.strip() for ln in _guide().splitlines() if ln.startswith("visas_om: ")]
-    assert len(lines) == 11
+    assert len(lines) == 14  # 11 in "Villkor", 3 on case data in "Ärendedata"
     base = """\
         - {id: F1, text: a, typ: enval, val: [Skolan, Förskolan, Polisen]}
         - {id: F2, text: a, typ: flerval, val: [Våld mot barnet, Bristande omsorg]}
@@ -547,6 +547,7 @@ def test_guide_condition_examples_validate() -> None:
         - {id: O10_faktisk, text: a, typ: tal}
         """
     extra = "".join(f"- id: X{i}\n  text: x\n  typ: janej\n  {ln}\n" for i, ln in enumerate(lines))
-    c = cl.loads(q(textwrap.dedent(base) + extra), source="x.yaml")
-    assert sum(1 for x in c.questions if x.condition is not None) == 11
+    case_data = "arendedata: {alder: tal, inkom_datum: datum, kon: text}\nomraden:"
+    c = cl.loads(q(textwrap.dedent(base) + extra).replace("omraden:", case_data), source="x.yaml")
+    assert sum(1 for x in c.questions if x.condition is not None) == 14
     assert c.visible("X3", {"F2": ("Våld mot barnet",)})
