@@ -92,12 +92,7 @@ class Prompter:
         s = self.session
         finished = 0
         if not s.cases():
-            who = "handläggaren" if s.survey else "granskaren"
-            hint = ("" if s.survey else " Den som leder granskningen tilldelar ärenden med "
-                    "granskning tilldela.")
-            self.say(textwrap.fill(
-                f"Granskning {s.audit.id} har inga ärenden för {who} {s.reviewer}.{hint}", WIDTH))
-            return 0
+            raise InputError(s.no_cases_message())
         self.say(fit(f"{s.audit.title} – {s.checklist.title}", WIDTH))
         while True:
             case = self.choose_case()

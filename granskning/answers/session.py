@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.checklist.model import MOTIVATION_SUFFIX, Checklist, Question, motivation_key
 from granskning.errors import InputError
+from granskning.store.records import known_spelling, same_name
 
 if TYPE_CHECKING:
     from granskning.store.database import Audit, Case, Progress, Store
@@ -178,9 +179,12 @@ class Session:
         self.store = store
         self.audit = audit
         self.checklist = checklist
-        self.reviewer = reviewer.strip()
+        self.reviewer = " ".join(reviewer.split())
         if not self.reviewer:
             raise InputError("Ange granskarens namn med --granskare NAMN.")
+        if checklist.kind != "enkat":  # "anna" works on, and signs as, the assigned "Anna"
+            known = {c.reviewer for c in store.cases(audit.id)}
+            self.reviewer = known_spelling(self.reviewer, known)
 
     @classmethod
     def open(
@@ -206,13 +210,35 @@ class Session:
         """Return this reviewer's cases, in the store's order (stratum, draw order)."""
         if not self.survey:
             return self.store.cases(self.audit.id, self.reviewer)
-        from granskning.audit.assignment import same_person
-
         return [
             c
             for c in self.store.cases(self.audit.id)
-            if same_person(c.case_worker, self.reviewer) or c.reviewer == self.reviewer
+            if same_name(c.case_worker, self.reviewer) or same_name(c.reviewer, self.reviewer)
         ]
+
+    def no_cases_message(self) -> str:
+        """Return why this reviewer has no cases, naming who has (InputError text, exit 2)."""
+        from collections import Counter
+
+        from granskning.wording import antal
+
+        everyone = self.store.cases(self.audit.id)
+        if self.survey:
+            who, owners = "handläggaren", Counter(c.case_worker for c in everyone if c.case_worker)
+            hint = "Ange ditt namn som det står i urvalets handläggarkolumn med --granskare NAMN."
+        else:
+            who, owners = "granskaren", Counter(c.reviewer for c in everyone if c.reviewer)
+            hint = ("Ange ditt namn som det stod i granskning tilldela med --granskare NAMN."
+                    if owners else "Den som leder granskningen tilldelar ärenden med "
+                    "granskning tilldela.")
+        text = f"Granskning {self.audit.id} har inga ärenden för {who} {self.reviewer}."
+        if owners:
+            listed = ", ".join(f"{name} ({antal(n, 'ärende')})"
+                               for name, n in sorted(owners.items(), key=lambda x: x[0].casefold()))
+            text += f" Ärenden har: {listed}."
+        elif not self.survey:
+            text += " Inga ärenden är tilldelade ännu."
+        return f"{text} {hint}"
 
     def open_cases(self) -> list[Case]:
         """Return this reviewer's cases not yet marked as reviewed."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
-from granskning.store.database import Case, case_sort_key, show_case_id
+from granskning.store.database import Case, case_sort_key, known_spelling, same_name, show_case_id
 
 if TYPE_CHECKING:
     from granskning.store.database import Store
@@ -63,9 +63,7 @@ def parse_reviewers(text: str) -> list[str]:
 
 def same_person(a: str | None, b: str | None) -> bool:
     """Return True when two names are equal ignoring case and extra spaces."""
-    if a is None or b is None:
-        return False
-    return a.casefold().split() == b.casefold().split()
+    return same_name(a, b)
 
 
 def plan_assignment(
@@ -217,6 +215,8 @@ def assign_cases(
     ``who`` signs the assignments in the history (default: the acting user).
     """
     cases = store.cases(audit_id)
+    known = {c.reviewer for c in cases}  # "anna" is the Anna who already has cases
+    reviewers = [known_spelling(r, known) for r in reviewers]
     planned = plan_assignment(
         cases, reviewers, per_stratum=per_stratum, peer=peer, reassign=reassign
     )

@@ -47,6 +47,9 @@ def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: s
     with Store.open(url) as store:
         given = reviewer
         reviewer = identity.current(store, reviewer)
+        if given is None and store.database_user() is None:
+            click.echo(f"Granskare: {reviewer} (ditt användarnamn; ange ett annat namn med "
+                       "--granskare NAMN).")
         session = Session.open(store, audit_id, reviewer, checklist=checklist)
         try:
             Prompter(session).run()

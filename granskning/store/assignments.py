@@ -9,7 +9,7 @@ from typing import Any
 from granskning.errors import InputError
 from granskning.store.base import log_change, sql
 from granskning.store.cases import CasesMixin
-from granskning.store.records import Progress, person
+from granskning.store.records import Progress, known_spelling, person
 from granskning.store.values import case_key, refuse_personnummer, required_text, show_case_id
 
 __all__ = ["AssignmentsMixin"]
@@ -50,6 +50,8 @@ class AssignmentsMixin(CasesMixin):
             existing = {
                 r.case_id: r for r in conn.execute(sa.select(a).where(a.c.audit_id == audit_id))
             }
+            names = {r.reviewer for r in existing.values()}  # "anna" is the stored "Anna"
+            wanted = {k: known_spelling(v, names) for k, v in wanted.items()}
             for case_id, reviewer in wanted.items():
                 old = existing.get(case_id)
                 if old is not None and old.reviewer == reviewer:

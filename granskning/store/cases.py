@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.errors import InputError, ManyInputErrors
 from granskning.store.base import StoreBase, log_change, sql
-from granskning.store.records import Case, case_sort_key, looks_like_personnummer
+from granskning.store.records import Case, case_sort_key, looks_like_personnummer, same_name
 from granskning.store.values import case_records, case_row, decode, show_case_id
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ class CasesMixin(StoreBase):
     def cases(self, audit_id: int, reviewer: str | None = None) -> list[Case]:
         """Return the cases of an audit (only ``reviewer``'s when given).
 
+        The reviewer's name is matched ignoring case and extra spaces ("anna" is Anna).
+
         Sorted by reserve flag, stratum, draw order and case id, in Python so the
         order is the same on every database and collation.
         """
@@ -107,11 +109,11 @@ class CasesMixin(StoreBase):
             )
             .where(c.c.audit_id == audit_id)
         )
-        if reviewer is not None:
-            query = query.where(a.c.reviewer == reviewer)
         with self._tx(write=False) as conn:
             self._check_audit(conn, audit_id)
             rows = conn.execute(query).all()
+        if reviewer is not None:
+            rows = [r for r in rows if same_name(r.reviewer, reviewer)]
         found = [
             Case(
                 audit_id=r.audit_id,

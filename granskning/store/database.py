@@ -46,7 +46,9 @@ from granskning.store.records import (
     Progress,
     SchemaStep,
     case_sort_key,
+    known_spelling,
     looks_like_personnummer,
+    same_name,
 )
 from granskning.store.values import show_case_id
 
@@ -59,7 +61,9 @@ __all__ = [
     "SchemaStep",
     "Store",
     "case_sort_key",
+    "known_spelling",
     "looks_like_personnummer",
+    "same_name",
     "show_case_id",
 ]
 

@@ -32,8 +32,10 @@ __all__ = [
     "answer_of",
     "audit_of",
     "case_sort_key",
+    "known_spelling",
     "looks_like_personnummer",
     "person",
+    "same_name",
 ]
 
 PNR_SHAPE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
@@ -175,6 +177,25 @@ def person(name: Any, what: str) -> str:
     """Return a user name as stored in the history; a personnummer as name is refused."""
     name = required_text(name, what)
     refuse_personnummer(name, f"namnet ({what})")
+    return name
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """Return True when two person names are equal ignoring case and extra spaces."""
+    if a is None or b is None:
+        return False
+    return a.casefold().split() == b.casefold().split()
+
+
+def known_spelling(name: str, known: Any) -> str:
+    """Return the spelling of ``name`` already in ``known`` (case and spaces ignored), else ``name``.
+
+    Reviewer names are matched this way everywhere: "anna" finds Anna's cases and
+    assigning to "anna" keeps the stored "Anna", so one person never becomes two.
+    """
+    for other in sorted(n for n in known if n is not None):
+        if same_name(name, other):
+            return other
     return name
 
 

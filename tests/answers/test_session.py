@@ -150,7 +150,7 @@ def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseExcept
             sender.start()
         try:
             Prompter(session, input=inp, output=screen.output, out=printed).run()
-        except KeyboardInterrupt as exc:
+        except (KeyboardInterrupt, InputError) as exc:
             error = exc
         if sender is not None:
             sender.join()
@@ -337,9 +337,9 @@ def test_case_id_that_is_a_personnummer_is_masked(store):
 def test_no_cases_message(store):
     session = make_audit(store, reviewer=None)
     session = Session(store, session.audit, session.checklist, "Okänd")
-    printed, _s, error = drive(session, "")
-    assert error is None
-    assert "inga ärenden för granskaren Okänd" in printed
+    _printed, _s, error = drive(session, "")
+    assert isinstance(error, InputError) and error.exit_code == 2
+    assert "inga ärenden för granskaren Okänd. Inga ärenden är tilldelade ännu." in error.message
 
 
 # -- the survey ---------------------------------------------------------------------
