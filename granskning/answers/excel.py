@@ -36,6 +36,12 @@ Import rules (documented for users in ``granskning svar importera --help``):
   template without that sheet is refused too (export a new one).
 * A formula or an error value in a cell is refused (naming the cell), never
   read as an empty cell: answers are text, numbers or dates.
+* **Computed questions** (``berakna``) are not read from the file: their
+  columns are locked in the template, and the import computes them again from
+  the row's answers and the case data (blank when an input is missing) and
+  stores them with the answers.  **Checks** (``giltig_om``) are applied to
+  every row; a failed check is an error naming the sheet, row, column and
+  question, with the checklist's ``felmeddelande``, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.answers.computed import computed_changes
 from granskning.answers.template import (
     CASE,
     INFO_COLUMNS,
@@ -174,6 +181,7 @@ def import_answers(
     _check_owner(path, audit)
     name = str(path)
     known = set(template_columns(chk))
+    computed = {q.id for q in chk.questions if q.computed}  # read-only: computed again here
     errors: list[InputError] = []
     seen: set[str] = set()
     for title in header.values():
@@ -201,7 +209,7 @@ def import_answers(
         raw_id = values.get(by_title[CASE])
         cells = {
             title: values.get(col) for title, col in by_title.items()
-            if title in known and not _empty(values.get(col))
+            if title in known and title not in computed and not _empty(values.get(col))
         }
         if _empty(raw_id):
             if cells:
@@ -224,7 +232,8 @@ def import_answers(
         if not cells:
             skipped += 1
             continue
-        answers, row_errors = _check_row(chk, cells, name, excel_row)
+        answers, row_errors = _check_row(chk, cells, name, excel_row,
+                                         cases[case_id].case_data)
         errors += row_errors
         desired[case_id] = answers
     if errors:
@@ -346,9 +355,9 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
         wb.close()
 
 
-def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
-               row: int) -> tuple[dict[str, Any], list[InputError]]:
-    """Return (normalised answers, problems) for one case row."""
+def _check_row(chk: Checklist, cells: dict[str, Any], file: str, row: int,
+               case: Any = None) -> tuple[dict[str, Any], list[InputError]]:
+    """Return (normalised answers with the computed ones, problems) for one case row."""
     from granskning.answers.session import check_free_text, storable
     from granskning.checklist.render import condition_words
 
@@ -375,7 +384,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
             answers[key] = value
     if errors:  # conditions on invalid answers would only repeat the same problem
         return answers, errors
-    shown = {q.id for q in chk.visible_questions(answers)}
+    shown = {q.id for q in chk.visible_questions(answers, case)}
     for key in list(answers):
         qid, is_motivation = _split(key)
         q = chk.question(qid)
@@ -389,13 +398,17 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str,
                 "lämna cellen tom", file=file, row=row, column=key))
     if errors:
         return answers, errors
-    for key in chk.missing(answers):
+    for key in chk.missing(answers, case):
         qid, is_motivation = _split(key)
         if is_motivation:
             text = f"motivering krävs för svaret ”{_show(answers.get(qid))}” på {qid}"
         else:
             text = "svar saknas (frågan krävs när ärendet besvaras)"
         errors.append(InputError(text, file=file, row=row, column=key))
+    for q, message in chk.violations(answers, case):
+        errors.append(InputError(f'bladet "{SHEET}", fråga {message}', file=file, row=row,
+                                 column=q.id))
+    computed_changes(chk, answers, case)
     return answers, errors
 
 

@@ -209,6 +209,10 @@ class Prompter:
             if done.removed:
                 self.say(fit("Borttaget (gäller inte längre): " + ", ".join(done.removed),
                              WIDTH))
+            if done.computed:
+                shown = [f"{k} = {'–' if v is None else show_value(s.checklist.question(k), v)}"
+                         for k, v in done.computed]
+                self.say(fit("Beräknat: " + ", ".join(shown), WIDTH))
             return True
 
     def resolve(self, step: Step, conflict: Any, mine: Any) -> int | None:
@@ -318,6 +322,7 @@ class Prompter:
         for r in rows:
             label = "" if r.motivation else r.question_id
             answer = "(saknas)" if r.missing else (r.answer or "–")
+            answer += " (beräknad)" if r.computed else ""
             text_width = 30 if not r.motivation else 12
             text = fit(r.text, text_width)
             room = WIDTH - width - text_width - 4
@@ -359,6 +364,8 @@ class Prompter:
         rows = self.session.summary(answers)
         choices: list[Any] = []
         for r in rows:
+            if r.computed:  # computed from other answers: change those instead
+                continue
             label = f"  {r.text}" if r.motivation else r.question_id
             answer = "(saknas)" if r.missing else (r.answer or "–")
             choices.append(Choice(fit(f"{label:<12} {answer}", WIDTH - 6), value=r.key))

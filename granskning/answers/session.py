@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.answers.computed import computed_changes, refuse_computed, refuse_violations
 from granskning.checklist.model import MOTIVATION_SUFFIX, Checklist, Question, motivation_key
 from granskning.errors import InputError
 from granskning.store.records import known_spelling, same_name
@@ -83,6 +84,7 @@ class Recorded:
     value: Any
     version: int
     removed: tuple[str, ...]
+    computed: tuple[tuple[str, Any], ...] = ()  # computed answers this answer changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ class SummaryRow:
     answer: str | None  # for display; None = no answer
     motivation: bool
     missing: bool  # a required answer or motivation that is still blank
+    computed: bool = False  # a computed question (berakna): shown, never asked or edited
 
 
 def split_key(key: str) -> tuple[str, bool]:
@@ -180,6 +183,7 @@ class Session:
         self.audit = audit
         self.checklist = checklist
         self.reviewer = " ".join(reviewer.split())
+        self._case_data: dict[str, Mapping[str, Any]] | None = None
         if not self.reviewer:
             raise InputError("Ange granskarens namn med --granskare NAMN.")
         if checklist.kind != "enkat":  # "anna" works on, and signs as, the assigned "Anna"
@@ -286,7 +290,7 @@ class Session:
             start = ids.index(after)
         shown = {q.id for q in self.checklist.visible_questions(answers)}
         for q in self.checklist.questions[start:]:
-            if q.id not in shown:
+            if q.id not in shown or q.computed:
                 continue
             value = answers.get(q.id)
             if _blank(value):
@@ -306,7 +310,7 @@ class Session:
 
     def position(self, question: Question, answers: Mapping[str, Any]) -> tuple[int, int]:
         """Return (number, total) of a question among those shown, for "fråga 3 av 24"."""
-        shown = self.checklist.visible_questions(answers)
+        shown = [q for q in self.checklist.visible_questions(answers) if not q.computed]
         ids = [q.id for q in shown]
         number = ids.index(question.id) + 1 if question.id in ids else 0
         return number, len(shown)
@@ -361,7 +365,7 @@ class Session:
             area = self.area_title(q)
             rows.append(SummaryRow(
                 q.id, q.id, area, q.text, None if _blank(value) else show_value(q, value),
-                False, q.required and _blank(value),
+                False, q.required and _blank(value) and not q.computed, q.computed,
             ))
             if q.needs_motivation(value):
                 key = motivation_key(q.id)
@@ -373,6 +377,12 @@ class Session:
         return rows
 
     # -- the store -------------------------------------------------------------
+
+    def case_data(self, case_id: str) -> Mapping[str, Any]:
+        """Return the case data of a case (``arendedata`` from the frame; read once per session)."""
+        if self._case_data is None:
+            self._case_data = {c.case_id: c.case_data for c in self.store.cases(self.audit.id)}
+        return self._case_data.get(case_id, {})
 
     def answers(self, case_id: str) -> dict[str, Any]:
         """Return the stored answers of a case."""
@@ -398,6 +408,7 @@ class Session:
         nothing is saved.  Without it, the version read here is used, which
         still catches a change made while this call runs.
         """
+        refuse_computed(self.checklist, split_key(key)[0])
         value = self.normalise(key, raw)
         snapshot = self.read(case_id)
         current = snapshot.values
@@ -406,6 +417,10 @@ class Session:
             after.pop(key, None)
         else:
             after[key] = value
+        case = self.case_data(case_id)
+        if value is not None:
+            refuse_violations(self.checklist, after, case, key)
+        computed = computed_changes(self.checklist, after, case)  # brings ``after`` up to date
         stale = self.stale(after)
         if value is not None and key in stale:
             qid, is_motivation = split_key(key)
@@ -414,16 +429,21 @@ class Session:
         removed = [k for k in stale if k in current and k != key]
         for k in removed:
             after.pop(k, None)
+        computed = [(k, v) for k, v in computed
+                    if k not in removed and (v is not None or k in current)]
         changes = [(case_id, key, value)] if (value is not None or key in current) else []
         changes += [(case_id, k, None) for k in removed]
+        changes += [(case_id, k, v) for k, v in computed]
         if changes:
             seen = snapshot.version(key) if expected_version is None else expected_version
             expected = {(case_id, k): snapshot.version(k) for k in removed}
+            expected.update({(case_id, k): snapshot.version(k) for k, _v in computed})
             expected[(case_id, key)] = seen
             self.store.set_answers(self.audit.id, changes, who=self.reviewer,
                                    expected_versions=expected)
         found = self.store.answer(self.audit.id, case_id, key)
-        return Recorded(key, value, found.version if found else 0, tuple(removed))
+        return Recorded(key, value, found.version if found else 0, tuple(removed),
+                        tuple(computed))
 
     def conflict_text(self, conflict: Any, mine: Any) -> list[str]:
         """Return the lines that tell a reviewer someone else changed an answer.
@@ -457,12 +477,18 @@ class Session:
         """Delete stored answers of a case that no longer apply; return their keys.
 
         Only needed for answers written outside a session (they are removed as
-        they become obsolete otherwise).
+        they become obsolete otherwise).  Computed answers (``berakna``) are
+        brought up to date at the same time, so opening a case computes them
+        from its current answers and case data.
         """
         current = self.answers(case_id)
-        removed = self.stale(current)
-        if removed:
-            changes = [(case_id, k, None) for k in removed]
+        after = dict(current)
+        computed = computed_changes(self.checklist, after, self.case_data(case_id))
+        removed = [k for k in self.stale(after) if k in current]
+        changes = [(case_id, k, None) for k in removed]
+        changes += [(case_id, k, v) for k, v in computed
+                    if k not in removed and (v is not None or k in current)]
+        if changes:
             self.store.set_answers(self.audit.id, changes, who=self.reviewer)
         return tuple(removed)
 

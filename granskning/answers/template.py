@@ -148,6 +148,8 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
         q = chk.question(qid)
         note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
             if is_motivation else f"{q.id}: {q.text}"
+        if q.computed and not is_motivation:
+            note += f"\nBeräknas av granskning ({q.calculation_text}); fyll inte i."
         ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=90)
     prefilled = 0
     for case in cases:
@@ -177,7 +179,41 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(2, 2)
     ws.oddHeader.center.text = "Sekretess enligt OSL 26 kap."
+    _lock_computed(ws, chk, columns, len(cases))
     return prefilled
+
+
+def _lock_computed(ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
+    """Grey and lock the columns of computed questions (the import computes them itself).
+
+    The sheet is protected without a password only when there is such a column;
+    every other cell of the sheet (and 500 rows more) stays open for answers, and
+    columns can still be widened, sorted and filtered.
+    """
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+
+    locked = {i for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1)
+              if key == _split(key)[0] and chk.question(key).computed}
+    if not locked:
+        return
+    grey = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
+    open_cell = Protection(locked=False)
+    last_column = len(INFO_COLUMNS) + len(columns)
+    for i in range(1, last_column + 1):
+        letter = get_column_letter(i)
+        for r in range(2, n_rows + 502):
+            cell = ws.cell(r, i)
+            if i in locked:
+                cell.fill = grey
+            else:
+                cell.protection = open_cell
+        if i not in locked:
+            ws.column_dimensions[letter].protection = open_cell
+    protection = ws.protection
+    protection.sheet = True
+    protection.formatColumns = protection.formatRows = protection.sort = False
+    protection.autoFilter = protection.insertRows = False
 
 
 def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
@@ -228,7 +264,8 @@ def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
     from granskning.checklist.render import TYPE_WORDS, condition_words
 
     header = ["Id", "Område", "Fråga", "Typ", "Svarsalternativ", "Visas när", "Hinder",
-              "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum"]
+              "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum",
+              "Beräknas", "Kontroll"]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -240,14 +277,23 @@ def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
             "; ".join(q.hindrances), "; ".join(q.not_applicable), "ja" if q.required else "nej",
             "; ".join(q.motivation_required), q.minimum, q.maximum,
             " ".join((q.help or "").split()), q.legal_ref or "",
+            q.calculation_text or "", _check_text(q),
         ])
-    for letter, width in zip("ABCDEFGHIJKLMN", (10, 22, 50, 12, 40, 28, 24, 14, 6, 24, 6, 6, 40, 18),
+    for letter, width in zip("ABCDEFGHIJKLMNOP",
+                             (10, 22, 50, 12, 40, 28, 24, 14, 6, 24, 6, 6, 40, 18, 28, 40),
                              strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "B2"
+
+
+def _check_text(q: Question) -> str:
+    """The ``giltig_om`` check of a question with its message, for sheet Frågor."""
+    if q.validity_text is None:
+        return ""
+    return q.validity_text + (f" – {q.validity_message}" if q.validity_message else "")
 
 
 def _split(key: str) -> tuple[str, bool]:

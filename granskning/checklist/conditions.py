@@ -45,7 +45,7 @@ def attach_conditions(chk, questions: list[Question], order: dict[str, int],
             continue
         refs[q.id] = sorted(parsed.names)
         _check_names(chk, q, parsed, order, line, bool(case_fields))
-        for problem in _value_problems(parsed.root, by_id):
+        for problem in value_problems(parsed.root, by_id):
             chk.error(line, problem, "visas_om")
         for problem in parsed.kind_problems(kinds, literal_checked=by_id):
             chk.error(line, problem, "visas_om")
@@ -104,7 +104,7 @@ def _check_names(chk, q: Question, parsed: expr.Expression, order: dict[str, int
                       "checklistan; ett villkor får bara bygga på tidigare frågor", "visas_om")
 
 
-def _value_problems(node: expr.Node, by_id: dict[str, Question]) -> list[str]:
+def value_problems(node: expr.Node, by_id: dict[str, Question]) -> list[str]:
     """Return Swedish descriptions of comparisons that can never be true or would fail."""
     problems: list[str] = []
     stack = [node]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from granskning.checklist import types as answer_types
+from granskning.checklist.computed import attach_rules
 from granskning.checklist.conditions import attach_conditions
 from granskning.checklist.model import (
     CASE_FIELD_TYPES,
@@ -40,6 +41,7 @@ AREA_REQUIRED = ("id", "titel", "fragor")
 QUESTION_KEYS = (
     "id", "text", "hjalp", "lagrum", "typ", "val", "kravs", "visas_om", "hinder",
     "ej_tillampligt", "raknas", "positiva", "raknas_som", "indikator", "motivering_kravs", "min", "max",
+    "berakna", "giltig_om", "felmeddelande",
 )
 QUESTION_REQUIRED = ("id", "text", "typ")
 # Category lists that must be among the choices, with their Swedish description.
@@ -300,6 +302,7 @@ def _questions(chk: _Checker, drafts: list[_Draft],
     order: dict[str, int] = {}
     built: list[Question] = []
     condition_lines: dict[str, int] = {}
+    key_lines: dict[str, dict[str, int]] = {}
     for pos, d in enumerate(drafts):
         v = d.values
         qid = chk.text(v.get("id"), "id")
@@ -324,8 +327,10 @@ def _questions(chk: _Checker, drafts: list[_Draft],
         built.append(q)
         if "visas_om" in v:
             condition_lines[q.id] = v["visas_om"][1].line
-    return attach_conditions(chk, built, order, condition_lines,
-                             {name: kind for name, (kind, _line) in case_fields.items()})
+        key_lines[q.id] = {k: e[1].line for k, e in v.items()}
+    fields = {name: kind for name, (kind, _line) in case_fields.items()}
+    with_conditions = attach_conditions(chk, built, order, condition_lines, fields)
+    return attach_rules(chk, with_conditions, order, key_lines, fields)
 
 
 def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
@@ -356,6 +361,9 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
         hindrances=canon["hinder"], not_applicable=canon["ej_tillampligt"],
         positive=counted, indicator=indicator, counted_label=counted_label,
         motivation_required=canon["motivering_kravs"], minimum=minimum, maximum=maximum,
+        calculation_text=chk.text(v.get("berakna"), "berakna"),
+        validity_text=chk.text(v.get("giltig_om"), "giltig_om"),
+        validity_message=chk.text(v.get("felmeddelande"), "felmeddelande"),
     )
 
 

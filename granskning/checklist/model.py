@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,19 @@ class Question:
     motivation_required: tuple[str, ...] = ()
     minimum: float | int | None = None
     maximum: float | int | None = None
+    # ``berakna``: the question is never asked; its value is computed from earlier answers
+    # and case data (expr.Expression); ``giltig_om``: a check an answer must pass, with the
+    # message ``felmeddelande`` (see granskning.checklist.computed)
+    calculation: Any = field(default=None, compare=False, repr=False)
+    calculation_text: str | None = None
+    validity: Any = field(default=None, compare=False, repr=False)
+    validity_text: str | None = None
+    validity_message: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        """Return True for a computed question (``berakna``): never asked, computed instead."""
+        return self.calculation_text is not None
 
     @property
     def answer_type(self) -> AnswerType:
@@ -196,15 +209,64 @@ class Checklist:
 
     def _walk(self, answers: Mapping[str, object],
               case: Mapping[str, object] | None = None) -> dict[str, bool]:
-        # Conditions only name earlier questions, so one pass in order settles
-        # visibility; a hidden question counts as unanswered in later conditions.
+        return self.settle(answers, case)[0]
+
+    def settle(self, answers: Mapping[str, object], case: Mapping[str, object] | None = None,
+               ) -> tuple[dict[str, bool], dict[str, object]]:
+        """Return (question id -> shown, name -> value as expressions see it) for one case.
+
+        Conditions and calculations only name earlier questions, so one pass in
+        order settles visibility and every computed value; a hidden question counts
+        as unanswered in later conditions, and a computed question takes its
+        computed value (not the stored one) so that a changed input shows at once.
+        Without ``case`` (None: the caller does not have the case data at hand) a
+        computed question that has a stored value keeps it: the session and the
+        import store computed values whenever an input changes, so the stored ones
+        are current; with ``case`` (also ``{}``) everything is computed afresh.
+        """
         env: dict[str, object] = self.case_env(case)
         shown: dict[str, bool] = {}
         for q in self.questions:
             visible = q.condition is None or _truthy(q.condition.evaluate(env))
             shown[q.id] = visible
-            env[q.id] = _env_value(q, answers.get(q.id)) if visible else None
-        return shown
+            if not visible:
+                env[q.id] = None
+            elif q.calculation is not None and (case is not None or q.id not in answers):
+                env[q.id] = _computed_value(q, env)
+            else:
+                env[q.id] = _env_value(q, answers.get(q.id))
+        return shown, env
+
+    def computed(self, answers: Mapping[str, object],
+                 case: Mapping[str, object] | None = None) -> dict[str, object]:
+        """Return every computed question's value as stored (None = blank: hidden or an input missing).
+
+        ``Ja``/``Nej`` for a janej question, a number for tal, ISO text for datum.
+        """
+        _shown, env = self.settle(answers, case)
+        return {q.id: _storable(env[q.id]) for q in self.questions if q.calculation is not None}
+
+    def violations(self, answers: Mapping[str, object],
+                   case: Mapping[str, object] | None = None,
+                   keys: Collection[str] | None = None) -> list[tuple[Question, str]]:
+        """Return (question, Swedish message) for each ``giltig_om`` check the answers fail.
+
+        Only shown, answered questions are checked; a check that is unknown because
+        an answer or case value it names is missing passes.  With ``keys``, only the
+        checks of those questions and the checks that name them.
+        """
+        shown, env = self.settle(answers, case)
+        out: list[tuple[Question, str]] = []
+        for q in self.questions:
+            if q.validity is None or not shown[q.id] or env.get(q.id) is None:
+                continue
+            if keys is not None and q.id not in keys and not (q.validity.names & set(keys)):
+                continue
+            if q.validity.decide(env) is False:
+                message = q.validity_message or (
+                    f"svaret uppfyller inte kontrollen {q.validity.canonical}")
+                out.append((q, f"{q.id}: {message}"))
+        return out
 
     def visible(self, question: Question | str, answers: Mapping[str, object],
                 case: Mapping[str, object] | None = None) -> bool:
@@ -222,7 +284,7 @@ class Checklist:
                         case: Mapping[str, object] | None = None) -> Question | None:
         """Return the first shown question that has no answer yet (None when all are answered)."""
         for q in self.visible_questions(answers, case):
-            if _is_blank(answers.get(q.id)):
+            if not q.computed and _is_blank(answers.get(q.id)):
                 return q
         return None
 
@@ -231,6 +293,8 @@ class Checklist:
         """Return the answer keys still needed: required answers and required motivations."""
         needed: list[str] = []
         for q in self.visible_questions(answers, case):
+            if q.computed:  # never asked: blank when an input is missing
+                continue
             value = answers.get(q.id)
             if _is_blank(value):
                 if q.required:
@@ -261,6 +325,22 @@ def _case_value(kind: str, value: object) -> object:
     if kind == "datum" and isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+def _computed_value(q: Question, env: Mapping[str, object]) -> object:
+    """A computed question's value from ``env``: Ja/Nej, a number or a date; None when unknown."""
+    kind = q.answer_type.value_kind
+    if kind == "text":  # janej: the calculation is a condition (checked when the file is read)
+        truth = q.calculation.decide(env)
+        return None if truth is None else (YES if truth else NO)
+    value = q.calculation.evaluate(env)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _storable(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _truthy(result: object) -> bool:

@@ -48,6 +48,11 @@ def _alternatives(values: tuple[object, ...], last: str = "eller") -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" {last} " + shown[-1]
 
 
+def expression_words(expression: expr.Expression) -> str:
+    """Return a calculation in words (``antalet dagar från inkom_datum till F3 är högst 14``)."""
+    return _words(expression.root, top=True)
+
+
 def _words(node: expr.Node, top: bool = False) -> str:
     if isinstance(node, expr.Literal):
         return _value(node.value)
@@ -56,14 +61,21 @@ def _words(node: expr.Node, top: bool = False) -> str:
     if isinstance(node, expr.Name):
         return node.name
     if isinstance(node, expr.Call):
-        arg = _words(node.args[0])
+        args = [_words(a) for a in node.args]
+        arg = args[0]
         return {
-            "tom": f"{arg} är obesvarad",
-            "besvarad": f"{arg} är besvarad",
-            "antal": f"antalet val i {arg}",
-            "datum": f"datumet {arg}",
-            "ar": f"året i {arg}",
-        }[node.func]
+            "tom": lambda: f"{arg} är obesvarad",
+            "besvarad": lambda: f"{arg} är besvarad",
+            "antal": lambda: f"antalet val i {arg}",
+            "datum": lambda: f"datumet {arg}",
+            "ar": lambda: f"året i {arg}",
+            "dagar": lambda: f"antalet dagar från {arg} till {args[1]}",
+            "manader": lambda: f"antalet hela månader från {arg} till {args[1]}",
+            "plus_dagar": lambda: f"{arg} plus {args[1]} dagar",
+            "plus_manader": lambda: f"{arg} plus {args[1]} månader",
+        }[node.func]()
+    if isinstance(node, expr.Arith):
+        return expr.unparse(node)  # arithmetic as written: F1 + 14
     if isinstance(node, expr.Compare):
         return f"{_words(node.left)} {_OPS[node.op]} {_words(node.right)}"
     if isinstance(node, expr.Membership):
@@ -125,6 +137,12 @@ def _details(q: Question) -> list[tuple[str, str]]:
     rows.append(q.answer_type.answer_row(q))
     if q.condition is not None:
         rows.append(("Visas om", condition_words(q.condition)))
+    if q.calculation is not None:
+        rows.append(("Beräknas (besvaras inte)", f"{q.calculation_text} – "
+                     f"{expression_words(q.calculation)}"))
+    if q.validity is not None:
+        message = f" – annars: {q.validity_message}" if q.validity_message else ""
+        rows.append(("Kontroll", f"{condition_words(q.validity)}{message}"))
     if q.hindrances:
         rows.append(("Hinder (räknas inte i nämnaren)", " · ".join(q.hindrances)))
     if q.not_applicable:
@@ -154,7 +172,8 @@ def to_dict(checklist: Checklist) -> dict:
             "positiva": list(q.numerator_categories), "indikator": q.indicator,
             "namnare": list(q.denominator_categories) if q.has_choices else [],
             "motivering_kravs": list(q.motivation_required), "min": q.minimum, "max": q.maximum,
-            "rad": q.line,
+            "berakna": q.calculation_text, "giltig_om": q.validity_text,
+            "felmeddelande": q.validity_message, "rad": q.line,
         }
 
     numbers = {q.id: i for i, q in enumerate(checklist.questions, start=1)}
