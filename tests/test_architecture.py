@@ -49,6 +49,7 @@ RANK = {
     "report": 5,
     "answers": 5,
     "audit": 4,
+    "plan": 4,
     "analysis": 3,
     "checklist": 2,
     "sampling": 2,

@@ -176,8 +176,12 @@ def create_from_sample(
     reference_date: dt.date | None = None,
     created_by: str | None = None,
     key: bytes | None = None,
+    plan_run: tuple[str, str] | None = None,
 ) -> int:
     """Store a new audit with the sample's cases and return its id.
+
+    ``plan_run`` (plan id, control id) records the audit as a run of a control of an
+    internal-control plan (``granskning ny --plan PLAN --kontroll ID``).
 
     ``checklist`` is a loaded checklist, a checklist file or a bundled id; its
     id, version and SHA-256 are stored with the audit so that a session can
@@ -213,6 +217,7 @@ def create_from_sample(
         protocol_text=None,
         sample_record=record,
         created_by=who,
+        plan_run=plan_run,
     )
     store.add_cases(audit_id, pseudonym.pseudonymise(secret, rows), who=who)
     return audit_id

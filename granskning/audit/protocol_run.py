@@ -216,8 +216,11 @@ def create_from_protocol(
     reference_date: dt.date | None = None,
     now: dt.datetime | None = None,
     key: bytes | None = None,
+    plan_run: tuple[str, str] | None = None,
 ) -> tuple[int, ProtocolDraw]:
     """Draw the protocol's sample from ``ram``, store the audit with its cases; return (id, draw).
+
+    ``plan_run`` (plan id, control id) records the audit as a run of a plan's control.
 
     The cases are stored under pseudonyms made with ``key`` (default: the unit's
     key, created on first use; see :mod:`granskning.audit.pseudonym`).
@@ -240,7 +243,7 @@ def create_from_protocol(
     audit_id = store.create_audit(
         title=proto.title, kind=proto.kind, checklist_id=chk.id, checklist_version=chk.version,
         checklist_sha256=chk.sha256, protocol_text=proto.text, sample_record=result.sample.record,
-        created_by=who,
+        created_by=who, plan_run=plan_run,
     )
     store.add_cases(audit_id, pseudonym.pseudonymise(secret, rows), who=who)
     return audit_id, result

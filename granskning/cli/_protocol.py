@@ -23,6 +23,7 @@ def ny_from_protocol(
     as_json: bool,
     key_path: Path | None = None,
     sample_out: Path | None = None,
+    plan_run: tuple[str, str] | None = None,
 ) -> None:
     """Draw the protocol's sample from the frame and (unless ``check_only``) store the audit.
 
@@ -55,7 +56,8 @@ def ny_from_protocol(
             identity.require_coordinator(store, "skapa granskningar")
             audit_id, result = protocol_run.create_from_protocol(
                 store, proto, frame_path, reference_date=reference,
-                created_by=identity.current(store), key=pseudonym.key(key_path, create=True))
+                created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
+                plan_run=plan_run)
     sample = result.sample
     if sample_out is not None:
         from granskning.sampling.samplebook import write_sample

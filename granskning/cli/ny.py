@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from granskning.cli.options import db_option, json_option
+from granskning.plan.files import run_of
 from granskning.wording import antal
 
 HELP = """Skapa en ny granskning av ett urval med en checklista, eller ur ett protokoll.
@@ -20,6 +21,9 @@ protokollets checklista och titel:
 \b
   granskning ny forhandsbedomningar-2024 --ram ram.csv
   granskning ny forhandsbedomningar-2024 --ram ram.csv --kontrollera-urval
+
+Med --plan PLAN --kontroll ID blir granskningen en körning av en kontroll i
+enhetens internkontrollplan; granskning plan visar den då som genomförd.
 
 Med --kontrollera-urval dras urvalet bara och dess fingeravtryck skrivs ut,
 för att jämföra med fingeravtrycket i rapporten; inget sparas.
@@ -87,6 +91,10 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               type=click.Path(dir_okay=False, path_type=Path),
               help="Med PROTOKOLL: skriv också urvalsarbetsboken (samordnarens lista med verkliga "
                    "ärende-id, sekretess enligt OSL 26 kap.) till FIL (.xlsx, .csv eller .json).")
+@click.option("--plan", "plan_path", metavar="PLAN",
+              help="Internkontrollplanen (fil eller medföljande id) som granskningen genomför.")
+@click.option("--kontroll", "control_id", metavar="ID",
+              help="Med --plan: id för kontrollen i planen som granskningen genomför.")
 @db_option
 @json_option()
 def ny(
@@ -104,9 +112,14 @@ def ny(
     reference: dt.date | None,
     key_path: Path | None,
     sample_out: Path | None,
+    plan_path: str | None,
+    control_id: str | None,
     url: str | None,
     as_json: bool,
 ) -> None:
+    if (plan_path is None) != (control_id is None):
+        raise click.UsageError("--plan och --kontroll anges tillsammans.")
+    plan_run = None if plan_path is None or check_only else run_of(plan_path, control_id)
     if protocol is None and sample_out is not None:
         raise click.UsageError("--urval-ut används med ett PROTOKOLL (annars finns arbetsboken redan).")
     if protocol is not None:
@@ -116,7 +129,8 @@ def ny(
                                 ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
                                 ("--handlaggare", case_worker)) if v is not None]
         ny_from_protocol(protocol, frame_path, given=given, check_only=check_only, reference=reference,
-                         url=url, as_json=as_json, key_path=key_path, sample_out=sample_out)
+                         url=url, as_json=as_json, key_path=key_path, sample_out=sample_out,
+                         plan_run=plan_run)
         return
     missing = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title))
                if v is None]
@@ -137,6 +151,7 @@ def ny(
             store, sample_path, chk, title, kind,
             columns=columns, frame_path=frame_path, reference_date=reference,
             created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
+            plan_run=plan_run,
         )
         cases = store.cases(audit_id)
     n_cases = sum(not c.reserve for c in cases)

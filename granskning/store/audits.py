@@ -28,8 +28,14 @@ class AuditsMixin(StoreBase):
         protocol_text: str | None,
         sample_record: Mapping[str, Any] | None,
         created_by: str,
+        *,
+        plan_run: tuple[str, str] | None = None,
     ) -> int:
-        """Store a new audit and return its id."""
+        """Store a new audit and return its id.
+
+        ``plan_run`` is (plan id, control id) when the audit is a run of a control of an
+        internal-control plan; it is stored in ``plan_runs`` in the same transaction.
+        """
         sa, s = sql()
         self._require_schema()
         title = required_text(title, "titel", limit=2000)
@@ -59,6 +65,12 @@ class AuditsMixin(StoreBase):
             audit_id = int(result.inserted_primary_key[0])
             about = {"titel": title, "slag": kind, "checklista": checklist_id,
                      "checklistversion": checklist_version}
+            if plan_run is not None:
+                plan_id, control_id = (required_text(v, what, limit=40)
+                                       for v, what in zip(plan_run, ("plan", "kontroll"), strict=True))
+                conn.execute(sa.insert(s.plan_runs).values(
+                    audit_id=audit_id, plan_id=plan_id, control_id=control_id))
+                about |= {"plan": plan_id, "kontroll": control_id}
             log_change(conn, audit_id, None, "granskning", None, about, created_by, now)
             return audit_id
 
@@ -80,3 +92,17 @@ class AuditsMixin(StoreBase):
         with self._tx(write=False) as conn:
             rows = conn.execute(sa.select(s.audits).order_by(s.audits.c.id)).all()
         return [audit_of(r) for r in rows]
+
+    def plan_runs(self, plan_id: str) -> list[tuple[str, datetime, int]]:
+        """Return (control id, created at, audit id) of every run of a plan, oldest first."""
+        sa, s = sql()
+        self._require_schema()
+        r, a = s.plan_runs, s.audits
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                sa.select(r.c.control_id, a.c.created_at, a.c.id)
+                .join(a, a.c.id == r.c.audit_id)
+                .where(r.c.plan_id == plan_id)
+                .order_by(a.c.created_at, a.c.id)
+            ).all()
+        return [(str(c), when, int(i)) for c, when, i in rows]

@@ -54,6 +54,10 @@ _GRANTS = (
     "GRANT UPDATE (status, finished_at, finished_by) ON assignments TO {r}",
     "REVOKE UPDATE, DELETE, TRUNCATE ON answer_history, change_log FROM PUBLIC, {c}, {r}",
     "REVOKE DELETE, TRUNCATE ON audits, cases, assignments, answers FROM PUBLIC, {c}, {r}",
+    # Migration 7: which audit runs which control of a plan (written with the audit).
+    "GRANT SELECT ON plan_runs TO {c}, {r}",
+    "GRANT INSERT ON plan_runs TO {c}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON plan_runs FROM PUBLIC, {c}, {r}",
 )
 
 

@@ -174,3 +174,14 @@ ix_assignments_reviewer = sa.Index(
     assignments.c.audit_id,
     assignments.c.reviewer,
 )
+
+# Added by migration 7 (granskning.store.migration_plan): an audit that is a run of one
+# control of an internal-control plan.  Append-only.
+plan_runs = sa.Table(
+    "plan_runs",
+    metadata,
+    sa.Column("audit_id", sa.Integer, sa.ForeignKey("audits.id"), primary_key=True),
+    sa.Column("plan_id", sa.String(40), nullable=False),
+    sa.Column("control_id", sa.String(40), nullable=False),
+)
+ix_plan_runs_plan = sa.Index("ix_plan_runs_plan", plan_runs.c.plan_id, plan_runs.c.control_id)
