@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.audit.casedata import CaseDataSpec, case_values, check_spec, spec_of
 from granskning.errors import InputError, ManyInputErrors
 from granskning.store import identity
 from granskning.wording import antal
@@ -58,6 +59,9 @@ class CaseColumns:
     age: str | None = None
     personnummer: str | None = None
     case_worker: str | None = None
+    # Case data (granskning.audit.casedata): names or name -> column; None: the checklist's names.
+    case_data: Mapping[str, str] | tuple[str, ...] | None = None
+    age_date: str | None = None  # a date column: the age at each case's own date
 
     def __post_init__(self) -> None:
         if self.personnummer and (self.sex or self.age):
@@ -88,13 +92,18 @@ def cases_from_sample(
     columns: CaseColumns = CaseColumns(),
     frame_path: str | Path | None = None,
     reference_date: dt.date | None = None,
+    case_data: CaseDataSpec | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return (record, case rows) for :meth:`Store.add_cases` from a sample workbook.
 
     Sampled cases come first (``reserve`` False), then the reserves (``reserve``
     True, no weight or inclusion probability: they only count once they replace
-    a case).  Every problem is collected and raised together, each naming the
-    file, the row as Excel numbers it and the column.
+    a case).  ``case_data`` names the columns that travel with each case, typed
+    by ``kinds`` (the checklist's ``arendedata``); with ``case_data.age_date``
+    the age is computed at that date of each case.  Every problem is collected
+    and raised together, each naming the file, the row as Excel numbers it and
+    the column.
     """
     from granskning.sampling import design as sampling
 
@@ -103,7 +112,8 @@ def cases_from_sample(
     design = record["design"]
     id_col, strata_col = design["id_kolumn"], design.get("strata_kolumn")
     ref = reference_date or reference_date_of(record)
-    wanted = columns.wanted()
+    case_data = case_data or CaseDataSpec()
+    wanted = list(dict.fromkeys([*columns.wanted(), *case_data.wanted()]))
     in_sample = [c for c in wanted if c in cases.columns]
     missing = [c for c in wanted if c not in in_sample]
     lookup: dict[str, tuple[dict[str, Any], int]] = {}
@@ -144,6 +154,7 @@ def cases_from_sample(
                 frame_rec, frame_row = found
                 values.update({c: (frame_rec.get(c), frame_name, frame_row) for c in missing})
             try:
+                data, age_date = case_values(case_data, kinds or {}, values)
                 row = {
                     "case_id": case_id,
                     "stratum": _stratum(rec, strata_col, where, excel_row),
@@ -153,7 +164,8 @@ def cases_from_sample(
                     "draw_order": _integer(rec.get("Dragordning"), where, excel_row,
                                            "Dragordning"),
                     "reserve": reserve,
-                    **_attributes(columns, values, ref),
+                    **_attributes(columns, values, age_date or ref),
+                    "case_data": data,
                 }
             except InputError as exc:
                 errors.append(exc)
@@ -195,9 +207,16 @@ def create_from_sample(
     from granskning.store.values import case_row
 
     chk = checklist if isinstance(checklist, Checklist) else load(checklist)
+    spec = spec_of(columns.case_data, columns.age_date, chk, key="--arendedata")
+    check_spec(spec, chk, age=bool(columns.age or columns.personnummer),
+               sex=bool(columns.sex or columns.personnummer),
+               personnummer_column=columns.personnummer, key="--arendedata")
     record, rows = cases_from_sample(
-        sample_path, columns=columns, frame_path=frame_path, reference_date=reference_date
+        sample_path, columns=columns, frame_path=frame_path, reference_date=reference_date,
+        case_data=spec, kinds=chk.case_fields,
     )
+    if spec.columns or spec.age_date:
+        record = {**record, "arendedata": spec.record()}
     secret = key if key is not None else pseudonym.key(create=True)
     errors = []
     for i, rec in enumerate(rows):

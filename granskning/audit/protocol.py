@@ -20,14 +20,19 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning.errors import InputError
+
+if TYPE_CHECKING:
+    from granskning.checklist.model import Checklist
 
 __all__ = [
     "Control",
     "Protocol",
     "bundled",
+    "case_data_spec",
     "bundled_dir",
     "load",
     "load_sampling_settings",
@@ -39,7 +44,8 @@ __all__ = [
 KINDS = ("granskning", "internkontroll")
 TOP_KEYS = {"titel", "slag", "checklista", "ram", "urval", "analys", "rapport", "kontroller", "enkat",
             "beskrivning"}
-FRAME_KEYS = {"id", "strata", "filter", "blad", "kolumner", "kon", "alder", "personnummer", "handlaggare"}
+FRAME_KEYS = {"id", "strata", "filter", "blad", "kolumner", "kon", "alder", "personnummer", "handlaggare",
+              "arendedata", "aldersdatum"}
 DESIGN_KEYS = {"per_stratum", "totalt", "fordelning", "minimum", "seed", "reserver", "andelar",
                "felmarginal", "konfidens"}
 ANALYSIS_KEYS = {"tabeller", "indikatorer", "jamstalldhet", "tratt", "stratumordning", "skattning",
@@ -173,6 +179,10 @@ class Protocol:
     text: str = field(repr=False)
     source: str | None = None
     sex_words: str | None = None  # analys.jamstalldhet.benamning: barn, vuxna or alla; None: from the data
+    # ram.arendedata: the frame columns that travel with each case (names, or name -> column);
+    # None: the checklist's arendedata names. ram.aldersdatum: the age at this date of each case.
+    case_data: dict[str, str] | tuple[str, ...] | None = None
+    age_date_column: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -208,6 +218,16 @@ def _names(value: Any, key: str, path: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
         raise InputError(f'"{key}" ska vara en lista av namn.', file=path)
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _case_data(value: Any, path: Any) -> dict[str, str] | tuple[str, ...] | None:
+    """Return ``ram.arendedata``: a list of column names, or a mapping name -> column."""
+    if isinstance(value, dict):
+        if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()):
+            raise InputError('"ram.arendedata" ska vara en lista av kolumner eller namn: kolumn.',
+                             file=path)
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    return _names(value, "ram.arendedata", path)
 
 
 def _int(value: Any, key: str, path: Any, *, minimum: int) -> int | None:
@@ -366,6 +386,8 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
         age_column=_str(ram.get("alder"), "ram.alder", path),
         personnummer_column=_str(ram.get("personnummer"), "ram.personnummer", path),
         case_worker_column=_str(ram.get("handlaggare"), "ram.handlaggare", path),
+        case_data=_case_data(ram.get("arendedata"), path),
+        age_date_column=_str(ram.get("aldersdatum"), "ram.aldersdatum", path),
         per_stratum=per_stratum,
         total=total,
         allocation=allocation,
@@ -426,6 +448,7 @@ def check_against_checklist(protocol: Protocol) -> None:
     from granskning.checklist import load as load_checklist
 
     chk = load_checklist(protocol.checklist)
+    case_data_spec(protocol, chk)
     known = {q.id for q in chk.questions}
     named = [("analys.tabeller", protocol.tables), ("analys.indikatorer", protocol.indicators or ()),
              ("analys.jamstalldhet.fragor", protocol.gender_questions or ()),
@@ -443,6 +466,16 @@ def check_against_checklist(protocol: Protocol) -> None:
             if allowed and value not in allowed:
                 raise InputError(f'kontrollen "{c.id}": "{value}" är inget svar på fråga {q.id}.',
                                  file=protocol.source)
+
+
+def case_data_spec(protocol: Protocol, checklist: Checklist) -> CaseDataSpec:
+    """Return the columns that travel with each case; InputError when the checklist's are not all there."""
+    spec = spec_of(protocol.case_data, protocol.age_date_column, checklist, where=protocol.source)
+    p = protocol
+    check_spec(spec, checklist, age=bool(p.age_column or p.personnummer_column),
+               sex=bool(p.sex_column or p.personnummer_column),
+               personnummer_column=p.personnummer_column, where=p.source)
+    return spec
 
 
 def report_date(protocol: Protocol, today: dt.date | None = None) -> str:

@@ -23,13 +23,15 @@ import dataclasses
 import getpass
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.audit.protocol import STRATUM_JOIN, Protocol
-from granskning.errors import InputError
+from granskning.audit.casedata import CaseDataSpec, case_values
+from granskning.audit.protocol import STRATUM_JOIN, Protocol, case_data_spec
+from granskning.checklist import load as load_checklist
+from granskning.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -49,6 +51,10 @@ class ProtocolDraw:
     sample: Sample
     fingerprint: str
     controls: dict[str, AttributeSizeResult]
+    case_data: CaseDataSpec = field(default_factory=CaseDataSpec)
+    case_kinds: Mapping[str, str] = field(default_factory=dict)  # the checklist's arendedata
+    frame_rows: Mapping[str, int] = field(default_factory=dict)  # case id -> its row in the frame
+    frame_file: str | None = None
 
 
 def fingerprint(sample: Sample) -> str:
@@ -84,9 +90,9 @@ def control_sizes(protocol: Protocol, population: int) -> dict[str, AttributeSiz
     }
 
 
-def _wanted_columns(protocol: Protocol) -> list[str]:
+def _wanted_columns(protocol: Protocol, case_data: CaseDataSpec) -> list[str]:
     names = [*protocol.strata[1:], *protocol.keep, protocol.sex_column, protocol.age_column,
-             protocol.personnummer_column, protocol.case_worker_column]
+             protocol.personnummer_column, protocol.case_worker_column, *case_data.wanted()]
     skip = {protocol.id_column, protocol.strata[0] if protocol.strata else None}
     return [n for n in dict.fromkeys(names) if n and n not in skip]
 
@@ -106,9 +112,11 @@ def draw(
     from granskning.sampling.precision import stratified_sample_size
 
     ram = Path(ram)
+    checklist = load_checklist(protocol.checklist)
+    spec = case_data_spec(protocol, checklist)
     combined = len(protocol.strata) > 1
     first = protocol.strata[0] if protocol.strata else None
-    keep = tuple(_wanted_columns(protocol))
+    keep = tuple(_wanted_columns(protocol, spec))
     per_stratum, total, method = protocol.per_stratum, protocol.total, protocol.allocation
     known_n = (per_stratum or total or 0) + protocol.reserves if (per_stratum or total) else None
     frame = read_frame(
@@ -173,7 +181,20 @@ def draw(
              "forvantad": c.expected, "risk": c.risk}
             for c in protocol.controls
         ]
-    return ProtocolDraw(protocol, sample, fp, plans)
+    if spec.columns or spec.age_date:
+        record["arendedata"] = spec.record()
+    return ProtocolDraw(protocol, sample, fp, plans, spec, dict(checklist.case_fields),
+                        _frame_rows(frame.data, protocol.id_column, sample), frame.source.name)
+
+
+def _frame_rows(data: Any, id_column: str, sample: Sample) -> dict[str, int]:
+    """Return each sampled case's (and reserve's) row in the frame, as Excel numbers it."""
+    import pandas as pd
+
+    ids = pd.concat([sample.cases[id_column], sample.reserves[id_column]]).astype(str).str.strip()
+    column = data[id_column].astype(str).str.strip()
+    found = column[column.isin(set(ids))]
+    return {str(i): int(r) for r, i in found.items()}
 
 
 def case_rows(result: ProtocolDraw, *, reference_date: dt.date | None = None) -> list[dict[str, Any]]:
@@ -190,20 +211,33 @@ def case_rows(result: ProtocolDraw, *, reference_date: dt.date | None = None) ->
                           personnummer=p.personnummer_column, case_worker=p.case_worker_column)
     ref = reference_date or reference_date_of(result.sample.record)
     design = result.sample.design
+    spec = result.case_data
     rows: list[dict[str, Any]] = []
+    errors: list[InputError] = []
     for table, reserve in ((result.sample.cases, False), (result.sample.reserves, True)):
         records = table.to_dict(orient="records")
         for excel_row, rec in enumerate(records, start=2):
             values = {c: (rec.get(c), "urvalet", excel_row) for c in columns.wanted()}
+            case_id = str(rec[design.id_column]).strip()
+            cells = {c: (rec.get(c), result.frame_file, result.frame_rows.get(case_id))
+                     for c in spec.wanted()}
+            try:
+                data, age_date = case_values(spec, result.case_kinds, cells)
+            except InputError as exc:
+                errors.append(exc)
+                continue
             rows.append({
-                "case_id": str(rec[design.id_column]).strip(),
+                "case_id": case_id,
                 "stratum": str(rec[design.strata_column]) if design.strata_column else None,
                 "design_weight": None if reserve else float(rec["Vikt"]),
                 "inclusion_probability": None if reserve else float(rec["Inklusionssannolikhet"]),
                 "draw_order": int(rec["Dragordning"]),
                 "reserve": reserve,
-                **_attributes(columns, values, ref),
+                **_attributes(columns, values, age_date or ref),
+                "case_data": data,
             })
+    if errors:
+        raise errors[0] if len(errors) == 1 else ManyInputErrors(errors)
     return rows
 
 
@@ -227,7 +261,6 @@ def create_from_protocol(
     """
     from granskning.audit import pseudonym
     from granskning.audit.protocol import check_against_checklist, load
-    from granskning.checklist import load as load_checklist
 
     proto = protocol if isinstance(protocol, Protocol) else load(protocol)
     check_against_checklist(proto)

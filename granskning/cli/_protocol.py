@@ -45,6 +45,7 @@ def ny_from_protocol(
         output_format(sample_out)  # refuse an unknown format before any work
     if check_only:
         result = protocol_run.draw(proto, frame_path)
+        protocol_run.case_rows(result, reference_date=reference)  # the cases' checks, nothing stored
         audit_id = None
     else:
         from granskning.audit import pseudonym

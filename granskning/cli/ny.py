@@ -36,7 +36,12 @@ urvalets kolumner (om urvalet drogs med --kolumner) eller ur ramen (--ram),
 där ärendet letas upp på sitt id.
 
 Med --personnummer räknas kön och ålder fram ur personnumret (åldern vid
-referensdatumet, standard: dagen då urvalet drogs). Personnumret sparas aldrig.
+referensdatumet, standard: dagen då urvalet drogs, eller med --aldersdatum
+vid varje ärendes eget datum). Personnumret sparas aldrig.
+
+Ärendedata (--arendedata, annars checklistans arendedata) följer med varje
+ärende: datum, tal eller text som checklistans villkor kan använda och som
+granskaren ser i ärendets rubrik.
 
 Ärendena sparas under pseudonymer (Ä-…), gjorda med enhetens nyckel
 (GRANSKNING_NYCKEL eller nyckelfilen, som skapas med rättigheterna 0600 första
@@ -61,6 +66,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         raise click.BadParameter(f'"{value}" är inget datum (skriv ÅÅÅÅ-MM-DD).') from None
 
 
+def _case_data(text: str | None) -> dict[str, str] | None:
+    """Return ``--arendedata``: ``a,b`` or ``namn=kolumn,…`` as name -> column."""
+    if text is None:
+        return None
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            name, _, column = part.partition("=")
+            out[name.strip()] = column.strip() or name.strip()
+    return out
+
+
 @click.command(name="ny", help=HELP, options_metavar="[FLAGGOR]")
 @click.argument("protocol", required=False, metavar="[PROTOKOLL]")
 @click.option("--kontrollera-urval", "check_only", is_flag=True,
@@ -81,6 +98,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               help="Kolumnen med personnummer (ger kön och ålder; sparas inte).")
 @click.option("--handlaggare", "case_worker", metavar="KOLUMN",
               help="Kolumnen med ärendets handläggare.")
+@click.option("--arendedata", "case_data", metavar="KOLUMN[,KOLUMN…]",
+              help="Kolumner som följer med varje ärende som ärendedata, t.ex. "
+                   "inkom_datum,beslut_datum (eller namn=kolumn). Standard: checklistans "
+                   "arendedata, ur kolumnerna med samma namn.")
+@click.option("--aldersdatum", "age_date", metavar="KOLUMN",
+              help="Räkna åldern vid ärendets eget datum i denna kolumn (kräver --personnummer).")
 @click.option("--referensdatum", "reference", metavar="ÅÅÅÅ-MM-DD", callback=_date,
               help="Dag då åldern räknas (standard: dagen då urvalet drogs).")
 @click.option("--nyckel", "key_path", metavar="FIL", default=None,
@@ -109,6 +132,8 @@ def ny(
     age: str | None,
     pnr: str | None,
     case_worker: str | None,
+    case_data: str | None,
+    age_date: str | None,
     reference: dt.date | None,
     key_path: Path | None,
     sample_out: Path | None,
@@ -127,7 +152,8 @@ def ny(
 
         given = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title),
                                 ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
-                                ("--handlaggare", case_worker)) if v is not None]
+                                ("--handlaggare", case_worker), ("--arendedata", case_data),
+                                ("--aldersdatum", age_date)) if v is not None]
         ny_from_protocol(protocol, frame_path, given=given, check_only=check_only, reference=reference,
                          url=url, as_json=as_json, key_path=key_path, sample_out=sample_out,
                          plan_run=plan_run)
@@ -142,7 +168,8 @@ def ny(
     from granskning.store import identity
     from granskning.store.database import Store
 
-    columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker)
+    columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker,
+                          case_data=_case_data(case_data), age_date=age_date)
     chk = load(checklist)
     with Store.open(url) as store:
         store.init()
