@@ -19,6 +19,7 @@ from granskning.expr.nodes import (
     _kind,
     _origin,
     _text_to_date,
+    unparse,
 )
 
 
@@ -132,7 +133,11 @@ def _arith(node: Arith, a: object, b: object) -> object:
     if ka == "number" and kb == "date" and node.op == "+":
         return calendar.add_days(b, _as_whole(a, node.left))  # type: ignore[arg-type]
     blame = node.left if ka == "date" else node.right
-    raise _BadValue(_origin(blame), a if blame is node.left else b, "ett tal")
+    expected = "ett tal"
+    if ka == kb == "date" and node.op == "-":
+        right, left = unparse(node.right), unparse(node.left)
+        expected += f" (antalet dagar mellan två datum skrivs dagar({right}, {left}))"
+    raise _BadValue(_origin(blame), a if blame is node.left else b, expected)
 
 
 def _arith_operand(text: str, node: Node) -> tuple[object, str]:

@@ -286,3 +286,20 @@ def test_import_refuses_a_failed_check_and_stores_nothing(store, tmp_path) -> No
     assert 'rad 3, kolumn "F4"' in text and 'bladet "Svar"' in text, text
     assert "F4: Beslutsdatum kan inte vara före avslutsdatum" in text
     assert store.answers(1, "FB-1") == {} and store.answers(1, "FB-2") == {}
+
+
+def test_the_guide_example_validates_and_computes() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[2] / "docs" / "checklistformat.md").read_text("utf-8")
+    section = guide.split("## Beräknade frågor")[1]
+    block = section.split("```yaml\n")[1].split("```")[0]
+    chk = loads('id: guide\ntitel: Exempel\nversion: "1"\n' + block)
+    assert [q.id for q in chk.questions if q.computed] == ["F4", "F4_dagar"]
+    # 25 Dec 2023 -> 9 Jan 2024: 6 + 9 = 15 days, over the limit: the reason is asked
+    answers = {"F3": "2024-01-09"}
+    assert chk.computed(answers, CASE) == {"F4": "Nej", "F4_dagar": 15}
+    assert chk.missing(answers, CASE) == ["F4_skal"]
+    assert chk.violations({"F3": "2023-12-24"}, CASE)[0][1] == (
+        "F3: Beslutsdatum kan inte vara före inkomstdatum"
+    )
