@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("granskning.cli.status", "status", "Hur långt granskningen har kommit: klara, påbörjade och orörda ärenden."),
     "lista": ("granskning.cli.lista", "lista", "Samordnarens lista: pseudonym och verkligt ärende-id (sekretess)."),
     "tidsgrans": ("granskning.cli.tidsgrans", "tidsgrans", "Andel ärenden i registret inom en tidsgräns (t.ex. 14 dagar), totalt och per stratum."),
+    "avvikelse": ("granskning.cli.avvikelse", "avvikelse", "Logg över avvikelser, lex Sarah, klagomål och beröm; antal per period och kategori."),
     "plan": ("granskning.cli.plan", "plan", "Kontrollera en internkontrollplan; årets kalender, försenade kontroller och riskmatrisen."),
     "rapport": ("granskning.cli.rapport", "rapport", "Skriv granskningsrapporten (PDF) eller internkontrollens sammanställning, med tabeller (XLSX)."),
 }

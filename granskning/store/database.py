@@ -28,6 +28,7 @@ from granskning.store import roles as store_roles
 from granskning.store.answers import AnswersMixin
 from granskning.store.assignments import AssignmentsMixin
 from granskning.store.audits import AuditsMixin
+from granskning.store.deviations import DeviationsMixin
 from granskning.store.base import sql
 from granskning.store.engine import (
     DEFAULT_FILE,
@@ -68,7 +69,7 @@ __all__ = [
 ]
 
 
-class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin):
+class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin, DeviationsMixin):
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
     # -- opening, schema --------------------------------------------------

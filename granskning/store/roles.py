@@ -58,6 +58,10 @@ _GRANTS = (
     "GRANT SELECT ON plan_runs TO {c}, {r}",
     "GRANT INSERT ON plan_runs TO {c}",
     "REVOKE UPDATE, DELETE, TRUNCATE ON plan_runs FROM PUBLIC, {c}, {r}",
+    # Migration 8: the deviation log, the unit managers' (coordinators') only.
+    "GRANT SELECT, INSERT ON deviation_log TO {c}",
+    "REVOKE ALL ON deviation_log FROM PUBLIC, {r}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON deviation_log FROM {c}",
 )
 
 

@@ -185,3 +185,26 @@ plan_runs = sa.Table(
     sa.Column("control_id", sa.String(40), nullable=False),
 )
 ix_plan_runs_plan = sa.Index("ix_plan_runs_plan", plan_runs.c.plan_id, plan_runs.c.control_id)
+
+# Added by migration 8 (granskning.store.migration_deviations): the log of deviations,
+# lex Sarah reports, complaints and praise.  Append-only; free text checked for personnummer.
+DEVIATION_KINDS = ("avvikelse", "lex_sarah", "klagomal", "berom")
+deviation_log = sa.Table(
+    "deviation_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("occurred_on", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("category", sa.String(200)),
+    sa.Column("source", sa.String(200)),
+    sa.Column("concerns", sa.String(200)),
+    sa.Column("unit", sa.String(200)),
+    sa.Column("reported_ivo", sa.Boolean, nullable=False),
+    sa.Column("feedback", sa.Boolean, nullable=False),
+    sa.Column("measures", sa.Text),
+    sa.Column("description", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.CheckConstraint(sa.column("kind").in_(DEVIATION_KINDS), name="ck_deviation_log_kind"),
+)
+ix_deviation_log_day = sa.Index("ix_deviation_log_day", deviation_log.c.occurred_on)
