@@ -28,8 +28,8 @@ from granskning.store import roles as store_roles
 from granskning.store.answers import AnswersMixin
 from granskning.store.assignments import AssignmentsMixin
 from granskning.store.audits import AuditsMixin
-from granskning.store.deviations import DeviationsMixin
 from granskning.store.base import sql
+from granskning.store.deviations import DeviationsMixin
 from granskning.store.engine import (
     DEFAULT_FILE,
     ENV_VAR,
