@@ -142,7 +142,8 @@ def _parse(
         chk.error(line, f"uttrycket går inte att tolka. {exc.message}", key)
         return None
     problems = _name_problems(parsed, qid, order, own)
-    problems += value_problems(parsed.root, by_id)
+    if not isinstance(parsed.root, expr.Name):  # berakna: F5 copies a number, no condition
+        problems += value_problems(parsed.root, by_id)
     problems += parsed.kind_problems(kinds, literal_checked=by_id)
     for problem in problems:
         chk.error(line, problem, key)

@@ -121,14 +121,22 @@ def value_problems(node: expr.Node, by_id: dict[str, Question]) -> list[str]:
                                 f"{q.id} == '{q.choices[0] if q.choices else '…'}'")
         elif isinstance(n, expr.Compare):
             problems += _compare_problems(n, by_id)
-            stack.extend(side for side in (n.left, n.right) if isinstance(side, expr.Call))
+            stack.extend(_computing(n.left, n.right))
         elif isinstance(n, expr.Membership):
             problems += _membership_problems(n, by_id)
-        elif isinstance(n, expr.Call) and n.func == "antal":
+        elif isinstance(n, expr.Arith):
+            stack.extend(_computing(n.left, n.right))
+        elif isinstance(n, expr.Call):
+            stack.extend(_computing(*n.args))
             q = _question(n.args[0], by_id)
-            if q is not None and not q.answer_type.multiple:
+            if n.func == "antal" and q is not None and not q.answer_type.multiple:
                 problems.append(f"antal() gäller flervalsfrågor, men {q.id} är av typ {q.type}")
     return problems
+
+
+def _computing(*nodes: expr.Node) -> list[expr.Node]:
+    """The function calls and arithmetic among ``nodes`` (their names are not conditions)."""
+    return [n for n in nodes if isinstance(n, (expr.Call, expr.Arith))]
 
 
 def _question(node: expr.Node, by_id: dict[str, Question]) -> Question | None:

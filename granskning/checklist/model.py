@@ -333,7 +333,7 @@ def _computed_value(q: Question, env: Mapping[str, object]) -> object:
     if kind == "text":  # janej: the calculation is a condition (checked when the file is read)
         truth = q.calculation.decide(env)
         return None if truth is None else (YES if truth else NO)
-    value = q.calculation.evaluate(env)
+    value = q.calculation.value(env)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

@@ -135,6 +135,22 @@ class Expression:
                 value=exc.value,
             ) from None
 
+    def value(self, env: Mapping[str, object]) -> object:
+        """Return the expression's value for one record, a bare name read as its value.
+
+        (:meth:`evaluate` reads a bare name as sant/falskt; a calculation such as
+        ``berakna: F5`` wants the number.)  Missing is None.
+        """
+        try:
+            return _eval(self.root, env)
+        except _BadValue as exc:
+            raise ExprError(
+                exc.message(_leaf_context(self.root, exc)),
+                source=self.source,
+                name=exc.name,
+                value=exc.value,
+            ) from None
+
     def decide(self, env: Mapping[str, object]) -> bool | None:
         """Return a condition's three-valued truth for one record: True, False or None.
 

@@ -67,6 +67,16 @@ def test_computed_values_by_hand() -> None:
     assert CHK.computed({"F1": "2024-01-08"}, {}) == {"F2": None, "F2_dagar": None}
 
 
+def test_a_calculation_may_copy_or_shift_a_value() -> None:
+    text = CHECKLIST + ("      - id: X\n        text: x\n        typ: tal\n        berakna: F2_dagar\n"
+                        "      - id: Y\n        text: y\n        typ: datum\n"
+                        "        berakna: plus_manader(inkom_datum, 4)\n")
+    chk = loads(text)
+    # 25 Dec 2023 plus four months is 25 Apr 2024
+    assert chk.computed({"F1": "2024-01-08"}, CASE)["X"] == 14
+    assert chk.computed({}, {"inkom_datum": "2023-10-31"})["Y"] == "2024-02-29"  # month end
+
+
 def test_computed_values_drive_conditions_and_are_never_missing() -> None:
     late = {"F1": "2024-01-09"}
     assert [q.id for q in CHK.visible_questions(late, CASE)] == ["F1", "F2", "F2_dagar", "F3", "F4"]
@@ -120,6 +130,8 @@ def test_violations_name_the_question_and_pass_when_unknown() -> None:
         ("typ: datum\n        giltig_om: X + 1", "giltig_om", "X + 1 är inget villkor"),
         ("typ: datum\n        giltig_om: X >= 3", "giltig_om", ""),
         ("typ: tal\n        felmeddelande: Fel", "felmeddelande", "ange giltig_om också"),
+    ("typ: tal\n        berakna: antal(F1) + 1", "berakna",
+     "antal() gäller flervalsfrågor, men F1 är av typ datum"),
     ],
 )
 def test_bad_rules_are_refused_with_line_and_key(question: str, key: str, needle: str) -> None:
