@@ -163,6 +163,11 @@ class Prompter:
             from granskning.checklist.render import condition_words
 
             lines.append(textwrap.fill("Visas när: " + condition_words(q.condition), WIDTH))
+        if q.validity is not None:
+            from granskning.checklist.render import condition_words
+
+            rule = q.validity_message or condition_words(q.validity)
+            lines.append(textwrap.fill("Kontroll: " + rule, WIDTH))
         self.say("\n".join(lines) or "Ingen hjälptext för den här frågan.")
 
     def ask(self, case_id: str, step: Step) -> None:
