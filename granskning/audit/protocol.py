@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning.errors import InputError
+from granskning.sampling.timelimits import TimeLimit
 
 if TYPE_CHECKING:
     from granskning.checklist.model import Checklist
@@ -43,7 +44,7 @@ __all__ = [
 
 KINDS = ("granskning", "internkontroll")
 TOP_KEYS = {"titel", "slag", "checklista", "ram", "urval", "analys", "rapport", "kontroller", "enkat",
-            "beskrivning"}
+            "beskrivning", "tidsgranser"}
 FRAME_KEYS = {"id", "strata", "filter", "blad", "kolumner", "kon", "alder", "personnummer", "handlaggare",
               "arendedata", "aldersdatum"}
 DESIGN_KEYS = {"per_stratum", "totalt", "fordelning", "minimum", "seed", "reserver", "andelar",
@@ -54,6 +55,7 @@ GENDER_KEYS = {"fragor", "aldersgrupper", "benamning", "flickor", "pojkar"}
 REPORT_KEYS = {"diarienummer", "utgivare", "kontaktperson", "datum", "utgivningsdatum", "forfattare",
                "undertitel", "enhet"}
 CONTROL_KEYS = {"id", "titel", "fraga", "avvikelse", "tolerabel", "forvantad", "risk"}
+LIMIT_KEYS = {"namn", "fran", "till", "dagar", "strata", "filter", "fraga"}
 ALLOCATIONS = ("lika", "proportionell", "neyman")
 STRATUM_JOIN = " | "
 
@@ -140,6 +142,21 @@ class Control:
 
 
 @dataclass(frozen=True, slots=True)
+class RegisterLimit:
+    """A time limit measured over the whole frame at ``granskning ny`` (``tidsgranser:``).
+
+    ``strata`` None: the protocol's table stratum; ``""``: no breakdown.  ``filter`` is
+    added to the protocol's population filter.  ``question``: the checklist question
+    that judges the same limit in the sample (shown beside the register's figure).
+    """
+
+    limit: TimeLimit
+    strata: str | None = None
+    filter: str | None = None
+    question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     """A validated protocol: everything that defines one audit."""
 
@@ -183,6 +200,7 @@ class Protocol:
     # None: the checklist's arendedata names. ram.aldersdatum: the age at this date of each case.
     case_data: dict[str, str] | tuple[str, ...] | None = None
     age_date_column: str | None = None
+    time_limits: tuple[RegisterLimit, ...] = ()  # tidsgranser: measured over the frame at ny
 
     @property
     def sha256(self) -> str:
@@ -312,6 +330,35 @@ def _controls(value: Any, path: Any) -> tuple[Control, ...]:
     return tuple(out)
 
 
+def _time_limits(value: Any, path: Any) -> tuple[RegisterLimit, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError('"tidsgranser" ska vara en lista, t.ex. [{namn: …, fran: inkom_datum, '
+                         'till: beslut_datum, dagar: 14}].', file=path)
+    out: list[RegisterLimit] = []
+    for i, item in enumerate(value, start=1):
+        where = f"tidsgranser[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(f'"{where}" ska vara en mappning med fran, till och dagar.', file=path)
+        unknown = sorted(set(item) - LIMIT_KEYS)
+        if unknown:
+            raise InputError(f'okänd nyckel i "{where}": {", ".join(unknown)}. Tillåtna: '
+                             + ", ".join(sorted(LIMIT_KEYS)) + ".", file=path)
+        days = item.get("dagar")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise InputError(f'"{where}.dagar" ska vara ett heltal 0 eller större (fick {days!r}).', file=path)
+        limit = TimeLimit(_str(item.get("fran"), f"{where}.fran", path, required=True) or "",
+                          _str(item.get("till"), f"{where}.till", path, required=True) or "",
+                          days, _str(item.get("namn"), f"{where}.namn", path))
+        limit.check(path)
+        strata = item.get("strata", None)
+        out.append(RegisterLimit(limit, None if strata is None else (_str(strata, f"{where}.strata", path) or ""),
+                                 _str(item.get("filter"), f"{where}.filter", path),
+                                 _str(item.get("fraga"), f"{where}.fraga", path)))
+    return tuple(out)
+
+
 def loads(text: str, *, source: str | Path | None = None) -> Protocol:
     """Return the protocol in ``text`` (YAML), checked key by key."""
     path = source
@@ -402,6 +449,7 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
         gender_questions=_names(gender.get("fragor"), "analys.jamstalldhet.fragor", path),
         age_bands=_bands(gender.get("aldersgrupper"), path),
         sex_words=_sex_words(gender.get("benamning"), path),
+        time_limits=_time_limits(doc.get("tidsgranser"), path),
         funnel=_names(analys.get("tratt"), "analys.tratt", path),
         strata_order=_names(analys.get("stratumordning"), "analys.stratumordning", path),
         estimate=bool(analys.get("skattning", True)),
@@ -453,7 +501,8 @@ def check_against_checklist(protocol: Protocol) -> None:
     named = [("analys.tabeller", protocol.tables), ("analys.indikatorer", protocol.indicators or ()),
              ("analys.jamstalldhet.fragor", protocol.gender_questions or ()),
              ("analys.tratt", protocol.funnel or ()),
-             ("kontroller", tuple(c.question for c in protocol.controls))]
+             ("kontroller", tuple(c.question for c in protocol.controls)),
+             ("tidsgranser.fraga", tuple(t.question for t in protocol.time_limits if t.question))]
     for key, ids in named:
         for qid in ids:
             if qid not in known:

@@ -32,6 +32,7 @@ from granskning.audit.casedata import CaseDataSpec, case_values
 from granskning.audit.protocol import STRATUM_JOIN, Protocol, case_data_spec
 from granskning.checklist import load as load_checklist
 from granskning.errors import InputError, ManyInputErrors
+from granskning.sampling.timelimits import time_limits
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from granskning.sampling.precision import AttributeSizeResult
     from granskning.store.database import Store
 
-__all__ = ["ProtocolDraw", "control_sizes", "create_from_protocol", "draw", "fingerprint"]
+__all__ = ["ProtocolDraw", "control_sizes", "create_from_protocol", "draw", "fingerprint", "register_limits"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,9 @@ def draw(
         ]
     if spec.columns or spec.age_date:
         record["arendedata"] = spec.record()
+    limits = register_limits(protocol, ram)
+    if limits:
+        record["tidsgranser"] = limits
     return ProtocolDraw(protocol, sample, fp, plans, spec, dict(checklist.case_fields),
                         _frame_rows(frame.data, protocol.id_column, sample), frame.source.name)
 
@@ -195,6 +199,31 @@ def _frame_rows(data: Any, id_column: str, sample: Sample) -> dict[str, int]:
     column = data[id_column].astype(str).str.strip()
     found = column[column.isin(set(ids))]
     return {str(i): int(r) for r, i in found.items()}
+
+
+def register_limits(protocol: Protocol, ram: str | Path) -> list[dict[str, Any]]:
+    """Return the protocol's ``tidsgranser`` measured over the whole frame, in the protocol's order.
+
+    The population is the protocol's (``ram.filter``, and a limit's own ``filter``
+    besides); the breakdown is the protocol's table stratum unless the limit names
+    another (``strata: ""`` for none).  Each result is the JSON object of
+    ``granskning tidsgrans --json`` plus ``fraga``, stored in the sample record so
+    that the report needs no frame.
+    """
+    default = protocol.strata[protocol.table_level] if protocol.strata else None
+    out: dict[int, dict[str, Any]] = {}
+    groups: dict[tuple[str | None, str | None], list[int]] = {}
+    for i, item in enumerate(protocol.time_limits):
+        strata = default if item.strata is None else (item.strata or None)
+        filters = [f for f in (protocol.filter, item.filter) if f]
+        where = filters[0] if len(filters) == 1 else " and ".join(f"({f})" for f in filters) or None
+        groups.setdefault((strata, where), []).append(i)
+    for (strata, where), members in groups.items():
+        limits = [protocol.time_limits[i].limit for i in members]
+        results = time_limits(ram, limits, strata=strata, filter=where, sheet=protocol.sheet)
+        for i, result in zip(members, results, strict=True):
+            out[i] = {**result.as_dict(), "fraga": protocol.time_limits[i].question}
+    return [out[i] for i in sorted(out)]
 
 
 def case_rows(result: ProtocolDraw, *, reference_date: dt.date | None = None) -> list[dict[str, Any]]:

@@ -43,6 +43,7 @@ from granskning.report.tables import (
     strata_table,
 )
 from granskning.report.text import escape, inline, standard_text
+from granskning.report.timelimits import register_section, summary_items
 from granskning.sampling.precision import margin_of_error
 from granskning.wording import antal, level_text
 
@@ -107,6 +108,7 @@ def _results_chapter(c: Contents) -> list[Block]:
     if c.indicators:
         blocks.append(Heading("Indikatorer", 2))
         blocks.append(indicator_table(c.analysis, c.indicators, c.taken, c.estimate, c.mask))
+    blocks += register_section(c.analysis, c.record, c.taken, c.mask)
     return blocks
 
 
@@ -207,7 +209,7 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
     blocks: list[Block] = [Heading("Sammanfattning", 1),
                            Paragraph(_summary_scope(analysis, protocol, record, estimate))]
     items = [*_summary_answers(analysis, tables, indicators, mask),
-             *_summary_rates(analysis, indicators, mask)]
+             *_summary_rates(analysis, indicators, mask), *summary_items(analysis, record, mask)]
     if items:
         blocks.append(Paragraph("De viktigaste resultaten:"))
         blocks.append(Bullets(tuple(items)))
