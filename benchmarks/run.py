@@ -10,6 +10,8 @@ Sections (run all, or name some: ``python benchmarks/run.py urval start``):
   CSV with pandas alone, (b) ``granskning urval`` end to end, (c) pandas
   ``groupby(...).sample(...)`` on the same frame (including reading it).
   Targets: (b) <= 1.5 x (a), and (b) faster than (c).
+- ``tidsgrans``: ``granskning tidsgrans`` per district on the same export against pandas
+  computing the same figures (``benchmarks/bench_tidsgrans.py``; the ratio is reported).
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ SECTIONS = {
     "analys": _script("bench_analysis", "Analys: 290 strata × 30 ärenden × 40 frågor", extra_path=_samplics),
     "rapport": _script("bench_report", "Rapport: demogranskningen och 290 strata"),
     "samtidighet": _script("bench_concurrency", "Samtidighet: 20 granskare på PostgreSQL"),
+    "tidsgrans": _script("bench_tidsgrans", "Tidsgräns: granskning tidsgrans mot pandas på 2 000 000 rader"),
 }
 
 
