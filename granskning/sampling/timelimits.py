@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["LimitFigures", "LimitResult", "TimeLimit", "days_between", "figures", "time_limits"]
 
 MISSING_STRATUM = "(stratum saknas)"
+MAX_DAYS = 36_525  # 100 years: anything longer is a typing error
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ class TimeLimit:
         if isinstance(self.dagar, bool) or not isinstance(self.dagar, int) or self.dagar < 0:
             raise InputError(f"antalet dagar i en tidsgräns ska vara ett heltal 0 eller större, inte "
                              f"{self.dagar!r}.", file=where)
+        if self.dagar > MAX_DAYS:
+            raise InputError(f"en tidsgräns kan vara högst {heltal(MAX_DAYS)} dagar (100 år).", file=where)
         if not self.fran or not self.till:
             raise InputError("en tidsgräns behöver både en från-kolumn och en till-kolumn.", file=where)
         if self.fran == self.till:

@@ -174,6 +174,7 @@ def test_malformed_date_exit_2_with_location(tmp_path, cell, message):
         (["--fran", "inkomst", "--till", "beslut", "--dagar", "14"], 'kolumn "inkomst": kolumnen finns inte'),
         (["--fran", "inkom", "--till", "beslut", "--dagar", "-1"], "--dagar"),
         (["--fran", "inkom", "--till", "inkom", "--dagar", "14"], "samma kolumn"),
+        (["--fran", "inkom", "--till", "beslut", "--dagar", "99999999999999999999"], "högst 36 525 dagar"),
         (["--fran", "inkom", "--till", "beslut", "--dagar", "14", "--strata", "stadsdel2"], "stadsdel2"),
         (["--fran", "inkom", "--till", "beslut", "--dagar", "14", "--filter", "alder >"], "--filter"),
     ],
