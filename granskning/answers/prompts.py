@@ -16,8 +16,10 @@ import textwrap
 from typing import TYPE_CHECKING, Any, TextIO
 
 import questionary
+from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice, Separator
 
+from granskning.answers import menu
 from granskning.answers.session import Session, Step, show_value
 from granskning.errors import InputError
 from granskning.wording import antal
@@ -29,10 +31,30 @@ __all__ = ["Prompter", "WIDTH"]
 
 WIDTH = 78
 HELP, SKIP, QUIT, BACK = "\x00hjälp", "\x00hoppa", "\x00avsluta", "\x00tillbaka"
+PREVIOUS = "\x00föregående"  # reopen the previous question of the case
 DONE, EDIT, MISSING = "\x00klar", "\x00ändra", "\x00saknas"
 KEEP, MINE = "\x00behåll", "\x00mitt"
 SELECT_HINT = "(piltangenter och Enter)"
 CHECKBOX_HINT = "(mellanslag väljer, Enter går vidare)"
+ANSWER_HINT = "(tangenten framför svaret, eller pil och Enter)"
+CHECKBOX_KEYS_HINT = "(siffra eller mellanslag kryssar, Enter går vidare)"
+FILTER_HINT = "(skriv för att söka, pil och Enter väljer)"
+BACK_TEXT = "‹ Föregående fråga"
+RESERVED_KEYS = {"?", "<", "0"}  # help, back and "no answer" in every answer menu
+
+
+def answer_keys(choices: list[str]) -> list[str]:
+    """Return the key that chooses each answer: first letters when they differ, else 1–9.
+
+    Ja/Nej get j/n; a list with two choices starting alike (Endast telefon,
+    Endast brev) is numbered instead, so the keys of one menu never mix.
+    Choices past the ninth get no key (arrows reach them).
+    """
+    firsts = [c.strip()[:1].casefold() for c in choices]
+    if (all(f.isalpha() for f in firsts) and len(set(firsts)) == len(firsts)
+            and not RESERVED_KEYS & set(firsts)):
+        return firsts
+    return [str(i) if i <= 9 else "" for i in range(1, len(choices) + 1)]
 
 
 def fit(text: str, width: int) -> str:
@@ -41,8 +63,25 @@ def fit(text: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def summary_lines(head: str, text: str, answer: str) -> list[str]:
+    """Return a summary row: the whole question text, wrapped, with its answer after " → "."""
+    indent = " " * len(head)
+    lines = textwrap.wrap(" ".join(str(text).split()), WIDTH - len(head)) or [""]
+    out = [head + lines[0]] + [indent + line for line in lines[1:]]
+    tail = f" → {answer}"
+    if len(out[-1]) + len(tail) <= WIDTH:
+        out[-1] += tail
+    else:
+        out += textwrap.wrap(answer, WIDTH - len(indent) - 2, initial_indent=indent + "→ ",
+                             subsequent_indent=indent + "  ")
+    return [line.rstrip() for line in out]
+
+
 class Prompter:
     """Runs a :class:`Session` as terminal prompts."""
+
+    back = False  # the prompt being asked may offer "‹ Föregående fråga"
+    clear_invalid = False  # the prompt being asked clears a wrong value (numbers, dates)
 
     def __init__(
         self,
@@ -77,13 +116,12 @@ class Prompter:
         return answer
 
     def select(self, message: str, choices: list[Any], default: Any = None, **kw: Any) -> Any:
-        if default is not None and not any(
-            isinstance(c, Choice) and c.value == default for c in choices
-        ):
-            default = None
-        return self._ask(questionary.select(
-            message, choices=choices, default=default, instruction=SELECT_HINT, **kw, **self.io
-        ))
+        """Ask a menu that is not an answer (cases, what next): it starts on ``default`` or the first."""
+        values = [c.value for c in choices if isinstance(c, Choice) and not c.disabled
+                  and not isinstance(c, Separator)]
+        start = default if default in values else (values[0] if values else None)
+        kw.setdefault("instruction", FILTER_HINT if kw.get("match") else SELECT_HINT)
+        return self._ask(menu.select(message, choices, start=start, **kw, **self.io))
 
     # -- the whole session -----------------------------------------------------
 
@@ -111,7 +149,14 @@ class Prompter:
         choices: list[Any] = [Choice(fit(s.case_label(c), WIDTH - 4), value=c.case_id)
                               for c in open_cases]
         choices += [Separator(), Choice("Avsluta", value=QUIT)]
-        picked = self.select(f"Välj ärende ({s.progress_text()}):", choices)
+        labels = {c.case_id: s.case_label(c) for c in open_cases}
+        finder = s.case_finder()
+
+        def match(text: str, value: Any) -> bool:
+            return finder(text, value, labels.get(value, ""))
+
+        picked = self.select(f"Välj ärende ({s.progress_text()}):", choices, match=match,
+                             always={QUIT})
         if picked == QUIT:
             return None
         return next(c for c in open_cases if c.case_id == picked)
@@ -127,12 +172,14 @@ class Prompter:
         if step is not None and answers:
             n = sum(1 for k in answers if not k.endswith("__motivering"))
             self.say(f"Fortsätter vid {step.question.id} ({antal(n, 'fråga')} {'besvarad' if n == 1 else 'besvarade'}).")
-        after: str | None = None
+        asked: list[Step] = []  # this visit's questions, for "‹ Föregående fråga"
         while step is not None:
-            self.ask(case.case_id, step)
-            after = step.question.id
+            if self.ask(case.case_id, step, back=bool(asked)):
+                step = asked.pop()
+                continue
+            asked.append(step)
             answers = s.answers(case.case_id)
-            step = s.next_step(answers, after=after)
+            step = s.next_step(answers, after=step.question.id)
         return self.review(case)
 
     # -- one question ----------------------------------------------------------
@@ -170,24 +217,32 @@ class Prompter:
             lines.append(textwrap.fill("Kontroll: " + rule, WIDTH))
         self.say("\n".join(lines) or "Ingen hjälptext för den här frågan.")
 
-    def ask(self, case_id: str, step: Step) -> None:
+    def ask(self, case_id: str, step: Step, *, back: bool = False) -> bool:
         """Ask one step until a valid answer is saved (or an optional one is skipped).
 
-        If someone else changed the answer after it was read, the reviewer sees
-        the other value and chooses; nothing is overwritten without asking.
+        Return True when the reviewer asked for the previous question instead
+        (only offered with ``back``).  If someone else changed the answer after
+        it was read, the reviewer sees the other value and chooses; nothing is
+        overwritten without asking.
         """
         s = self.session
         while True:
             snapshot = s.read(case_id)
             answers = snapshot.values
             self.header(step, answers)
-            raw = self.prompt(step, answers.get(step.key))
+            self.back = back
+            try:
+                raw = self.prompt(step, answers.get(step.key))
+            finally:
+                self.back = False
+            if raw == PREVIOUS:
+                return True
             if raw == HELP:
                 self.show_help(step)
                 continue
             value = None if raw == SKIP else raw
             if self.save(case_id, step, value, snapshot.version(step.key)):
-                return
+                return False
 
     def save(self, case_id: str, step: Step, value: Any, expected: int) -> bool:
         """Save one answer read at version ``expected``; False when it must be asked again."""
@@ -240,9 +295,10 @@ class Prompter:
         return conflict.current_version
 
     def prompt(self, step: Step, current: Any) -> Any:
-        """Return the raw answer for a step (HELP, SKIP or a value)."""
+        """Return the raw answer for a step (HELP, SKIP, PREVIOUS or a value)."""
         q = step.question
         has_help = bool(q.help or q.legal_ref or q.hindrances)
+        self.clear_invalid = q.type in ("tal", "datum") and not step.motivation
         if step.motivation:
             return self.text("Motivering:", current, required=True, check=self.check_free_text)
         return q.answer_type.prompt(self, q, current, has_help)
@@ -253,61 +309,132 @@ class Prompter:
         return show_value(q, value)
 
     def choices(self, q: Any, has_help: bool) -> list[Any]:
+        """Return the answer menu of ``q``: choices with their keys, then the side choices."""
         side = set(q.hindrances) | set(q.not_applicable)
-        out: list[Any] = [Choice(fit(c, WIDTH - 6), value=c) for c in q.choices if c not in side]
+        main = [c for c in q.choices if c not in side]
+        ordered = main + list(q.hindrances) + list(q.not_applicable)
+        keys = dict(zip(ordered, answer_keys(ordered), strict=True))
+
+        def item(c: str) -> Choice:
+            key = keys[c]
+            return Choice(fit(f"{key}) {c}" if key else f"   {c}", WIDTH - 6), value=c)
+
+        out: list[Any] = [item(c) for c in main]
         if q.hindrances:
             out.append(Separator("── hinder ──"))
-            out += [Choice(fit(c, WIDTH - 6), value=c) for c in q.hindrances]
+            out += [item(c) for c in q.hindrances]
         if q.not_applicable:
             out.append(Separator("── ej tillämpligt ──"))
-            out += [Choice(fit(c, WIDTH - 6), value=c) for c in q.not_applicable]
-        if not q.required or has_help:
+            out += [item(c) for c in q.not_applicable]
+        if not q.required or has_help or self.back:
             out.append(Separator())
         if not q.required:
-            out.append(Choice("(inget svar)", value=SKIP))
+            out.append(Choice("0) (inget svar)", value=SKIP))
         if has_help:
-            out.append(Choice("? Hjälp och lagrum", value=HELP))
+            out.append(Choice("?) Hjälp och lagrum", value=HELP))
+        if self.back:
+            out.append(Choice(f"<) {BACK_TEXT}", value=PREVIOUS))
         return out
 
+    def answer(self, q: Any, current: Any, has_help: bool) -> Any:
+        """Ask a one-choice question: keys choose at once; the pointer starts on no answer.
+
+        Only an answer already stored (when it is reopened) is pointed at.
+        """
+        choices = self.choices(q, has_help)
+        keys = {c.title.split(")", 1)[0]: c.value for c in choices
+                if isinstance(c, Choice) and not isinstance(c, Separator)
+                and ")" in str(c.title)[:2]}
+        titles = {c: c for c in q.choices} | {SKIP: "(inget svar)", PREVIOUS: BACK_TEXT}
+        return self._ask(menu.select(
+            f"{q.id}:", choices, instruction=ANSWER_HINT,
+            start=current if current in q.choices else None, keys=keys, titles=titles,
+            left=PREVIOUS if self.back else None, **self.io,
+        ))
+
     def checkbox(self, q: Any, current: Any, has_help: bool) -> Any:
-        picked = set(current or ())
-        choices: list[Any] = [Choice(fit(c, WIDTH - 8), value=c, checked=c in picked)
-                              for c in q.choices]
-        if has_help:
-            choices += [Separator(), Choice("? Hjälp och lagrum", value=HELP)]
+        """Ask a many-choice question; help and its return never untick a choice."""
+        keys = dict(zip(answer_keys([str(i) for i in range(len(q.choices))]), q.choices,
+                        strict=True))
+        keys.pop("", None)
+        actions = {"?": HELP} if has_help else {}
+        if self.back:
+            actions["<"] = PREVIOUS
 
         def validate(values: list[str]) -> bool | str:
-            if HELP in values or values or not q.required:
+            if values or not q.required:
                 return True
-            return "Välj minst ett alternativ (mellanslag)."
+            return "Välj minst ett alternativ (siffra eller mellanslag)."
 
-        values = self._ask(questionary.checkbox(
-            f"{q.id}:", choices=choices, validate=validate, instruction=CHECKBOX_HINT,
-            **self.io,
-        ))
-        if HELP in values:
-            return HELP
-        return values or SKIP
+        ticked = list(current or ())
+        while True:
+            choices: list[Any] = [Choice(fit(f"{i}) {c}" if i <= 9 else f"   {c}", WIDTH - 8),
+                                         value=c) for i, c in enumerate(q.choices, 1)]
+            extra = [f"{k} {'hjälp' if v == HELP else 'föregående fråga'}"
+                     for k, v in actions.items()]
+            hint = CHECKBOX_KEYS_HINT if not extra else (
+                CHECKBOX_KEYS_HINT[:-1] + "; " + ", ".join(extra) + ")")
+            action, ticked = self._ask(menu.checkbox(
+                f"{q.id}:", choices, instruction=hint, checked=ticked, keys=keys,
+                actions=actions, validate=validate, **self.io,
+            ))
+            if action == HELP:
+                self.show_help(Step(q))
+                continue
+            if action == PREVIOUS:
+                return PREVIOUS
+            return ticked or SKIP
 
     def text(self, label: str, current: Any, *, required: bool, check: Any,
              allow_help: bool = False) -> Any:
+        """Ask for text; ``?`` is help, ``<`` the previous question (when offered).
+
+        A wrong number or date is cleared from the line, its message shown
+        below, so the next try starts from nothing.
+        """
+        back, clear = self.back, self.clear_invalid
+        if back:
+            label = label[:-1] + " (< = föregående fråga):" if label.endswith(":") else label
+
+        cleared: list[str] = []  # the message of the wrong value just cleared from the line
+
         def validate(value: str) -> bool | str:
             value = value.strip()
-            if allow_help and value == "?":
+            if (allow_help and value == "?") or (back and value == "<"):
                 return True
             if not value:
+                if cleared:
+                    return cleared[-1]
                 return "Svar krävs." if required else True
+            cleared.clear()
             try:
                 check(value)
             except InputError as exc:
                 return fit(exc.detail, WIDTH - 4)
             return True
 
+        bindings = KeyBindings()
+
+        @bindings.add("enter", eager=True)
+        def _enter(event: Any) -> None:
+            buffer = event.current_buffer
+            if not buffer.text.strip():
+                cleared.clear()  # Enter on the emptied line: "Svar krävs.", or no answer
+            if buffer.validate(set_cursor=True):
+                buffer.validate_and_handle()
+            elif clear:
+                cleared.append(buffer.validation_error.message)
+                buffer.text = ""
+                buffer.validate(set_cursor=True)
+
         answer = self._ask(questionary.text(
-            label, default="" if current is None else str(current), validate=validate, **self.io
+            label, default="" if current is None else str(current), validate=validate,
+            key_bindings=bindings, **self.io
         )).strip()
         if allow_help and answer == "?":
             return HELP
+        if back and answer == "<":
+            return PREVIOUS
         return answer or SKIP
 
     @staticmethod
@@ -319,6 +446,7 @@ class Prompter:
     # -- the summary -------------------------------------------------------------
 
     def print_summary(self, case: Case, answers: dict[str, Any]) -> None:
+        """Print every shown question's text with its answer, wrapped to the screen."""
         s = self.session
         rows = s.summary(answers)
         self.say()
@@ -328,10 +456,8 @@ class Prompter:
             label = "" if r.motivation else r.question_id
             answer = "(saknas)" if r.missing else (r.answer or "–")
             answer += " (beräknad)" if r.computed else ""
-            text_width = 30 if not r.motivation else 12
-            text = fit(r.text, text_width)
-            room = WIDTH - width - text_width - 4
-            self.say(f"{label:<{width}}  {text:<{text_width}}  {fit(answer, room)}".rstrip())
+            for line in summary_lines(f"{label:<{width}}  ", r.text, answer):
+                self.say(line)
 
     def review(self, case: Case) -> int:
         """Show the summary until the reviewer marks the case done (1) or leaves it (0)."""
@@ -371,9 +497,10 @@ class Prompter:
         for r in rows:
             if r.computed:  # computed from other answers: change those instead
                 continue
-            label = f"  {r.text}" if r.motivation else r.question_id
+            label = f"  {r.text}" if r.motivation else f"{r.question_id} {r.text}"
             answer = "(saknas)" if r.missing else (r.answer or "–")
-            choices.append(Choice(fit(f"{label:<12} {answer}", WIDTH - 6), value=r.key))
+            room = WIDTH - 8 - min(len(answer), 30) - 3
+            choices.append(Choice(f"{fit(label, room)} → {fit(answer, 30)}", value=r.key))
         choices += [Separator(), Choice("Tillbaka", value=BACK)]
         picked = self.select("Vilket svar vill du ändra?", choices)
         return None if picked == BACK else picked

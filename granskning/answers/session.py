@@ -36,12 +36,14 @@ Nothing here imports pandas: the session must start fast.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes, refuse_computed, refuse_violations
+from granskning.audit import pseudonym
 from granskning.checklist.model import MOTIVATION_SUFFIX, Checklist, Question, motivation_key
 from granskning.errors import InputError
 from granskning.store.records import known_spelling, same_name
@@ -274,6 +276,42 @@ class Session:
         reserve = " (reserv)" if case.reserve else ""
         ident = f"ärende {show_case_id(case.case_id)}"
         return f"{head} – {ident}{reserve}" if head else f"{ident}{reserve}"
+
+    def case_finder(self) -> Callable[[str, str, str], bool]:
+        """Return ``match(typed, case_id, label)`` for filtering the case list by typing.
+
+        Every word typed must be in the label, ignoring case (a number must be
+        the draw number itself: "bromma 3" is Bromma nr 3, not nr 13); or the
+        typed text is the real case id whose pseudonym is ``case_id``, computed
+        with the key when it is available to this user.  The typed id is never
+        stored or written anywhere.
+        """
+        try:
+            secret: bytes | None = pseudonym.key()
+        except InputError:  # a reviewer without the key finds cases by pseudonym
+            secret = None
+        seen: dict[str, str] = {}
+
+        def by_key(typed: str) -> str | None:
+            if secret is None or pseudonym.is_pseudonym(typed.upper()):
+                return None
+            if typed not in seen:
+                seen.clear()  # only the text being typed is kept, and only in memory
+                seen[typed] = pseudonym.case(secret, typed)
+            return seen[typed]
+
+        def match(typed: str, case_id: str, label: str) -> bool:
+            typed = " ".join(typed.split())
+            if not typed:
+                return True
+            if typed == case_id or by_key(typed) == case_id:
+                return True
+            folded = label.casefold()
+            tokens = set(re.findall(r"[\w-]+", folded))
+            return all((w in tokens) if w.isdigit() else (w in folded)
+                       for w in typed.casefold().replace(",", " ").split())
+
+        return match
 
     # -- questions (pure) ------------------------------------------------------
 

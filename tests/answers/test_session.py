@@ -159,12 +159,12 @@ def drive(session: Session, keys: str | list[str]) -> tuple[str, str, BaseExcept
 
 FULL_CASE = (
     ENTER  # case list: the only case
-    + DOWN + ENTER  # Q1: Nej
-    + ENTER  # Q2 (shown because Q1 is Nej): Ja
-    + DOWN + ENTER + "Otydligt samtal" + ENTER  # Q3: Bristfällig, then the motivation
-    + SPACE + DOWN + DOWN + SPACE + ENTER  # Q4: X and Z
-    + "400" + ENTER + BACKSPACE * 3 + "12" + ENTER  # Q5: 400 refused (max 365), then 12
-    + "2024-3-1" + ENTER + BACKSPACE * 8 + "2024-03-01" + ENTER  # Q6: bad date, then ISO
+    + "n"  # Q1: Nej (a key chooses at once)
+    + "j"  # Q2 (shown because Q1 is Nej): Ja
+    + "b" + "Otydligt samtal" + ENTER  # Q3: Bristfällig, then the motivation
+    + SPACE + DOWN + DOWN + SPACE + ENTER  # Q4: X and Z (space on the pointed choice)
+    + "400" + ENTER + "12" + ENTER  # Q5: 400 refused (max 365) and cleared, then 12
+    + "2024-3-1" + ENTER + "2024-03-01" + ENTER  # Q6: bad date (cleared), then ISO
     + ENTER  # Q7 optional: no answer
     + ENTER  # summary: Klar
 )
@@ -197,21 +197,21 @@ def test_full_case_with_skip_logic_motivation_validation_and_finish(session, sto
 
 
 def test_validation_messages_are_shown_on_screen(session, store):
-    keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "400" + ENTER, Await("högsta tillåtna värde 365"),
-            BACKSPACE * 3 + "12" + ENTER, "2024-3-1" + ENTER, Await("inget giltigt datum")]
+    keys = [ENTER, "j", "g", "1" + ENTER, "400" + ENTER, Await("högsta tillåtna värde 365"),
+            "12" + ENTER, "2024-3-1" + ENTER, Await("inget giltigt datum")]
     _p, screen, error = drive(session, keys)
     assert isinstance(error, KeyboardInterrupt)
     assert store.answers(1, "FB-1")["Q5"] == 12 and "Q6" not in store.answers(1, "FB-1")
     assert "fråga Q5: 400 är större än högsta tillåtna värde 365" in screen
     assert 'fråga Q6: "2024-3-1" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)' in screen
-    assert "Q5 (tal, minst 0, högst 365):" in screen
+    assert "Q5 (tal, minst 0, högst 365) (< = föregående fråga):" in screen
 
 
 @pytest.mark.parametrize("typed", ["Barnet 19121212 1212", "Barnet １９１２１２１２－１２１２"])
 def test_personnummer_in_free_text_is_asked_again_in_the_prompts(session, store, typed):
     # Skatteverket's test number, typed with a space and in full-width digits (item 10):
     # the prompt shows why and asks again; nothing reaches the answers or their history
-    keys = [ENTER, ENTER, ENTER, SPACE + ENTER, "12" + ENTER, "2024-03-01" + ENTER,
+    keys = [ENTER, "j", "g", "1" + ENTER, "12" + ENTER, "2024-03-01" + ENTER,
             typed + ENTER, Await("innehåller ett personnummer"),
             BACKSPACE * len(typed) + "Anteckning" + ENTER]
     _p, screen, error = drive(session, keys)
@@ -224,7 +224,7 @@ def test_personnummer_in_free_text_is_asked_again_in_the_prompts(session, store,
 
 
 def test_hidden_question_is_skipped_when_condition_false(session, store):
-    keys = ENTER + ENTER + CTRL_C  # case, Q1: Ja -> next is Q3, not Q2
+    keys = ENTER + "j" + CTRL_C  # case, Q1: Ja -> next is Q3, not Q2
     printed, _screen, error = drive(session, keys)
     assert isinstance(error, KeyboardInterrupt)
     assert "Q3  Samtalets kvalitet" in printed and "Q2  " not in printed
@@ -232,7 +232,7 @@ def test_hidden_question_is_skipped_when_condition_false(session, store):
 
 
 def test_ctrl_c_keeps_answers_and_resumes_at_first_unanswered(session, store):
-    _p, _s, error = drive(session, ENTER + DOWN + ENTER + CTRL_C)  # Q1 Nej, then Ctrl-C at Q2
+    _p, _s, error = drive(session, ENTER + "n" + CTRL_C)  # Q1 Nej, then Ctrl-C at Q2
     assert isinstance(error, KeyboardInterrupt)
     assert store.answers(1, "FB-1") == {"Q1": "Nej"}
     printed, _s, error = drive(session, ENTER + CTRL_C)
@@ -280,7 +280,7 @@ def test_summary_edit_that_shows_a_question_asks_it(session, store):
         + ENTER  # Q7: no answer
         + DOWN + ENTER  # summary: Ändra ett svar
         + ENTER + DOWN + ENTER  # Q1 -> Nej: Q2 appears and is required
-        + ENTER  # Q2 is asked at once: Ja
+        + "j"  # Q2 is asked at once: Ja
         + ENTER  # summary: Klar
     )
     printed, _s, error = drive(session, keys)
@@ -290,8 +290,9 @@ def test_summary_edit_that_shows_a_question_asks_it(session, store):
 
 
 def test_help_choice_shows_help_and_legal_reference(session):
-    # Q1's choices: Ja, Nej, ─, Barnet kan inte, ─, ? Hjälp  -> three downs reach "? Hjälp".
-    printed, _s, _e = drive(session, ENTER + DOWN * 3 + ENTER + CTRL_C)
+    # Q1's choices: Ja, Nej, ─, Barnet kan inte, ─, ? Hjälp: the pointer starts on none, so
+    # four downs reach "? Hjälp" (the key ? is tested in test_session_keys.py).
+    printed, _s, _e = drive(session, ENTER + DOWN * 4 + ENTER + CTRL_C)
     assert "Hjälp: Hjälptext för Q1." in printed
     assert "Lagrum: 11 kap. 10 § SoL" in printed
     assert "Hinder (räknas inte i nämnaren): Barnet kan inte" in printed
@@ -299,7 +300,7 @@ def test_help_choice_shows_help_and_legal_reference(session):
 
 
 def test_hindrance_is_listed_after_a_separator(session, store):
-    _p, screen, _e = drive(session, [ENTER, DOWN * 2 + ENTER])
+    _p, screen, _e = drive(session, [ENTER, DOWN * 3 + ENTER])
     assert store.answers(1, "FB-1") == {"Q1": "Barnet kan inte"}
     assert "── hinder ──" in screen
 

@@ -101,13 +101,13 @@ def test_sigkill_mid_checklist_loses_nothing_and_resumes(db):
         term.wait_for(r"Välj ärende \(0 av 2 klara\)")
         term.send("\r")  # FB-1
         term.wait_for(r"\? F1:")
-        term.send("\r")  # Polisen
+        term.send("1")  # Polisen (F1 has eleven choices: numbered)
         term.wait_for(r"\? F2:")
         term.send(" \r")  # the first cause only
         term.wait_for(r"\? F13:")
-        term.send("\x1b[B\r")  # Ja – diffusa uppgifter
+        term.send("2")  # Ja – diffusa uppgifter
         term.wait_for(r"\? F15:")
-        term.send("\r")  # Nej
+        term.send("1")  # Nej
         term.wait_for(r"F3  Gjordes en korrekt omedelbar skyddsbedömning")
         term.wait_for(r"\? F3:")
         os.killpg(term.proc.pid, signal.SIGKILL)
@@ -129,7 +129,7 @@ def test_sigkill_mid_checklist_loses_nothing_and_resumes(db):
         term.send("\r")
         term.wait_for(r"Fortsätter vid F3 \(4 frågor besvarade\)\.")
         term.wait_for(r"\? F3:")
-        term.send("\r")  # Ja
+        term.send("j")  # Ja
         term.wait_for(r"\? F4:")
         term.send("\x03")  # Ctrl-C
         term.wait_for(r"Avbrutet\. Dina svar är sparade\. Fortsätt med: granskning kontroll\s+"

@@ -229,8 +229,8 @@ def test_prompts_show_the_other_answer_and_let_the_reviewer_choose(store, monkey
     audit = make_audit(store, ["Anna"], per=1)
     anna = Session(store, store.audit(audit), loads(CHECKLIST), "Anna")
     bo_writes_during_the_prompt(monkeypatch, store, audit, "Barnet kan inte")
-    # Pick the case, answer Q1 "Ja" (Enter), then choose "Spara mitt svar" (Down, Enter).
-    printed, screen, _error = drive(anna, ENTER + ENTER + DOWN + ENTER)
+    # Pick the case, answer Q1 "Ja" (key j), then choose "Spara mitt svar" (Down, Enter).
+    printed, screen, _error = drive(anna, ENTER + "j" + DOWN + ENTER)
     assert "Bo har ändrat svaret på Q1 " in printed and "efter att du läste det." in printed
     assert "Det sparade svaret: Barnet kan inte" in printed
     assert "Ditt svar: Ja" in printed
@@ -248,7 +248,7 @@ def test_prompts_keep_the_other_answer(store, monkeypatch):
     audit = make_audit(store, ["Anna"], per=1)
     anna = Session(store, store.audit(audit), loads(CHECKLIST), "Anna")
     bo_writes_during_the_prompt(monkeypatch, store, audit, "Nej")
-    printed, _screen, _e = drive(anna, ENTER + ENTER + ENTER)  # Ja, then "Behåll"
+    printed, _screen, _e = drive(anna, ENTER + "j" + ENTER)  # Ja, then "Behåll"
     assert "Det sparade svaret på Q1 gäller." in printed
     found = store.answer(audit, "S-00-0", "Q1")
     assert (found.value, found.version, found.changed_by) == ("Nej", 1, "Bo")

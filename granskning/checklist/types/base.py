@@ -121,7 +121,7 @@ class ChoiceType(AnswerType):
         return f"Svar ({self.words})", " · ".join(q.choices)
 
     def prompt(self, prompter: Any, q: Question, current: Any, has_help: bool) -> Any:
-        return prompter.select(f"{q.id}:", prompter.choices(q, has_help), default=current)
+        return prompter.answer(q, current, has_help)
 
     def excel_validation(self, q: Question, choices_range: str | None) -> dict | None:
         return {
