@@ -108,7 +108,7 @@ def population_from_record(record: Mapping[str, Any] | None) -> dict[str, float]
 def audit_frame(store: Store, audit_id: int) -> Any:
     """Return (one row per case with any answer: case_id, stratum, sex, age, answers; cases left out)."""
     cases = store.cases_frame(audit_id)
-    answers = store.answers_frame(audit_id)
+    answers = store.answers_frame(audit_id, settled=True)  # a settled double reading wins
     question_cols = [c for c in answers.columns if c != "case_id"]
     answered = answers[answers[question_cols].notna().any(axis=1)] if question_cols else answers.iloc[:0]
     meta = cases[["case_id", "stratum", "sex", "age"]]

@@ -40,7 +40,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.audit.double import unsettled_count
 from granskning.errors import InputError
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,9 +176,14 @@ class OpenedAudit:
             raise InputError(f"granskning {self.audit.id} har inga svar ännu.")
         warnings = list(self.notes) if explain else []
         if unanswered:
-            from granskning.wording import antal
-
             warnings.append(f"{antal(unanswered, 'ärende')} saknar svar och ingår inte i analysen.")
+        unsettled = unsettled_count(store, self.audit.id, self.checklist)
+        if unsettled:
+            warnings.append(
+                f"{antal(unsettled, 'skillnad', 'skillnader')} mellan dubbelgranskningens två "
+                "läsningar är inte avgjorda; analysen använder den första läsningens svar för "
+                "dem (granskning jamfor, granskning avgor)."
+            )
         sizes = self.population_sizes()
         if self.estimate and sizes is None:
             warnings.append("urvalsprotokollet saknar populationsstorlekar: ingen designbaserad skattning.")

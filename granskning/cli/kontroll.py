@@ -21,6 +21,10 @@ samordnarens lista (granskning lista) kopplar pseudonymen till akten.
 Har någon annan ändrat ett svar sedan du läste det får du se det andra
 svaret och välja vilket som gäller; inget skrivs över i tysthet.
 
+Med --andra-lasning läser du de ärenden du har fått i en dubbelgranskning
+(granskning dubbelgranska), utan att se den första granskarens svar; dina svar
+sparas för sig och jämförs av samordnaren (granskning jamfor).
+
 För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 ärenden de där du är handläggare; ingen tilldelning behövs.
 
@@ -37,12 +41,17 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 @click.option("--checklista", "checklist", metavar="FIL", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Checklistfilen, om den inte är en medföljande checklista.")
+@click.option("--andra-lasning", "second", is_flag=True,
+              help="Läs dina ärenden i dubbelgranskningen (granskning dubbelgranska): du ser "
+                   "inte den första granskarens svar, och dina svar sparas för sig.")
 @db_option
-def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: str | None) -> None:
+def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, second: bool,
+             url: str | None) -> None:
     from granskning.answers.prompts import Prompter
     from granskning.answers.session import Session
     from granskning.store import identity
     from granskning.store.database import Store
+    from granskning.store.double import SecondReadingStore
 
     with Store.open(url) as store:
         given = reviewer
@@ -50,13 +59,16 @@ def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, url: s
         if given is None and store.database_user() is None:
             click.echo(f"Granskare: {reviewer} (ditt användarnamn; ange ett annat namn med "
                        "--granskare NAMN).")
-        session = Session.open(store, audit_id, reviewer, checklist=checklist)
+        source = SecondReadingStore(store, reviewer) if second else store
+        session = Session.open(source, audit_id, reviewer, checklist=checklist)
         try:
             Prompter(session).run()
         except KeyboardInterrupt:
             again = ["granskning", "kontroll", "--granskning", str(audit_id)]
             if given is not None or store.database_user() is None:
                 again += ["--granskare", reviewer]
+            if second:
+                again += ["--andra-lasning"]
             if checklist is not None:
                 again += ["--checklista", str(checklist)]
             if url is not None:  # display_url never shows a password

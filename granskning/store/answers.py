@@ -108,12 +108,14 @@ class AnswersMixin(CasesMixin):
             ).all()
         return {q: json.loads(v) for q, v in sorted(rows)}
 
-    def answers_frame(self, audit_id: int) -> pd.DataFrame:
+    def answers_frame(self, audit_id: int, *, settled: bool = False) -> pd.DataFrame:
         """Return one row per case and one column per question (object dtype values).
 
         Rows: every non-reserve case and any reserve case with answers, in case
         order; columns: ``case_id`` then the question ids, sorted.  Missing
-        answers are None.
+        answers are None.  With ``settled`` (the analysis) a disagreement between two
+        readings that the coordinator has settled has the settled answer in place of
+        the first reading (:meth:`~granskning.store.double.DoubleReadingMixin.settled_values`).
         """
         import pandas as pd
 
@@ -129,6 +131,10 @@ class AnswersMixin(CasesMixin):
         by_case: dict[str, dict[str, Any]] = {}
         for case_id, qid, value in rows:
             by_case.setdefault(case_id, {})[qid] = json.loads(value)
+        if settled:
+            for (case_id, qid), value in self.settled_values(audit_id).items():  # type: ignore[attr-defined]
+                by_case.setdefault(case_id, {})[qid] = value
+                rows.append((case_id, qid, None))  # the question is a column even if only settled
         questions = sorted({qid for _, qid, _ in rows})
         keep = [c.case_id for c in cases if not c.reserve or c.case_id in by_case]
         frame = pd.DataFrame(

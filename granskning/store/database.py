@@ -30,6 +30,7 @@ from granskning.store.assignments import AssignmentsMixin
 from granskning.store.audits import AuditsMixin
 from granskning.store.base import sql
 from granskning.store.deviations import DeviationsMixin
+from granskning.store.double import DoubleReadingMixin
 from granskning.store.engine import (
     DEFAULT_FILE,
     ENV_VAR,
@@ -69,7 +70,8 @@ __all__ = [
 ]
 
 
-class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin, DeviationsMixin):
+class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin, DeviationsMixin,
+            DoubleReadingMixin):
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
     # -- opening, schema --------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from granskning import __version__
-from granskning.store import migration_case_data, migration_deviations, migration_plan, trail_sql
+from granskning.store import migration_case_data, migration_deviations, migration_double, migration_plan, trail_sql
 from granskning.store import schema as s
 from granskning.store.records import APPEND_ONLY_MESSAGE, OUTSIDE_TOOL
 from granskning.store.trail_sql import KEY_MESSAGE_TRAIL as KEY_MESSAGE_TRAIL  # re-export
@@ -362,6 +362,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               "personnummer)", migration_case_data.apply),
     Migration(7, migration_plan.DESCRIPTION, migration_plan.apply),
     Migration(8, migration_deviations.DESCRIPTION, migration_deviations.apply),
+    Migration(9, migration_double.DESCRIPTION, migration_double.apply),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -52,6 +52,15 @@ _GRANTS = (
     "GRANT INSERT, UPDATE ON answers TO {r}",
     "GRANT INSERT ON assignments TO {r}",
     "GRANT UPDATE (status, finished_at, finished_by) ON assignments TO {r}",
+    # Double reading (granskning.store.migration_double); row-level security decides whose.
+    "GRANT SELECT ON second_readings, second_answers TO {c}, {r}",
+    "GRANT INSERT, UPDATE ON second_readings TO {c}",
+    "GRANT UPDATE (status, finished_at, finished_by) ON second_readings TO {r}",
+    "GRANT INSERT ON second_answers TO {r}",
+    "GRANT SELECT, INSERT ON settlements TO {c}",
+    "GRANT EXECUTE ON FUNCTION granskning_second_reader(integer, text, text) TO {c}, {r}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON second_answers, settlements FROM PUBLIC, {c}, {r}",
+    "REVOKE DELETE, TRUNCATE ON second_readings FROM PUBLIC, {c}, {r}",
     "REVOKE UPDATE, DELETE, TRUNCATE ON answer_history, change_log FROM PUBLIC, {c}, {r}",
     "REVOKE DELETE, TRUNCATE ON audits, cases, assignments, answers FROM PUBLIC, {c}, {r}",
     # Migration 7: which audit runs which control of a plan (written with the audit).

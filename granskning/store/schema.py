@@ -208,3 +208,55 @@ deviation_log = sa.Table(
     sa.CheckConstraint(sa.column("kind").in_(DEVIATION_KINDS), name="ck_deviation_log_kind"),
 )
 ix_deviation_log_day = sa.Index("ix_deviation_log_day", deviation_log.c.occurred_on)
+# Added by migration 9 (granskning.store.migration_double): a share of
+# the cases is read a second time, independently, by another reviewer.
+second_readings = sa.Table(
+    "second_readings",
+    metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.String(100), primary_key=True),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("assigned_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("finished_by", sa.String(200)),
+    sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
+    sa.CheckConstraint(sa.column("status").in_(STATUSES), name="ck_second_readings_status"),
+)
+
+# The second reading's answers, append-only: every change is a new row with the next
+# version; the current answer is the row with the highest version (value NULL = deleted).
+second_answers = sa.Table(
+    "second_answers",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(100), nullable=False),
+    sa.Column("question_id", sa.String(200), nullable=False),
+    sa.Column("value", sa.Text),  # JSON; NULL = deleted
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("tool_version", sa.String(40), nullable=False),
+    sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
+    sa.UniqueConstraint("audit_id", "case_id", "question_id", "version",
+                        name="uq_second_answers_version"),
+)
+
+# The coordinator's settlements of disagreements, append-only: the latest row for a
+# question is the one in force; both readings as they were are kept beside it.
+settlements = sa.Table(
+    "settlements",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(100), nullable=False),
+    sa.Column("question_id", sa.String(200), nullable=False),
+    sa.Column("value", sa.Text),  # JSON: the settled answer (NULL: no answer)
+    sa.Column("first_value", sa.Text),  # JSON: the first reading when it was settled
+    sa.Column("second_value", sa.Text),  # JSON: the second reading when it was settled
+    sa.Column("settled_at", UTCDateTime, nullable=False),
+    sa.Column("settled_by", sa.String(200), nullable=False),
+    sa.Column("tool_version", sa.String(40), nullable=False),
+    sa.ForeignKeyConstraint(["audit_id", "case_id"], list(_case_fk)),
+)

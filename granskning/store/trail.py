@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.fmt import tal
 from granskning.personnummer import number as pnr
+from granskning.store.double import SECOND_DONE
 from granskning.store.records import OUTSIDE_TOOL
 from granskning.store.values import show_case_id
 from granskning.wording import antal
@@ -46,7 +47,7 @@ _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "
 def _event(subject: str, old: Any, new: Any) -> str:
     """Return the event of a change_log row."""
     if subject == "status":
-        return "klar" if new == "klar" else "öppnad"
+        return "klar" if new in ("klar", SECOND_DONE) else "öppnad"
     return _EVENTS[subject].get((old is None, new is None), _CHANGED[subject])
 
 
@@ -81,6 +82,7 @@ def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataF
             "version": int(r["version"]), "tool_version": r["tool_version"],
             "db_user": _none(r.get("db_user")), "_order": (1, r["id"]),
         })
+    rows += store.double_trail(audit_id, case_id)  # second readings and settlements
     rows.sort(key=lambda r: (r["changed_at"], r["_order"]))
     frame = pd.DataFrame([{k: r[k] for k in COLUMNS} for r in rows], columns=COLUMNS)
     for col in ("case_id", "item", "old_value", "new_value", "version", "db_user"):
@@ -145,7 +147,7 @@ def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) ->
     for r in frame.to_dict(orient="records"):
         when = _local(r["changed_at"]).strftime("%Y-%m-%d %H:%M")
         case = "" if r["case_id"] is None else show_case_id(r["case_id"]).strip('"')
-        what = f"{r['item']} {r['event']}" if r["what"] == "svar" else _LABELS[r["event"]]
+        what = f"{r['item']} {r['event']}" if r["item"] is not None else _LABELS[r["event"]]
         if r["tool_version"] == OUTSIDE_TOOL:
             what = _fit(what, widths[3] - 2) + " *"  # the mark must survive a long label
             outside += 1
