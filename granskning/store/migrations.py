@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from granskning import __version__
-from granskning.store import migration_case_data, migration_deviations, migration_double, migration_plan, trail_sql
+from granskning.store import (
+    migration_case_data,
+    migration_deviations,
+    migration_double,
+    migration_plan,
+    trail_sql,
+)
 from granskning.store import schema as s
 from granskning.store.records import APPEND_ONLY_MESSAGE, OUTSIDE_TOOL
 from granskning.store.trail_sql import KEY_MESSAGE_TRAIL as KEY_MESSAGE_TRAIL  # re-export
