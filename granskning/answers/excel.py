@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes
+from granskning.answers.session import checklist_for
 from granskning.answers.template import (
     CASE,
     INFO_COLUMNS,
@@ -67,6 +68,8 @@ from granskning.answers.template import (
 )
 from granskning.checklist.model import Checklist
 from granskning.errors import InputError, ManyInputErrors
+from granskning.personnummer import number as pnr
+from granskning.store.values import case_key, encode, show_case_id
 from granskning.workbook import check_unpacked_size
 
 if TYPE_CHECKING:
@@ -134,8 +137,6 @@ def _read_versions(path: Path) -> dict[tuple[str, str], int] | None:
     """Return (case id, answer key) -> version from sheet Versioner; None if there is none."""
     from openpyxl import load_workbook
 
-    from granskning.store.values import case_key
-
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         if VERSIONS not in wb.sheetnames:
@@ -171,8 +172,6 @@ def import_answers(
     stores nothing; :class:`ImportConflict` when answers the file would change
     were changed by someone else since the export (unless ``overwrite``).
     """
-    from granskning.answers.session import checklist_for
-    from granskning.store.values import case_key
 
     path = Path(path)
     audit = store.audit(audit_id)
@@ -218,8 +217,6 @@ def import_answers(
             continue
         case_id = case_key(raw_id)
         if case_id not in cases:
-            from granskning.store.values import show_case_id
-
             errors.append(InputError(f"ärendet {show_case_id(case_id)} finns inte i "
                                      f"granskning {audit_id}", file=name, row=excel_row,
                                      column=CASE))
@@ -251,7 +248,6 @@ def _plan_changes(
     known: set[str], first_row: dict[str, int], *, overwrite: bool,
 ) -> tuple[list[tuple[str, str, Any]], dict[tuple[str, str], int]]:
     """Return (changes, expected versions); ImportConflict for answers changed since export."""
-    from granskning.store.values import encode
 
     exported = {} if overwrite else (_read_versions(path) or {})
     stored = store.answer_versions(audit_id)
@@ -297,7 +293,6 @@ def _plan_changes(
 def _fmt(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
-    from granskning.personnummer import number as pnr
 
     return pnr.scrub(str(value))
 

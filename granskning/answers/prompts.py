@@ -21,7 +21,10 @@ from questionary import Choice, Separator
 
 from granskning.answers import menu
 from granskning.answers.session import Session, Step, show_value
+from granskning.answers.session import Session, Step, check_free_text, show_value
+from granskning.checklist.render import condition_words
 from granskning.errors import InputError
+from granskning.store.database import ConflictError
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -207,8 +210,6 @@ class Prompter:
             lines.append(textwrap.fill("Hinder (räknas inte i nämnaren): "
                                        + ", ".join(q.hindrances), WIDTH))
         if q.condition is not None:
-            from granskning.checklist.render import condition_words
-
             lines.append(textwrap.fill("Visas när: " + condition_words(q.condition), WIDTH))
         if q.validity is not None:
             from granskning.checklist.render import condition_words
@@ -246,7 +247,6 @@ class Prompter:
 
     def save(self, case_id: str, step: Step, value: Any, expected: int) -> bool:
         """Save one answer read at version ``expected``; False when it must be asked again."""
-        from granskning.store.database import ConflictError
 
         s = self.session
         while True:
@@ -439,8 +439,6 @@ class Prompter:
 
     @staticmethod
     def check_free_text(value: str) -> None:
-        from granskning.answers.session import check_free_text
-
         check_free_text(value)
 
     # -- the summary -------------------------------------------------------------

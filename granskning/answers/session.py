@@ -44,9 +44,15 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes, refuse_computed, refuse_violations
 from granskning.audit import pseudonym
+from granskning.audit.opened import audit_checklist
+from granskning.audit.protocol_run import protocol_of
 from granskning.checklist.model import MOTIVATION_SUFFIX, Checklist, Question, motivation_key
 from granskning.errors import InputError
+from granskning.fmt import tal
+from granskning.personnummer import number as pnr
+from granskning.store.database import Progress
 from granskning.store.records import known_spelling, same_name
+from granskning.store.values import refuse_personnummer, show_case_id
 
 if TYPE_CHECKING:
     from granskning.store.database import Audit, Case, Progress, Store
@@ -140,7 +146,6 @@ def check_free_text(text: Any, *, file: str | None = None, row: int | None = Non
     personnummer layout.  The answer history is append-only, so this check comes
     before anything is written.
     """
-    from granskning.store.values import refuse_personnummer
 
     refuse_personnummer(
         text, "texten", file=file, row=row, column=column,
@@ -150,7 +155,6 @@ def check_free_text(text: Any, *, file: str | None = None, row: int | None = Non
 
 def show_value(question: Question, value: Any) -> str:
     """Return an answer as a reviewer reads it (decimal comma, choices joined by "; ")."""
-    from granskning.personnummer import number as pnr
 
     if value is None:
         return "–"
@@ -159,8 +163,6 @@ def show_value(question: Question, value: Any) -> str:
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, float):
-        from granskning.fmt import tal
-
         return tal(value, 2).rstrip("0").rstrip(",")
     return pnr.scrub(str(value))
 
@@ -171,8 +173,6 @@ def checklist_for(audit: Audit, checklist: Checklist | str | Path | None = None)
     A checklist that differs from the one the audit was created with is
     refused: answers would otherwise mean different things.
     """
-    from granskning.audit.opened import audit_checklist
-    from granskning.audit.protocol_run import protocol_of
 
     return audit_checklist(audit, checklist, None if audit.checklist_id else protocol_of(audit))
 
@@ -252,7 +252,6 @@ class Session:
 
     def progress(self) -> Progress:
         """Return (done, total) over this reviewer's cases."""
-        from granskning.store.database import Progress
 
         mine = self.cases()
         return Progress(sum(c.status == "klar" for c in mine), len(mine))
@@ -265,7 +264,6 @@ class Session:
     @staticmethod
     def case_label(case: Case) -> str:
         """Return how a case is listed: stratum, draw order and id (a personnummer masked)."""
-        from granskning.store.values import show_case_id
 
         parts = []
         if case.stratum:
@@ -534,8 +532,6 @@ class Session:
         """Mark a case as reviewed; InputError naming what is missing if it is not complete."""
         missing = self.checklist.missing(self.answers(case_id))
         if missing:
-            from granskning.store.values import show_case_id
-
             raise InputError(
                 f"Ärende {show_case_id(case_id)} kan inte markeras som granskat: "
                 f"svar saknas på {', '.join(missing)}."

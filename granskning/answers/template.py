@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from granskning.answers.session import checklist_for, split_key
 from granskning.checklist.model import Checklist, Question, motivation_key
+from granskning.checklist.render import TYPE_WORDS, condition_words
 from granskning.errors import InputError
+from granskning.files import atomic_write
+from granskning.workbook import append, save_workbook
 
 if TYPE_CHECKING:
     from granskning.store.database import Case, Store
@@ -63,10 +67,6 @@ def export_template(
     answers already stored.
     """
     from openpyxl import Workbook
-
-    from granskning.answers.session import checklist_for
-    from granskning.files import atomic_write
-    from granskning.workbook import save_workbook
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -136,8 +136,6 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
-
-    from granskning.workbook import append
 
     ws.append([*INFO_COLUMNS, *columns])
     bold = Font(bold=True)
@@ -261,8 +259,6 @@ def _write_versions(wb: Any, store: Store, audit_id: int, case_ids: set[str]) ->
 def _write_questions_sheet(ws: Any, chk: Checklist) -> None:
     from openpyxl.styles import Alignment, Font
 
-    from granskning.checklist.render import TYPE_WORDS, condition_words
-
     header = ["Id", "Område", "Fråga", "Typ", "Svarsalternativ", "Visas när", "Hinder",
               "Ej tillämpligt", "Krävs", "Motivering krävs vid", "Min", "Max", "Hjälp", "Lagrum",
               "Beräknas", "Kontroll"]
@@ -297,6 +293,4 @@ def _check_text(q: Question) -> str:
 
 
 def _split(key: str) -> tuple[str, bool]:
-    from granskning.answers.session import split_key
-
     return split_key(key)

@@ -24,8 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.audit.casedata import CaseDataSpec, case_values, check_spec, spec_of
+from granskning.audit import pseudonym
+from granskning.checklist import Checklist, load
 from granskning.errors import InputError, ManyInputErrors
+from granskning.personnummer import number as pnr
+from granskning.sampling import design as sampling
+from granskning.sampling.frame import read_table
 from granskning.store import identity
+from granskning.store.values import case_row, refuse_personnummer, show_case_id
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -105,7 +111,6 @@ def cases_from_sample(
     and raised together, each naming the file, the row as Excel numbers it and
     the column.
     """
-    from granskning.sampling import design as sampling
 
     sample_path = Path(sample_path)
     record, cases, reserves, _excluded = sampling.stored_sample(sample_path)
@@ -145,8 +150,6 @@ def cases_from_sample(
             if missing:
                 found = lookup.get(case_id)
                 if found is None:
-                    from granskning.store.values import show_case_id
-
                     errors.append(InputError(
                         f"ärendet {show_case_id(case_id)} finns inte i ramen {frame_name}",
                         file=where, row=int(excel_row), column=id_col))
@@ -202,9 +205,6 @@ def create_from_sample(
     (:mod:`granskning.audit.pseudonym`) made with ``key`` (default: the unit's key,
     created on first use); the real ids stay in the sample workbook.
     """
-    from granskning.audit import pseudonym
-    from granskning.checklist import Checklist, load
-    from granskning.store.values import case_row
 
     chk = checklist if isinstance(checklist, Checklist) else load(checklist)
     spec = spec_of(columns.case_data, columns.age_date, chk, key="--arendedata")
@@ -254,8 +254,6 @@ def pseudonym_list(store: Store, audit_id: int, source: str | Path, *, key: byte
     """
     import pandas as pd
 
-    from granskning.audit import pseudonym
-
     audit = store.audit(audit_id)
     design = audit.sample_record.get("design") or {}
     id_col = design.get("id_kolumn")
@@ -284,8 +282,6 @@ def pseudonym_list(store: Store, audit_id: int, source: str | Path, *, key: byte
 
 def _real_ids(source: Path, id_col: str, sheet: str | None) -> set[str]:
     """Return the case ids in a sample workbook/JSON (cases and reserves) or in a frame."""
-    from granskning.sampling import design as sampling
-    from granskning.sampling.frame import read_table
 
     try:
         # Not strict: the list only needs the ids, and each id is checked against its
@@ -309,7 +305,6 @@ def _frame_lookup(
     frame_path: str | Path, id_col: str, columns: list[str], sheet: str | None
 ) -> dict[str, tuple[dict[str, Any], int]]:
     """Return id -> (the wanted columns of that frame row, its Excel row number)."""
-    from granskning.sampling.frame import read_table
 
     table: pd.DataFrame = read_table(frame_path, sheet=sheet, usecols=[id_col, *columns])
     out: dict[str, tuple[dict[str, Any], int]] = {}
@@ -339,7 +334,6 @@ def _number(rec: Mapping[str, Any], column: str, file: str, row: Any) -> float |
 
 def _stratum(rec: Mapping[str, Any], column: str | None, file: str, row: Any) -> str | None:
     """Return a case's stratum; a personnummer as stratum is refused (it would be published)."""
-    from granskning.store.values import refuse_personnummer
 
     if not column:
         return None
@@ -366,7 +360,6 @@ def _attributes(
     columns: CaseColumns, values: Mapping[str, tuple[Any, str | None, int]], ref: dt.date
 ) -> dict[str, Any]:
     """Return sex, age and case worker for one case from the gathered cell values."""
-    from granskning.store.values import refuse_personnummer
 
     out: dict[str, Any] = {"sex": None, "age": None, "case_worker": None}
     for key, column, role in (("case_worker", columns.case_worker, "handläggare"),
@@ -384,8 +377,6 @@ def _attributes(
             raise InputError(f"åldern {out['age']} är negativ", file=file, row=row,
                              column=columns.age)
     if columns.personnummer:
-        from granskning.personnummer import number as pnr
-
         value, file, row = values[columns.personnummer]
         text = _text(value)
         if text is not None:

@@ -28,8 +28,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from granskning.audit.opened import open_audit
 from granskning.errors import InputError
 from granskning.fmt import heltal, procent, tal
+from granskning.sampling.precision import evaluate_attribute_sample
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -158,7 +160,6 @@ class InternalControlSummary:
 def evaluate(control: Control, answers: list[Any], *, excluded: tuple[str, ...] = (),
              population: int | None = None, planned: int | None = None) -> ControlResult:
     """Return a control's result from the answers to its question (one per file; None = unanswered)."""
-    from granskning.sampling.precision import evaluate_attribute_sample
 
     given = [a for a in answers if a is not None and a not in excluded]
     checked = len(given)
@@ -177,7 +178,6 @@ def evaluate(control: Control, answers: list[Any], *, excluded: tuple[str, ...] 
 
 def survey_results(store: Store, survey_id: int) -> tuple[str, int, tuple[SurveyQuestion, ...]]:
     """Return (title, respondents, results per Ja/Nej question) of a survey audit."""
-    from granskning.audit.opened import open_audit
 
     chk = open_audit(store, survey_id).checklist
     frame = store.answers_frame(survey_id)
@@ -207,7 +207,6 @@ def summarise(store: Store, audit_id: int, *, survey_id: int | None = None,
 
     ``opened`` is the audit as :func:`granskning.audit.opened.open_audit` returns it (opened here if not given).
     """
-    from granskning.audit.opened import open_audit
 
     opened = opened or open_audit(store, audit_id)
     audit, proto, chk = opened.audit, opened.protocol, opened.checklist

@@ -42,6 +42,10 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.audit.double import unsettled_count
 from granskning.errors import InputError
+from granskning.audit.protocol import STRATUM_JOIN
+from granskning.audit.protocol_run import protocol_of
+from granskning.checklist import Checklist, load
+from granskning.resources import directory
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -63,7 +67,6 @@ def audit_checklist(audit: Audit, checklist: Checklist | str | Path | None = Non
     gave with ``--checklista``; without it the stored id (or, for an audit
     without one, its protocol's checklist) is looked up among the bundled ones.
     """
-    from granskning.checklist import Checklist, load
 
     wanted = audit.checklist_id or (protocol.checklist if protocol is not None else None)
     if checklist is None:
@@ -106,8 +109,6 @@ def earlier_bundled(checklist_id: str, sha256: str) -> Checklist | None:
     ``granskning/data/checklists/tidigare/<id>-<version>.yaml`` so that audits
     created with it keep opening with the very checklist they were answered under.
     """
-    from granskning.checklist import load
-    from granskning.resources import directory
 
     for path in sorted((directory("checklists") / EARLIER).glob(f"{checklist_id}-*.yaml")):
         chk = load(path)
@@ -153,7 +154,6 @@ class OpenedAudit:
         ``stratum`` is the analysis stratum: for combined strata, the protocol's table part.
         """
         from granskning.analysis.inputs import audit_frame
-        from granskning.audit.protocol import STRATUM_JOIN
 
         frame, unanswered = audit_frame(store, self.audit.id)
         if self.table_level is not None:
@@ -206,7 +206,6 @@ class OpenedAudit:
 
 def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | None = None) -> OpenedAudit:
     """Return the audit ``audit_id`` opened under the one rule (see the module's text)."""
-    from granskning.audit.protocol_run import protocol_of
 
     audit = store.audit(audit_id)
     protocol = protocol_of(audit)  # the text stored with the audit, not today's bundled file

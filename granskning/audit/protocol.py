@@ -23,8 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
+from granskning import resources as bundled_files
+from granskning.checklist import load as load_checklist
+from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError
 from granskning.sampling.timelimits import TimeLimit
+from granskning.numbers import MAX_POPULATION
+from granskning.sampling.design import parse_seed
+from granskning.store.values import refuse_personnummer
 
 if TYPE_CHECKING:
     from granskning.checklist.model import Checklist
@@ -76,8 +82,6 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def _parse_yaml(text: str, path: str | Path | None) -> dict[str, Any]:
-    from granskning.checklist.safeyaml import parse, to_python
-
     # The checklists' safe reader: no tags, anchors or deep nesting, Swedish messages only.
     doc = to_python(parse(text, source=str(path) if path is not None else None))
     if not isinstance(doc, dict):
@@ -249,8 +253,6 @@ def _case_data(value: Any, path: Any) -> dict[str, str] | tuple[str, ...] | None
 
 
 def _int(value: Any, key: str, path: Any, *, minimum: int) -> int | None:
-    from granskning.numbers import MAX_POPULATION
-
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -363,7 +365,6 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
     """Return the protocol in ``text`` (YAML), checked key by key."""
     path = source
     doc = _parse_yaml(text, path)
-    from granskning.store.values import refuse_personnummer
 
     # title, filter, texts: all end up in the database, the draw record and the report
     refuse_personnummer(doc, "protokollet", file=path, numbers=False)
@@ -476,8 +477,6 @@ def _sex_words(value: Any, path: Any) -> str | None:
 
 
 def _seed(value: Any) -> int | str:
-    from granskning.sampling.design import parse_seed
-
     return parse_seed(value if isinstance(value, int) else str(value))
 
 
@@ -493,7 +492,6 @@ def load(path: str | Path) -> Protocol:
 
 def check_against_checklist(protocol: Protocol) -> None:
     """Raise InputError when the protocol names questions its checklist does not have."""
-    from granskning.checklist import load as load_checklist
 
     chk = load_checklist(protocol.checklist)
     case_data_spec(protocol, chk)
@@ -538,20 +536,17 @@ def report_date(protocol: Protocol, today: dt.date | None = None) -> str:
 
 def bundled_dir() -> Path:
     """Return the directory of the protocols shipped with the tool."""
-    from granskning import resources as bundled_files
 
     return bundled_files.directory("protocols")
 
 
 def bundled() -> list[Path]:
     """Return the bundled protocol files, sorted by name."""
-    from granskning import resources as bundled_files
 
     return bundled_files.files("protocols")
 
 
 def resolve(name: str | Path) -> Path:
     """Return the file for a path or a bundled protocol id; InputError when neither exists."""
-    from granskning import resources as bundled_files
 
     return bundled_files.resolve("protocols", name, what="det medföljande protokollet")

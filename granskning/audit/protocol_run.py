@@ -33,6 +33,14 @@ from granskning.audit.protocol import STRATUM_JOIN, Protocol, case_data_spec
 from granskning.checklist import load as load_checklist
 from granskning.errors import InputError, ManyInputErrors
 from granskning.sampling.timelimits import time_limits
+from granskning.audit import pseudonym
+from granskning.audit.create import CaseColumns, _attributes, reference_date_of
+from granskning.audit.protocol import STRATUM_JOIN, Protocol, check_against_checklist, load, loads
+from granskning.errors import InputError
+from granskning.sampling import design as sampling
+from granskning.sampling.frame import read_frame
+from granskning.sampling.precision import attribute_sample_size, stratified_sample_size
+from granskning.store.values import case_row
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -83,7 +91,6 @@ def show_fingerprint(fp: str) -> str:
 
 def control_sizes(protocol: Protocol, population: int) -> dict[str, AttributeSizeResult]:
     """Return each control's attribute-sample plan for a population of ``population`` files."""
-    from granskning.sampling.precision import attribute_sample_size
 
     return {
         c.id: attribute_sample_size(c.tolerable, expected=c.expected, risk=c.risk, population=population)
@@ -107,10 +114,6 @@ def draw(
 ) -> ProtocolDraw:
     """Return the protocol's sample drawn from the frame ``ram``, with its fingerprint."""
     import pandas as pd
-
-    from granskning.sampling import design as sampling
-    from granskning.sampling.frame import read_frame
-    from granskning.sampling.precision import stratified_sample_size
 
     ram = Path(ram)
     checklist = load_checklist(protocol.checklist)
@@ -232,7 +235,6 @@ def case_rows(result: ProtocolDraw, *, reference_date: dt.date | None = None) ->
     Sex, age and case worker come from the protocol's columns; a personnummer
     column gives sex and age and is then dropped (never stored).
     """
-    from granskning.audit.create import CaseColumns, _attributes, reference_date_of
 
     p = result.protocol
     columns = CaseColumns(sex=None if p.personnummer_column else p.sex_column,
@@ -296,7 +298,6 @@ def create_from_protocol(
     chk = load_checklist(proto.checklist)
     result = draw(proto, ram, now=now)
     rows = case_rows(result, reference_date=reference_date)
-    from granskning.store.values import case_row
 
     for i, rec in enumerate(rows):  # every check add_cases makes, before anything is stored
         case_row(rec, i + 2)
@@ -313,7 +314,6 @@ def create_from_protocol(
 
 def protocol_of(audit: Any) -> Protocol | None:
     """Return the protocol stored with an audit, or None when it was created without one."""
-    from granskning.audit.protocol import loads
 
     text = getattr(audit, "protocol_text", None)
     if not text:

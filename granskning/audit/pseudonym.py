@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from granskning.errors import InputError
+from granskning.store.values import case_key
 
 __all__ = [
     "DEFAULT_PATH",
@@ -69,7 +70,6 @@ PATTERN = re.compile(rf"{PREFIX}[A-Z2-7]{{{LENGTH}}}")
 
 def case(secret: bytes, real_id: Any) -> str:
     """Return the pseudonym of a case id (the same id and key always give the same one)."""
-    from granskning.store.values import case_key
 
     text = case_key(real_id)
     digest = hmac.new(secret, DOMAIN + text.encode("utf-8"), hashlib.sha256).digest()

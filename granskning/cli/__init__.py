@@ -16,6 +16,7 @@ import click
 
 from granskning import __version__
 from granskning.cli import _sv
+from granskning.errors import GranskningError, hide_personnummer
 
 _sv.install()
 
@@ -61,7 +62,6 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        from granskning.errors import GranskningError
 
         try:
             return super().invoke(ctx)
@@ -69,7 +69,6 @@ class LazyGroup(click.Group):
             click.echo(f"Fel: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except click.ClickException as exc:  # "'19121212-1212' är inget giltigt heltal"
-            from granskning.errors import hide_personnummer
 
             exc.message = hide_personnummer(exc.message)
             raise
@@ -107,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Avbrutet.", err=True)
         return 130
     except click.ClickException as exc:
-        from granskning.errors import hide_personnummer
-
         exc.message = hide_personnummer(exc.message)  # "Invalid value: '19121212-1212'"
         exc.show()
         return exc.exit_code
@@ -120,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
         if os.environ.get("GRANSKNING_DEBUG"):
             raise
-        from granskning.errors import hide_personnummer
 
         click.echo(
             f"Oväntat fel ({type(exc).__name__}): {hide_personnummer(str(exc))}\n"

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
+from granskning.audit import protocol_run, pseudonym
+from granskning.audit.protocol import check_against_checklist, load
+from granskning.audit.protocol_run import show_fingerprint
 from granskning.errors import InputError
+from granskning.sampling.samplebook import output_format, summary_text, write_sample
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 
@@ -34,24 +40,16 @@ def ny_from_protocol(
     if given:
         raise InputError("med ett protokoll styrs " + ", ".join(given)
                          + " av protokollet; ta bort flaggorna eller ändra protokollet.")
-    from granskning.audit import protocol_run
-    from granskning.audit.protocol import check_against_checklist, load
 
     proto = load(protocol)
     check_against_checklist(proto)
     if sample_out is not None:
-        from granskning.sampling.samplebook import output_format
-
         output_format(sample_out)  # refuse an unknown format before any work
     if check_only:
         result = protocol_run.draw(proto, frame_path)
         protocol_run.case_rows(result, reference_date=reference)  # the cases' checks, nothing stored
         audit_id = None
     else:
-        from granskning.audit import pseudonym
-        from granskning.store import identity
-        from granskning.store.database import Store
-
         with Store.open(url) as store:
             store.init()
             identity.require_coordinator(store, "skapa granskningar")
@@ -61,8 +59,6 @@ def ny_from_protocol(
                 plan_run=plan_run)
     sample = result.sample
     if sample_out is not None:
-        from granskning.sampling.samplebook import write_sample
-
         write_sample(sample, sample_out)
     if as_json:
         out = {
@@ -81,8 +77,6 @@ def ny_from_protocol(
                                  for k, v in result.controls.items()}
         click.echo(json.dumps(out, ensure_ascii=False))
         return
-    from granskning.audit.protocol_run import show_fingerprint
-    from granskning.sampling.samplebook import summary_text
 
     click.echo(summary_text(sample))
     for c in proto.controls:

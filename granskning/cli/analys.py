@@ -7,8 +7,13 @@ from pathlib import Path
 
 import click
 
+from granskning.audit.opened import analyse_audit
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.errors import InputError
 from granskning.numbers import Confidence, Integer
+from granskning.store import identity
+from granskning.store.database import Store
+from granskning.store.values import refuse_personnummer
 
 HELP = """Analysera en gransknings svar: tabeller, indikatorer, tester och jämställdhet.
 
@@ -86,7 +91,6 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
            ignore, sheet, bands, method, interval, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
            as_json):
     from granskning.analysis.analyse import parse_bands
-    from granskning.errors import InputError
 
     if (data is None) == (audit_id is None):
         raise click.UsageError("ange antingen DATA (en tabell) eller --granskning ID.")
@@ -107,9 +111,6 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
         if given or ignore:
             raise click.UsageError(f"{', '.join(given) or '--ovriga'} kan inte användas med --granskning "
                                    "(stratum, kön, ålder och populationsstorlekar finns i databasen).")
-        from granskning.audit.opened import analyse_audit
-        from granskning.store import identity
-        from granskning.store.database import Store
 
         with Store.open(url) as store:
             # A reviewer sees only their own cases (PostgreSQL): no partial analyses.
@@ -125,7 +126,6 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
                                ignore=tuple(ignore), **options)
 
     from granskning.analysis.output import summary_text, write_charts, write_workbook
-    from granskning.store.values import refuse_personnummer
 
     # every label of every output (strata, categories, texts) is in the JSON form
     refuse_personnummer(result.to_json_dict(), "analysen", numbers=False,

@@ -6,7 +6,10 @@ import json
 
 import click
 
+from granskning.checklist import bundled, load
+from granskning.checklist.render import render, summary, to_dict
 from granskning.cli.options import json_option
+from granskning.errors import InputError, ManyInputErrors
 
 
 @click.group(options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...")
@@ -25,9 +28,6 @@ def validera(filer: tuple[str, ...]) -> None:
 
     Avslutar med kod 2 om någon checklista har fel.
     """
-    from granskning.checklist import load
-    from granskning.checklist.render import summary
-    from granskning.errors import InputError, ManyInputErrors
 
     failed = False
     for name in filer:
@@ -53,8 +53,6 @@ def validera(filer: tuple[str, ...]) -> None:
               help="Största radbredd i tecken.")
 def visa(fil: str, as_json: bool, bredd: int) -> None:
     """Visa en checklista: områden, numrerade frågor, svar, villkor och lagrum."""
-    from granskning.checklist import load
-    from granskning.checklist.render import render, to_dict
 
     checklist = load(fil)
     if as_json:
@@ -67,8 +65,6 @@ def visa(fil: str, as_json: bool, bredd: int) -> None:
 @json_option("Skriv listan som ett JSON-objekt.")
 def lista(as_json: bool) -> None:
     """Lista de checklistor som följer med verktyget."""
-    from granskning.checklist import bundled, load
-    from granskning.errors import InputError
 
     rows, failed = [], []
     for path in bundled():

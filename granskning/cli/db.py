@@ -7,6 +7,8 @@ import json
 import click
 
 from granskning.cli.options import db_option, json_option
+from granskning.errors import StoreError
+from granskning.store.database import Store
 
 LABELS = {
     "audits": "granskningar",
@@ -37,8 +39,6 @@ Se docs/server.md.
 @click.option("--roller", "roles", is_flag=True,
               help="PostgreSQL: skapa rollerna för samordnare och granskare och ge dem rättigheter.")
 def init(url: str | None, roles: bool) -> None:
-    from granskning.store.database import Store
-
     with Store.open(url, create=True) as store:
         before = store.schema_version()
         steps = store.init()
@@ -70,7 +70,6 @@ def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
     Skapar inloggningen NAMN (små bokstäver, siffror, understreck) i gruppen
     för rollen, eller lägger en befintlig inloggning i gruppen.
     """
-    from granskning.store.database import Store
 
     secret = None
     if password:
@@ -85,8 +84,6 @@ def anvandare(name: str, role: str, password: bool, url: str | None) -> None:
 @db_option
 def migrera(url: str | None) -> None:
     """Uppgradera databasens schema till den version verktyget använder."""
-    from granskning.errors import StoreError
-    from granskning.store.database import Store
 
     with Store.open(url) as store:
         before = store.schema_version()
@@ -111,7 +108,6 @@ def migrera(url: str | None) -> None:
 @json_option()
 def status(url: str | None, as_json: bool) -> None:
     """Visa databasens schemaversion, migreringar och antal rader."""
-    from granskning.store.database import Store
     from granskning.store.migrations import LATEST
 
     with Store.open(url) as store:

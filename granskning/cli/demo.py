@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from granskning.demo.run import run
+
 
 @click.command(options_metavar="[FLAGGOR]")
 @click.option("--ut", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
@@ -16,7 +18,6 @@ def demo(out_dir: Path) -> None:
     SQLite-databas i katalogen, sparar simulerade svar (årsrapportens tabeller 1 och 2
     återskapas exakt), skriver granskningsrapporten (PDF) och tabellerna (XLSX) samt ett
     exempel på en internkontroll."""
-    from granskning.demo.run import run
 
     result = run(out_dir, say=click.echo)
     if not result.verified:

@@ -6,7 +6,13 @@ import json
 
 import click
 
+from granskning.audit import pseudonym
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.errors import InputError
+from granskning.personnummer.number import scrub
+from granskning.store import identity, trail
+from granskning.store.database import Store
+from granskning.store.values import case_key, show_case_id
 
 HELP = """Visa historiken för en granskning: varje svar som sparats, ändrats eller
 tagits bort, varje tilldelning och varje ärende som markerats som klart, med
@@ -32,22 +38,17 @@ PostgreSQL-databas ser en granskare bara historiken för sina egna ärenden.
 @json_option("Skriv historiken som JSON.")
 def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | None,
              as_json: bool) -> None:
-    from granskning.store import identity, trail
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         identity.current(store, reviewer)  # refuses a --granskare that is not you
         audit = store.audit(audit_id)
         case_id = None if case is None else _find_case(store, audit_id, case)
         frame = trail.history(store, audit_id, case_id)
-    from granskning.personnummer.number import scrub
 
     if as_json:
         shown = None if case_id is None else scrub(case_id)  # a database from before pseudonyms
         click.echo(json.dumps({"granskning": audit_id, "titel": scrub(audit.title), "ärende": shown,
                                "händelser": trail.as_json(frame)}, ensure_ascii=False))
         return
-    from granskning.personnummer.number import scrub
 
     title = f"Historik för granskning {audit_id}: {audit.title}"
     if case_id is not None:
@@ -57,9 +58,6 @@ def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | N
 
 def _find_case(store, audit_id: int, given: str) -> str:
     """Return the stored id for ``--arende``: as given, or the pseudonym of a real id."""
-    from granskning.audit import pseudonym
-    from granskning.errors import InputError
-    from granskning.store.values import case_key, show_case_id
 
     text = case_key(given)
     known = {c.case_id for c in store.cases(audit_id)}

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import click
 
+from granskning.answers.prompts import Prompter
+from granskning.answers.session import Session
 from granskning.cli.options import audit_option, db_option
+from granskning.store import identity
+from granskning.store.database import Store
 
 HELP = """Svara på granskningens checklista, ärende för ärende.
 

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
+from granskning.audit import pseudonym
+from granskning.audit.create import SECRECY, pseudonym_list
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.errors import InputError
+from granskning.files import atomic_write
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
+from granskning.workbook import save_workbook
 
 HELP = """Skriv samordnarens lista: varje ärendes pseudonym (Ä-…) och verkliga id.
 
@@ -38,11 +45,6 @@ OSL 26 kap.: skriv ut den bara för den som ska ta fram akterna.
 @json_option("Skriv listan som JSON.")
 def lista(audit_id: int, source: Path, key_path: Path | None, out: Path | None,
           url: str | None, as_json: bool) -> None:
-    from granskning.audit import pseudonym
-    from granskning.audit.create import SECRECY, pseudonym_list
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         identity.require_coordinator(store, "skriva ut listan med verkliga ärende-id")
         frame = pseudonym_list(store, audit_id, source, key=pseudonym.key(key_path))
@@ -87,11 +89,6 @@ def _plain(value: object) -> object:
 def _write_xlsx(path: Path, audit_id: int, rows: list[dict]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from granskning.audit.create import SECRECY
-    from granskning.errors import InputError
-    from granskning.files import atomic_write
-    from granskning.workbook import save_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise InputError("listan ska sparas som .xlsx", file=path)

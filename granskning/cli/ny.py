@@ -8,8 +8,14 @@ from pathlib import Path
 
 import click
 
+from granskning.audit import pseudonym
+from granskning.audit.create import CaseColumns, create_from_sample
+from granskning.checklist import load
+from granskning.cli._protocol import ny_from_protocol
 from granskning.cli.options import db_option, json_option
 from granskning.plan.files import run_of
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 HELP = """Skapa en ny granskning av ett urval med en checklista, eller ur ett protokoll.
@@ -148,8 +154,6 @@ def ny(
     if protocol is None and sample_out is not None:
         raise click.UsageError("--urval-ut används med ett PROTOKOLL (annars finns arbetsboken redan).")
     if protocol is not None:
-        from granskning.cli._protocol import ny_from_protocol
-
         given = [n for n, v in (("--urval", sample_path), ("--checklista", checklist), ("--titel", title),
                                 ("--kon", sex), ("--alder", age), ("--personnummer", pnr),
                                 ("--handlaggare", case_worker), ("--arendedata", case_data),
@@ -162,11 +166,6 @@ def ny(
                if v is None]
     if missing:
         raise click.UsageError("ange ett PROTOKOLL, eller " + ", ".join(missing) + ".")
-    from granskning.audit import pseudonym
-    from granskning.audit.create import CaseColumns, create_from_sample
-    from granskning.checklist import load
-    from granskning.store import identity
-    from granskning.store.database import Store
 
     columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker,
                           case_data=_case_data(case_data), age_date=age_date)

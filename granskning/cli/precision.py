@@ -12,7 +12,20 @@ import click
 
 from granskning.cli.options import json_option
 from granskning.errors import InputError
-from granskning.numbers import Integer
+from granskning.expr import expression as expr
+from granskning.fmt import heltal, procent, tal
+from granskning.numbers import Integer, parse_confidence, parse_rate
+from granskning.sampling.allocation import allocate
+from granskning.sampling.frame import filter_mask, read_table
+from granskning.sampling.precision import (
+    attribute_sample_size,
+    evaluate_attribute_sample,
+    margin_of_error,
+    read_strata,
+    sample_size,
+    stratified_margin,
+    stratified_sample_size,
+)
 from granskning.wording import antal
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -25,33 +38,24 @@ def _rate(text: str | None, option: str, *, default: float | None = None) -> flo
     """Read a rate given as a fraction (0.05, 0,05) or as percent (5, 5 %): see numbers.parse_rate."""
     if text is None:
         return default
-    from granskning.numbers import parse_rate
 
     return parse_rate(text, option)
 
 
 def _confidence(text: str) -> float:
-    from granskning.numbers import parse_confidence
-
     return parse_confidence(text, "--konfidens")
 
 
 def _level(confidence: float) -> str:
-    from granskning.fmt import tal
-
     pct = 100 * confidence
     return f"{tal(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1)} %"
 
 
 def _pp(x: float) -> str:
-    from granskning.fmt import tal
-
     return f"±{tal(100 * x, 1)} procentenheter"
 
 
 def _share(p: float) -> str:
-    from granskning.fmt import procent
-
     return procent(p, 0 if round(100 * p, 6).is_integer() else 1)
 
 
@@ -145,7 +149,6 @@ def felmarginal(
     populationen (vägd efter N_h) och som om urvalet vore ett obundet
     slumpmässigt urval, samt designeffekten.
     """
-    from granskning.sampling.precision import margin_of_error
 
     confidence = _confidence(konfidens)
     p = _rate(andel, "--andel", default=0.5)
@@ -190,8 +193,6 @@ def felmarginal(
 
 
 def _print_simple_margin(r) -> None:
-    from granskning.fmt import heltal
-
     parts = [f"{_level(r.confidence)} konfidens", f"n = {heltal(r.n)}"]
     if r.population is not None:
         parts.append(f"population {heltal(r.population)}")
@@ -200,8 +201,6 @@ def _print_simple_margin(r) -> None:
 
 
 def _read_strata(path, blad, *, need_n):
-    from granskning.sampling.precision import read_strata
-
     return read_strata(path, sheet=blad, need_n=need_n)
 
 
@@ -211,16 +210,12 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
     import pandas as pd
 
     from granskning.analysis.tables import sv_key
-    from granskning.sampling.allocation import allocate
-    from granskning.sampling.frame import filter_mask, read_table
 
     if not strata_col or per_stratum is None:
         raise InputError("Med en ram behövs både --strata KOLUMN och --per-stratum N.")
     columns = [strata_col]
     expression = None
     if filter_text:
-        from granskning.expr import expression as expr
-
         expression = expr.parse(filter_text, source="--filter")
         columns += sorted(expression.names - {strata_col})
     table = read_table(ram, sheet=blad, usecols=columns)
@@ -244,9 +239,6 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
 
 
 def _stratified_margin_output(strata, confidence, as_json) -> None:
-    from granskning.fmt import heltal, tal
-    from granskning.sampling.precision import stratified_margin
-
     r = stratified_margin(strata, confidence=confidence)
     if as_json:
         _echo_json(
@@ -337,8 +329,6 @@ def storlek(
     Felmarginalen kan anges som andel (0.05) eller i procent (5 eller 5%):
     tal från 1 och uppåt läses som procent.
     """
-    from granskning.fmt import heltal
-    from granskning.sampling.precision import sample_size, stratified_sample_size
 
     target = _rate(felmarginal_, "--felmarginal")
     confidence = _confidence(konfidens)
@@ -401,7 +391,6 @@ def storlek(
             }
         )
         return
-    from granskning.fmt import tal
 
     lines = _strata_lines(r.allocation)
     lines += [
@@ -418,7 +407,6 @@ def _strata_lines(strata) -> list[str]:
 
     A ``takes_all`` column, when present, marks strata taken whole.
     """
-    from granskning.fmt import heltal
 
     width = max(7, *(len(str(s)) for s in strata["stratum"]))
     lines = [f"{'Stratum':<{width}}  {'N':>7}  {'n':>5}  Felmarginal"]
@@ -489,7 +477,6 @@ def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, 
     Procentsatser: tal från 1 och uppåt läses som procent (5 = 5 %), tal
     under 1 som andel (0.05 = 5 %).
     """
-    from granskning.sampling.precision import attribute_sample_size, evaluate_attribute_sample
 
     tol = _rate(tolerabel, "--tolerabel")
     risk_value = _rate(risk, "--risk", default=0.05)
@@ -544,7 +531,6 @@ def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, 
             }
         )
         return
-    from granskning.fmt import heltal, procent
 
     k = plan.allowed_deviations
     allowed = (
@@ -564,8 +550,6 @@ def stickprov(tolerabel, forvantad, risk, population, utvardera, n, avvikelser, 
 
 def _print_evaluation(ev) -> None:
     import math
-
-    from granskning.fmt import procent
 
     # rounded up, as the AICPA evaluation tables do: never shows a bound lower than it is
     shown = math.ceil(round(ev.upper_bound * 10_000, 6)) / 10_000

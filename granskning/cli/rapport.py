@@ -8,6 +8,10 @@ from pathlib import Path
 import click
 
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.errors import InputError
+from granskning.report import internkontroll as report_ik
+from granskning.store import identity
+from granskning.store.database import Store
 
 HELP = """Skriv rapporten för en granskning i databasen.
 
@@ -61,8 +65,6 @@ Exempel:
 def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,
             survey: int | None, subtitle: str | None, checklist: str | None, url: str | None,
             as_json: bool, interval: str = "beta") -> None:
-    from granskning.errors import InputError
-
     for out in outputs:
         if out.suffix.lower() not in (".pdf", ".xlsx", ".json"):
             raise InputError(f"okänt rapportformat {out.suffix or '(inget)'}: skriv till .pdf, .xlsx eller .json.",
@@ -74,16 +76,12 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
     if kind == "granskning" and not outputs:
         raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
     from granskning.report import granskningsrapport as report
-    from granskning.store import identity
-    from granskning.store.database import Store
 
     summary = None
     with Store.open(url) as store:
         # A reviewer sees only their own cases (PostgreSQL): no report on part of the sample.
         identity.require_coordinator(store, "skriva rapporter")
         if kind == "internkontroll":
-            from granskning.report import internkontroll as report_ik
-
             doc, summary = report_ik.build(store, audit_id, survey_id=survey, subtitle=subtitle)
         else:
             options = report.ReportOptions(analysis_text=analysis_text, mask_below=mask, subtitle=subtitle,

@@ -7,7 +7,12 @@ import json
 import click
 
 from granskning.cli.options import json_option
+from granskning.errors import InputError
+from granskning.fmt import procent, tal
 from granskning.numbers import Confidence
+from granskning.sampling.frame import read_table
+from granskning.store.values import refuse_personnummer
+from granskning.wording import antal
 
 TYPES = ("medel", "total", "andel")
 LABELS = {"medel": "Medelvärde", "total": "Total", "andel": "Andel"}
@@ -41,10 +46,6 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
     slumpmässigt urval av samma storlek.
     """
     from granskning.analysis.estimation import INTERVAL_NAMES, stratified_estimate
-    from granskning.errors import InputError
-    from granskning.fmt import procent, tal
-    from granskning.sampling.frame import read_table
-    from granskning.wording import antal
 
     if not 0 < konfidens < 1:
         raise InputError(f"--konfidens måste ligga mellan 0 och 1, fick {konfidens}.")
@@ -58,7 +59,6 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
         table, strata=strata, population=population, variable=variabel,
         kind=typ, value=varde, weights=vikt, alpha=1 - konfidens, interval=interval,
     )
-    from granskning.store.values import refuse_personnummer
 
     refuse_personnummer([result.to_json_dict(), varde], "skattningen", numbers=False,
                         advice="inget skrivs. Ta bort numret ur indata (välj en annan kolumn)")

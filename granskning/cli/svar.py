@@ -7,8 +7,11 @@ from pathlib import Path
 
 import click
 
+from granskning.answers.excel import export_template, import_answers
 from granskning.cli import options
 from granskning.cli.options import db_option
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 IMPORT_HELP = """Läs in en ifylld svarsmall (från granskning svar exportera).
@@ -52,8 +55,6 @@ json_option = options.json_option()
 def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | None,
               url: str | None, as_json: bool) -> None:
     """Skriv en svarsmall: en rad per ärende, en kolumn per fråga, med sparade svar ifyllda."""
-    from granskning.answers.excel import export_template
-    from granskning.store.database import Store
 
     with Store.open(url) as store:
         done = export_template(store, audit_id, out, checklist=checklist, reviewer=reviewer)
@@ -79,10 +80,6 @@ def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | 
 @json_option
 def importera(fil: Path, audit_id: int, who: str | None, overwrite: bool,
               checklist: Path | None, url: str | None, as_json: bool) -> None:
-    from granskning.answers.excel import import_answers
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         done = import_answers(store, audit_id, fil, who=identity.current(store, who),
                               checklist=checklist, overwrite=overwrite)

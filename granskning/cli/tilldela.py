@@ -6,7 +6,10 @@ import json
 
 import click
 
+from granskning.audit.assignment import assign_cases, parse_reviewers
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 
@@ -52,9 +55,6 @@ def tilldela(
     ut i tur och ordning, så att alla får ärenden från alla strata. Redan
     tilldelade ärenden behålls om inte --om anges.
     """
-    from granskning.audit.assignment import assign_cases, parse_reviewers
-    from granskning.store import identity
-    from granskning.store.database import Store
 
     names = parse_reviewers(reviewers)
     with Store.open(url) as store:

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import click
 
+from granskning.audit.protocol import load_sampling_settings
 from granskning.cli.options import json_option
 from granskning.errors import InputError
+from granskning.sampling import design as sampling
+from granskning.sampling import samplebook
+from granskning.sampling.design import verify
+from granskning.sampling.frame import read_frame
 from granskning.wording import antal
 
 HELP = """Dra ett stratifierat obundet slumpmässigt urval ur en ärendeförteckning (RAM).
@@ -91,14 +96,8 @@ def urval(
         _verify(verifiera, ram, as_json)
         return
 
-    from granskning.sampling import design as sampling
-    from granskning.sampling import samplebook
-    from granskning.sampling.frame import read_frame
-
     settings: dict = {}
     if protokoll is not None:
-        from granskning.audit.protocol import load_sampling_settings
-
         settings = load_sampling_settings(protokoll)
     id_column = id_column or settings.get("id")
     strata_column = strata_column or settings.get("strata")
@@ -210,8 +209,6 @@ def _json_summary(sample, ut: Path | None) -> dict:
 
 
 def _verify(sample_path: Path, ram: Path, as_json: bool) -> None:
-    from granskning.sampling.design import verify
-
     result = verify(sample_path, ram)
     if as_json:
         click.echo(json.dumps({

@@ -37,6 +37,7 @@ import numpy as np
 
 from granskning.checklist.model import motivation_key
 from granskning.demo.exempel import DISTRICTS  # the 11 districts of 2024, in the published order
+from granskning.audit import pseudonym
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,8 +88,6 @@ def with_frame(cases: pd.DataFrame, ram: str | Path, key: bytes | None = None) -
     with ``key`` (default: the unit's key) to find each case's row.
     """
     import pandas as pd
-
-    from granskning.audit import pseudonym
 
     secret = key if key is not None else pseudonym.key()
     frame = pd.read_csv(ram, sep=";", encoding="cp1252", dtype=str)

@@ -30,6 +30,10 @@ import datetime as dt
 from pathlib import Path
 
 from granskning import resources
+from granskning.files import atomic_write
+from granskning.files import make_directory
+from granskning.audit import protocol
+from granskning.audit import protocol_run
 
 DISTRICTS = (
     "Bromma",
@@ -96,7 +100,6 @@ def make_export(path: Path = EXPORT, seed: int = SEED) -> Path:
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
     _fit_to_published_tables(rows, detail)
-    from granskning.files import atomic_write, make_directory
 
     make_directory(path.parent)
     data = _text(rows).encode("cp1252")
@@ -124,9 +127,6 @@ def _fit_to_published_tables(rows: list[dict[str, object]], rng) -> None:
     """
     import tempfile
 
-    from granskning.audit import protocol
-
-    from granskning.audit import protocol_run
     from granskning.demo.answers import TABLE_F7
 
     with tempfile.TemporaryDirectory() as tmp:

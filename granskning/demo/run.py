@@ -22,6 +22,18 @@ from pathlib import Path
 from granskning import resources
 from granskning.demo.exempel import export_path
 from granskning.wording import antal
+from granskning.audit import protocol_run
+from granskning.sampling import samplebook
+from granskning.sampling import design as sampling
+from granskning.fmt import procentenheter
+from granskning.fmt import tal
+from granskning.sampling.precision import margin_of_error
+from granskning.sampling.precision import stratified_margin
+from granskning.report import internkontroll as report_ik
+from granskning.checklist import load
+from granskning.files import make_directory
+from granskning.store.database import Store
+from granskning.audit import pseudonym
 
 DATA = resources.ROOT
 PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"
@@ -61,14 +73,6 @@ def draw_sample(store, key: bytes, out_dir: Path, say: Callable[[str], None]):
     Returns (workbook path, the protocol draw, audit id, whether the workbook re-derives).
     """
     import pandas as pd
-
-    from granskning.audit import protocol_run
-
-    from granskning.sampling import samplebook
-
-    from granskning.sampling import design as sampling
-    from granskning.fmt import procentenheter, tal
-    from granskning.sampling.precision import margin_of_error, stratified_margin
 
     ram = export_path()
     say(f"1. Drar urvalet ur {ram.name} (syntetiska exempeldata, 11 stadsdelar) enligt protokollet "
@@ -137,19 +141,12 @@ def _timed(say: Callable[[str], None], text: str):
 def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     """Run the whole chain on the bundled example data and write every file into ``out_dir``."""
     from granskning.demo import answers as demo_answers
-    from granskning.audit import protocol_run
     from granskning.report import granskningsrapport as report
-    from granskning.report import internkontroll as report_ik
-    from granskning.checklist import load
-    from granskning.files import make_directory
-    from granskning.sampling.precision import margin_of_error
-    from granskning.store.database import Store
 
     make_directory(out_dir)
     db = out_dir / "granskning.db"
     for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         old.unlink(missing_ok=True)
-    from granskning.audit import pseudonym
 
     key = pseudonym.key_file(out_dir / "nyckel", create=True)  # the demo's own key, 0600
     with Store.open(f"sqlite:///{db}", create=True) as store:
@@ -203,7 +200,6 @@ def _survey(store) -> int:
     import pandas as pd
 
     from granskning.demo import answers as demo_answers
-    from granskning.checklist import load
 
     chk = load("delaktighetsenkat")
     survey_id = store.create_audit(
