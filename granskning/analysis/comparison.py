@@ -12,12 +12,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import optimize, stats
-
 from granskning.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 N_SIM = 2000
@@ -73,6 +71,8 @@ def homogeneity(
     simulate.p.value=TRUE, B=n_sim)``), seeded for reproducibility; otherwise
     the asymptotic chi-square p-value.
     """
+    import numpy as np
+    from scipy import stats
     x = np.asarray(table, dtype=float)
     if x.ndim != 2:
         raise InputError("homogenitetstestet kräver en tvådimensionell tabell.")
@@ -120,6 +120,8 @@ def fisher(table, *, alpha: float = 0.05, interval: bool = True) -> Fisher:
     The conditional-MLE interval costs a root search (0.2 s for a few thousand
     cases); ``interval=False`` leaves it as NaN when only the p-value is needed.
     """
+    import numpy as np
+    from scipy import stats
     x = np.asarray(table, dtype=int)
     if x.shape != (2, 2):
         raise InputError("Fishers test kräver en 2×2-tabell.")
@@ -160,6 +162,8 @@ def cmh(tables, *, alpha: float = 0.05, correct: bool = True) -> MantelHaenszel:
     left out.  Breslow–Day (without Tarone's correction, as
     ``DescTools::BreslowDayTest``) tests whether the odds ratios are equal.
     """
+    import numpy as np
+    from scipy import stats
     x = np.asarray(tables, dtype=float)
     if x.ndim != 3 or x.shape[1:] != (2, 2):
         raise InputError("CMH-testet kräver en tabell med formen K × 2 × 2.")
@@ -198,6 +202,8 @@ def cmh(tables, *, alpha: float = 0.05, correct: bool = True) -> MantelHaenszel:
 
 def _breslow_day(a, b, c, d, orr: float) -> tuple[float, int, float]:
     """Return the Breslow–Day statistic, its df and p for the common odds ratio ``orr``."""
+    import numpy as np
+    from scipy import stats
     nan = math.nan
     row1, row2, col1 = a + b, c + d, a + c
     informative = (row1 > 0) & (row2 > 0) & (col1 > 0) & (col1 < row1 + row2)
@@ -231,6 +237,7 @@ def power_two_proportions(p1: float, p2: float, n1: float, n2: float, alpha: flo
     With ``n1 == n2`` this is R's ``power.prop.test`` (``strict = FALSE``); for
     unequal groups the pooled variance under H0 uses the weighted mean rate.
     """
+    from scipy import stats
     q1, q2 = 1 - p1, 1 - p2
     pbar = (n1 * p1 + n2 * p2) / (n1 + n2)
     z = stats.norm.ppf(1 - alpha / 2)
@@ -250,6 +257,7 @@ def min_detectable_difference(
     group's rate is moved towards 50 %, the harder direction, so the answer
     holds either way.  NaN if no difference within [0, 1] reaches the power.
     """
+    from scipy import optimize
     if n1 <= 0 or n2 <= 0 or not 0 <= p <= 1:
         return math.nan
     sign = 1.0 if p <= 0.5 else -1.0
@@ -296,6 +304,7 @@ def logistic(
     singular design do not raise: the result says the model could not be
     estimated and why.
     """
+    import numpy as np
     import pandas as pd
     import statsmodels.api as sm
 

@@ -40,13 +40,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from granskning.errors import InputError
 from granskning.numbers import MAX_FINITE, MAX_POPULATION
 from granskning.wording import antal
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 KINDS = ("medel", "total", "andel")
@@ -123,6 +122,7 @@ def _require_columns(df: pd.DataFrame, columns: list[str]) -> None:
 
 def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) -> np.ndarray:
     """Return a column as floats, reading Swedish text (``1 234,5``); blanks become NaN."""
+    import numpy as np
     import pandas as pd
 
     s = df[column]
@@ -147,6 +147,7 @@ def parse_numbers(df: pd.DataFrame, column: str, *, allow_missing: bool = True) 
 
 def _finite(df: pd.DataFrame, column: str, values: np.ndarray) -> np.ndarray:
     """Refuse inf and numbers beyond granskning.numbers.MAX_FINITE (1e999 read as inf)."""
+    import numpy as np
     with np.errstate(invalid="ignore"):
         huge = np.isinf(values) | (np.abs(values) > MAX_FINITE)
     if huge.any():
@@ -179,6 +180,7 @@ def stratified_estimate(
     ``"wald"``) chooses a proportion's interval, default ``"beta"``; a mean of
     a 0/1 variable may ask for it too.  Means and totals otherwise use Wald.
     """
+    import numpy as np
     interval = _check_options(kind, alpha, interval)
     cols = [strata, population, variable] + ([weights] if weights else [])
     _require_columns(df, cols)
@@ -254,6 +256,7 @@ class _Design:
 
     def refuse_lonely(self, df: pd.DataFrame, strata: str) -> None:
         """InputError for a stratum with one row in the sample (and more in the population)."""
+        import numpy as np
         lonely = (self.n_h == 1) & (self.N_h > 1)
         if lonely.any():
             k = int(np.flatnonzero(lonely)[0])
@@ -264,6 +267,7 @@ class _Design:
 
     def variance(self, z: np.ndarray) -> float:
         """Return the linearisation variance of Σ z with the finite population correction per stratum."""
+        import numpy as np
         n_h, N_h = self.n_h, self.N_h
         z_sum = np.bincount(self.codes, weights=z, minlength=self.n_strata)
         z_sq = np.bincount(self.codes, weights=z * z, minlength=self.n_strata)
@@ -275,6 +279,7 @@ class _Design:
 
 def _design(df: pd.DataFrame, strata: str, population: str) -> _Design:
     """Return the strata and their sizes; InputError for a blank stratum or an inconsistent N_h."""
+    import numpy as np
     source = _source_name(df)
     h = df[strata].astype("string").str.strip().fillna("")
     if (h == "").any():
@@ -314,6 +319,7 @@ def _design(df: pd.DataFrame, strata: str, population: str) -> _Design:
 
 def _weights(df: pd.DataFrame, weights: str) -> np.ndarray:
     """Return the weight column; InputError for a weight that is not above zero."""
+    import numpy as np
     w = parse_numbers(df, weights, allow_missing=False)
     if (w <= 0).any():
         pos = int(np.flatnonzero(w <= 0)[0])
@@ -324,6 +330,7 @@ def _weights(df: pd.DataFrame, weights: str) -> np.ndarray:
 
 def _outcome(df: pd.DataFrame, variable: str, kind: str, value: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Return (y, in the domain): 0/1 for a proportion of ``value``, the numbers otherwise (0 when missing)."""
+    import numpy as np
     if kind == "andel":
         if value is None:
             raise InputError("--typ andel kräver --varde (det värde vars andel ska skattas).")

@@ -24,12 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import stats
-
 from granskning.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 LEVELS = (0.95, 0.998)
@@ -37,6 +35,8 @@ LEVELS = (0.95, 0.998)
 
 def binomial_limit(n, p0: float, p: float) -> np.ndarray:
     """Return Spiegelhalter's interpolated exact binomial quantile of a rate, ``(r_p − α)/n``."""
+    import numpy as np
+    from scipy import stats
     n = np.asarray(n, dtype=float)
     if not 0 <= p0 <= 1:
         raise InputError(f"mittvärdet måste vara en andel mellan 0 och 1, fick {p0}.")
@@ -51,6 +51,7 @@ def binomial_limit(n, p0: float, p: float) -> np.ndarray:
 
 def limits(denominators, p0: float, levels: Sequence[float] = LEVELS) -> pd.DataFrame:
     """Return a tidy table of lower and upper limits per denominator and level."""
+    import numpy as np
     import pandas as pd
 
     n = np.asarray(denominators, dtype=float)
@@ -76,6 +77,7 @@ class Funnel:
 
     def outside(self, level: float) -> dict[str, list[str]]:
         """Return the strata above and below the limits at ``level``."""
+        import numpy as np
         rows = self.points[np.isclose(self.points["level"], level)]
         return {
             "over": rows.loc[rows["position"] == "över", "stratum"].tolist(),
@@ -84,6 +86,7 @@ class Funnel:
 
     def curve(self, n_max: int | None = None, levels: Sequence[float] | None = None) -> pd.DataFrame:
         """Return the limits on every denominator 1…n_max, for drawing the funnel."""
+        import numpy as np
         top = int(n_max or max(1, self.points["denominator"].max()))
         return limits(np.arange(1, top + 1), self.centre, levels or self.levels)
 
@@ -111,7 +114,9 @@ def funnel(
     reports); otherwise ``"inom"``.  Strata with no denominator are
     ``"okänd"``.  ``p_over`` and ``p_under`` hold the one-sided p-values.
     """
+    import numpy as np
     import pandas as pd
+    from scipy import stats
 
     x = np.asarray(numerators, dtype=float)
     n = np.asarray(denominators, dtype=float)

@@ -25,8 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from granskning import wording
 from granskning.analysis.comparison import (
     Fisher,
@@ -46,6 +44,7 @@ from granskning.fmt import procent, procentenheter, tal
 from granskning.wording import antal, includes_zero, level_text, not_shown, significant
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 DEFAULT_BANDS: tuple[tuple[int, int], ...] = ((0, 3), (4, 6), (7, 12))
@@ -208,6 +207,7 @@ class GenderResult:
 
 def _sex_codes(values: pd.Series, girls: Iterable[str], boys: Iterable[str]) -> np.ndarray:
     """Return 1 for girls, 0 for boys, -1 for anything else."""
+    import numpy as np
     g = {v.casefold() for v in girls}
     b = {v.casefold() for v in boys}
     text = values.astype("string").str.strip().str.casefold().fillna("")
@@ -242,6 +242,7 @@ def analyse(
     and the conclusion; ``bands`` default to :func:`default_bands` of them.
     ``counted`` names what the indicator counts (e.g. "Ja", "kvarstående oro").
     """
+    import numpy as np
     import pandas as pd
 
     is_pos, in_den = indicator_flags(df, question, positive=positive, excluded=excluded)

@@ -14,22 +14,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import numpy as np
-from scipy import stats
+from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 METHODS = ("wilson", "clopper-pearson")
 
 
 def _z(alpha: float) -> float:
+    from scipy import stats
     if not 0 < alpha < 1:
         raise InputError(f"alpha måste ligga mellan 0 och 1, fick {alpha}.")
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
 def _check_counts(count: np.ndarray, nobs: np.ndarray) -> None:
+    import numpy as np
     if np.any(nobs < 0) or np.any(count < 0):
         raise InputError("Antal och nämnare får inte vara negativa.")
     if np.any(count > nobs):
@@ -38,6 +41,7 @@ def _check_counts(count: np.ndarray, nobs: np.ndarray) -> None:
 
 def wilson_bounds(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Return Wilson score limits (low, high) for arrays of counts; NaN where nobs is 0."""
+    import numpy as np
     x = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
     _check_counts(x, n)
@@ -56,6 +60,8 @@ def wilson_bounds(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndar
 
 def clopper_pearson_bounds(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Return Clopper–Pearson exact limits (low, high) for arrays of counts."""
+    import numpy as np
+    from scipy import stats
     x = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
     _check_counts(x, n)

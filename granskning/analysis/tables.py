@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from granskning.analysis.comparison import Homogeneity, homogeneity
 from granskning.analysis.estimation import Estimate, stratified_estimate
 from granskning.analysis.proportions import Proportion, proportion_bounds
@@ -23,6 +21,7 @@ from granskning.checklist.model import counted_words
 from granskning.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
@@ -52,6 +51,7 @@ def _answers(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _strata(df: pd.DataFrame, column: str) -> pd.Series:
+    import numpy as np
     s = _answers(df, column)
     if s.isna().any():
         pos = int(np.flatnonzero(s.isna().to_numpy())[0])
@@ -60,6 +60,7 @@ def _strata(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _order(values: Iterable[str], given: Sequence[str] | None, what: str, column: str, df) -> list[str]:
+    import numpy as np
     import pandas as pd
 
     present = [str(v) for v in pd.unique(np.asarray(values, dtype=object))]
@@ -79,6 +80,7 @@ def _counts(
     separator: str,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Return (counts categories × strata, number of answering cases per stratum)."""
+    import numpy as np
     import pandas as pd
 
     answers = _answers(df, question).reset_index(drop=True)
@@ -154,6 +156,7 @@ def crosstab_shares(
     answered the question; for multiple-choice questions the shares of a column
     may add up to more than 1.  The Total row holds the column sums.
     """
+    import numpy as np
     table, bases = _counts(df, question, strata, categories=categories, strata_order=strata_order,
                            multiple=multiple, separator=separator)
     table[total_label] = table.sum(axis=1)
@@ -264,6 +267,7 @@ def indicator(
     stratum among the cases in the denominator, simulated (``seed``) when
     expected counts are small.
     """
+    import numpy as np
     import pandas as pd
 
     positive, excluded = tuple(positive), tuple(excluded)

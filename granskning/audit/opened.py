@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.audit.double import unsettled_count
 from granskning.errors import InputError
+from granskning.analysis.analyse import analyse
+from granskning.analysis.inputs import audit_frame, population_from_record
 from granskning.audit.protocol import STRATUM_JOIN
 from granskning.audit.protocol_run import protocol_of
 from granskning.checklist import Checklist, load
@@ -144,7 +146,6 @@ class OpenedAudit:
 
     def population_sizes(self) -> dict[str, float] | None:
         """Return stratum -> N_h for the design-based estimate, or None when none is made."""
-        from granskning.analysis.inputs import population_from_record
 
         return population_from_record(self.audit.sample_record) if self.estimate else None
 
@@ -153,7 +154,6 @@ class OpenedAudit:
 
         ``stratum`` is the analysis stratum: for combined strata, the protocol's table part.
         """
-        from granskning.analysis.inputs import audit_frame
 
         frame, unanswered = audit_frame(store, self.audit.id)
         if self.table_level is not None:
@@ -169,7 +169,6 @@ class OpenedAudit:
         reasons why no estimate is made are among the analysis' warnings (a
         report that says so in its own words leaves them out).
         """
-        from granskning.analysis.analyse import analyse
 
         frame, unanswered = self.frame(store)
         if len(frame) == 0:

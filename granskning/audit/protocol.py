@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning import resources as bundled_files
+from granskning.analysis.gender import SEX_WORDS, _check_bands
 from granskning.checklist import load as load_checklist
 from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError
@@ -289,7 +290,6 @@ def _bands(value: Any, path: Any) -> tuple[tuple[int, int], ...] | None:
                 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
             raise bad
         out.append((int(item[0]), int(item[1])))
-    from granskning.analysis.gender import _check_bands
 
     return _check_bands(out)
 
@@ -465,8 +465,6 @@ def loads(text: str, *, source: str | Path | None = None) -> Protocol:
 
 
 def _sex_words(value: Any, path: Any) -> str | None:
-    from granskning.analysis.gender import SEX_WORDS
-
     if value is None:
         return None
     word = str(value).strip().casefold() if isinstance(value, str) else None

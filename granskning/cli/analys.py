@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from granskning.analysis.analyse import parse_bands
+from granskning.analysis.inputs import analyse_table
+from granskning.analysis.output import summary_text, write_charts, write_workbook
 from granskning.audit.opened import analyse_audit
 from granskning.cli.options import audit_option, db_option, json_option
 from granskning.errors import InputError
@@ -90,8 +93,6 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
 def analys(data, audit_id, url, checklist, strata, sex, age, id_column, population, population_file,
            ignore, sheet, bands, method, interval, konfidens, seed, n_sim, total_label, out, chart_dir, chart_format,
            as_json):
-    from granskning.analysis.analyse import parse_bands
-
     if (data is None) == (audit_id is None):
         raise click.UsageError("ange antingen DATA (en tabell) eller --granskning ID.")
     if not 0 < konfidens < 1:
@@ -119,13 +120,10 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
     else:
         if not checklist or not strata:
             raise click.UsageError("med DATA krävs --checklista och --strata.")
-        from granskning.analysis.inputs import analyse_table
 
         result = analyse_table(data, checklist, strata=strata, sheet=sheet, population_file=population_file,
                                sex=sex, age=age, population=population, id_column=id_column,
                                ignore=tuple(ignore), **options)
-
-    from granskning.analysis.output import summary_text, write_charts, write_workbook
 
     # every label of every output (strata, categories, texts) is in the JSON form
     refuse_personnummer(result.to_json_dict(), "analysen", numbers=False,

@@ -10,6 +10,7 @@ import json
 
 import click
 
+from granskning.analysis.tables import sv_key
 from granskning.cli.options import json_option
 from granskning.errors import InputError
 from granskning.expr import expression as expr
@@ -208,8 +209,6 @@ def _strata_from_frame(ram, strata_col, per_stratum, blad, filter_text=None):
     from pathlib import Path
 
     import pandas as pd
-
-    from granskning.analysis.tables import sv_key
 
     if not strata_col or per_stratum is None:
         raise InputError("Med en ram behövs både --strata KOLUMN och --per-stratum N.")

@@ -9,6 +9,7 @@ import click
 
 from granskning.cli.options import audit_option, db_option, json_option
 from granskning.errors import InputError
+from granskning.report import granskningsrapport as report
 from granskning.report import internkontroll as report_ik
 from granskning.store import identity
 from granskning.store.database import Store
@@ -75,7 +76,6 @@ def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: 
         raise InputError("--analys-text, --maskera-under och --checklista hör till granskningsrapporten.")
     if kind == "granskning" and not outputs:
         raise InputError("ange var rapporten ska skrivas med --ut rapport.pdf (och/eller tabeller.xlsx).")
-    from granskning.report import granskningsrapport as report
 
     summary = None
     with Store.open(url) as store:

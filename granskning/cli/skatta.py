@@ -6,6 +6,7 @@ import json
 
 import click
 
+from granskning.analysis.estimation import INTERVAL_NAMES, stratified_estimate
 from granskning.cli.options import json_option
 from granskning.errors import InputError
 from granskning.fmt import procent, tal
@@ -45,7 +46,6 @@ def skatta(data, strata, population, variabel, typ, varde, vikt, konfidens, inte
     och ändlighetskorrektionen; designeffekten jämförs med ett obundet
     slumpmässigt urval av samma storlek.
     """
-    from granskning.analysis.estimation import INTERVAL_NAMES, stratified_estimate
 
     if not 0 < konfidens < 1:
         raise InputError(f"--konfidens måste ligga mellan 0 och 1, fick {konfidens}.")

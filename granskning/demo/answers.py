@@ -33,10 +33,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from granskning.checklist.model import motivation_key
-from granskning.demo.exempel import DISTRICTS  # the 11 districts of 2024, in the published order
+from granskning.demo.published import DISTRICTS  # the 11 districts of 2024, in the published order
+from granskning.demo.published import TABLE_F5 as TABLE_F5  # re-export
+from granskning.demo.published import TABLE_F7 as TABLE_F7  # re-export
 from granskning.audit import pseudonym
 
 if TYPE_CHECKING:
@@ -44,21 +45,6 @@ if TYPE_CHECKING:
 
     from granskning.checklist.model import Checklist
 
-# Table 1 of SEED-004 (DOMAIN.md §2.1), one tuple per district in DISTRICTS order.
-TABLE_F5 = {
-    "Fysiskt möte": (7, 10, 11, 6, 10, 15, 6, 9, 12, 24, 20),
-    "Endast telefon": (16, 15, 7, 16, 15, 9, 19, 17, 13, 2, 6),
-    "Endast brev": (3, 1, 4, 4, 1, 2, 1, 0, 1, 0, 0),
-    "Ingen kontakt": (0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0),
-}
-# Table 2 of SEED-004 (DOMAIN.md §2.2).
-TABLE_F7 = {
-    "Ja": (4, 3, 4, 5, 5, 8, 2, 4, 2, 10, 5),
-    "Nej": (15, 16, 19, 17, 15, 12, 15, 17, 15, 9, 6),
-    "Barnet vill inte": (0, 0, 0, 0, 0, 0, 4, 0, 0, 1, 2),
-    "Barnet kan inte": (3, 5, 2, 4, 5, 5, 3, 4, 6, 6, 6),
-    "VH samtycker inte": (4, 2, 1, 0, 1, 1, 2, 1, 3, 0, 7),
-}
 # City totals for the reporter (F1): the police first, then psychiatry, then the school
 # (SEED-004); school, preschool and continuous care contact together 87.
 REPORTERS = {
@@ -101,6 +87,7 @@ def with_frame(cases: pd.DataFrame, ram: str | Path, key: bytes | None = None) -
 
 def _spread(total: int, groups: int, rng: np.random.Generator, minimum: int = 0) -> list[int]:
     """Return ``groups`` non-negative counts summing to ``total``, each at least ``minimum``."""
+    import numpy as np
     base = [minimum] * groups
     rest = total - minimum * groups
     extra = np.bincount(rng.integers(0, groups, rest), minlength=groups) if rest > 0 else np.zeros(groups)
@@ -108,6 +95,7 @@ def _spread(total: int, groups: int, rng: np.random.Generator, minimum: int = 0)
 
 
 def _pick(indices: Sequence[int], k: int, rng: np.random.Generator) -> list[int]:
+    import numpy as np
     return [int(i) for i in rng.choice(np.asarray(indices, dtype=int), size=k, replace=False)] if k else []
 
 
@@ -119,6 +107,7 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
     frame's dates, :func:`with_frame`).  Each district must hold 26 cases, and no
     more children under four than its published "Barnet kan inte".
     """
+    import numpy as np
     if "days" not in cases.columns:
         raise ValueError("the cases need the frame's days from report to decision (with_frame)")
     rng = np.random.default_rng(seed)
@@ -333,6 +322,7 @@ def control_answers(cases: pd.DataFrame, deviations: dict[str, int], *, seed: in
     list's age) gets "Barnet kan inte" on the questions about talking with the
     child (:data:`CHILD_VOICE`), as in the pre-assessments, never Ja or Nej.
     """
+    import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -378,6 +368,7 @@ def survey_answers(cases: pd.DataFrame, yes: dict[str, int], *, seed: int = SEED
 
     A Nej gets a reason; the child's young age is the most common (SEED-000).
     """
+    import numpy as np
     rng = np.random.default_rng(seed + 1)
     ids = [str(c) for c in cases.sort_values("draw_order")["case_id"]]
     n = len(ids)

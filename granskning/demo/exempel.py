@@ -32,22 +32,11 @@ from pathlib import Path
 from granskning import resources
 from granskning.files import atomic_write
 from granskning.files import make_directory
+from granskning.demo.published import DISTRICTS as DISTRICTS  # re-export
+from granskning.demo.published import TABLE_F7
 from granskning.audit import protocol
 from granskning.audit import protocol_run
 
-DISTRICTS = (
-    "Bromma",
-    "Enskede-Årsta-Vantör",
-    "Farsta",
-    "Hägersten-Älvsjö",
-    "Hässelby-Vällingby",
-    "Järva",
-    "Kungsholmen",
-    "Norra innerstaden",
-    "Skarpnäck",
-    "Skärholmen",
-    "Södermalm",
-)
 # Pre-assessments per district over the period (synthetic, in proportion to size).
 SIZES = (520, 760, 470, 820, 560, 980, 430, 690, 450, 540, 610)
 EXPORT = resources.ROOT / "forhandsbedomningar_2023_2024.csv"
@@ -127,7 +116,6 @@ def _fit_to_published_tables(rows: list[dict[str, object]], rng) -> None:
     """
     import tempfile
 
-    from granskning.demo.answers import TABLE_F7
 
     with tempfile.TemporaryDirectory() as tmp:
         ram = Path(tmp) / "ram.csv"

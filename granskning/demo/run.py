@@ -34,6 +34,8 @@ from granskning.checklist import load
 from granskning.files import make_directory
 from granskning.store.database import Store
 from granskning.audit import pseudonym
+from granskning.demo import answers as demo_answers
+from granskning.report import granskningsrapport as report
 
 DATA = resources.ROOT
 PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"
@@ -140,8 +142,6 @@ def _timed(say: Callable[[str], None], text: str):
 
 def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
     """Run the whole chain on the bundled example data and write every file into ``out_dir``."""
-    from granskning.demo import answers as demo_answers
-    from granskning.report import granskningsrapport as report
 
     make_directory(out_dir)
     db = out_dir / "granskning.db"
@@ -198,8 +198,6 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
 def _survey(store) -> int:
     """Create the participation survey (one form per closed investigation) with simulated answers."""
     import pandas as pd
-
-    from granskning.demo import answers as demo_answers
 
     chk = load("delaktighetsenkat")
     survey_id = store.create_audit(
