@@ -79,3 +79,25 @@ def store(db_url: str):
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """Run a granskning command in-process (click's CliRunner) and return click's Result.
+
+    ``cli("ny", "--protokoll", …, input="j\\n")``: arguments as strings (paths are converted),
+    stdout and stderr kept apart (``result.stdout``, ``result.stderr``), the exit code in
+    ``result.exit_code``. The command runs in ``tmp_path`` with no ``GRANSKNING_DB`` from the
+    caller's environment, so a test never touches a real database by accident.
+    """
+    from click.testing import CliRunner
+
+    from granskning.cli import cli as group
+
+    monkeypatch.delenv("GRANSKNING_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args, input: str | None = None, env: dict[str, str] | None = None, **kwargs):
+        return CliRunner().invoke(group, [str(a) for a in args], input=input, env=env, **kwargs)
+
+    return invoke

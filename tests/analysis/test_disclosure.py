@@ -260,6 +260,45 @@ def _published_question_tables(workbook: dict[str, list[list]], analysis) -> dic
     return out
 
 
+def _rate_equations(t, q, index, cats, strata) -> list[tuple[list[int], float]]:
+    """What an indicator's printed rates (per stratum and for the city) tell the attacker."""
+    positive = set(q.numerator_categories)
+    excluded = set(q.hindrances) | set(q.not_applicable)
+    pos = [c for c in cats if c in positive]
+    den = [c for c in cats if c not in excluded]
+    eq: list[tuple[list[int], float]] = []
+    for s, (num, nobs, shares) in t["rates"].items():
+        if _unknown(num):
+            assert all(_unknown(x) for x in shares), (q.id, s)  # no rate or Wilson bound left
+        else:
+            eq.append(([index[c, s] for c in pos], num))
+        if _unknown(nobs):
+            assert all(_unknown(x) for x in shares), (q.id, s)
+        else:
+            eq.append(([index[c, s] for c in den], nobs))
+    if "city" in t:
+        num, nobs = t["city"]
+        if not _unknown(num):
+            eq.append(([index[c, s] for c in pos for s in strata], num))
+        if not _unknown(nobs):
+            eq.append(([index[c, s] for c in den for s in strata], nobs))
+    return eq
+
+
+def _table_equations(t, index, cats, strata) -> list[tuple[list[int], float]]:
+    """What a question table's printed cells and totals tell the attacker."""
+    eq: list[tuple[list[int], float]] = []
+    for (c, s), v in t["body"].items():
+        if not _unknown(v):
+            eq.append(([index[c, s]], v))
+    for c, v in t["row_totals"].items():
+        if not _unknown(v):
+            eq.append(([index[c, s] for s in strata], v))
+    for s, v in t["col_totals"].items():
+        eq.append(([index[c, s] for c in cats], v))
+    return eq
+
+
 def test_attacker_cannot_recover_any_withheld_count_from_the_workbook(masked_report):
     from granskning.analysis.disclosure import protect  # noqa: F401  (the attacker does not use it)
 
@@ -273,36 +312,9 @@ def test_attacker_cannot_recover_any_withheld_count_from_the_workbook(masked_rep
         cats, strata = t["cats"], t["strata"]
         index = {(c, s): i for i, (c, s) in enumerate((c, s) for c in cats for s in strata)}
         truth = analysis.tables[qid].counts
-        eq: list[tuple[list[int], float]] = []
-        for (c, s), v in t["body"].items():
-            if not _unknown(v):
-                eq.append(([index[c, s]], v))
-        for c, v in t["row_totals"].items():
-            if not _unknown(v):
-                eq.append(([index[c, s] for s in strata], v))
-        multiple = analysis.tables[qid].multiple
-        for s, v in t["col_totals"].items():
-            eq.append(([index[c, s] for c in cats], v))
-        if not multiple and qid in analysis.indicators:
-            positive = set(q.numerator_categories)
-            excluded = set(q.hindrances) | set(q.not_applicable)
-            pos = [c for c in cats if c in positive]
-            den = [c for c in cats if c not in excluded]
-            for s, (num, nobs, shares) in t["rates"].items():
-                if _unknown(num):
-                    assert all(_unknown(x) for x in shares), (qid, s)  # no rate or Wilson bound left
-                else:
-                    eq.append(([index[c, s] for c in pos], num))
-                if _unknown(nobs):
-                    assert all(_unknown(x) for x in shares), (qid, s)
-                else:
-                    eq.append(([index[c, s] for c in den], nobs))
-            if "city" in t:
-                num, nobs = t["city"]
-                if not _unknown(num):
-                    eq.append(([index[c, s] for c in pos for s in strata], num))
-                if not _unknown(nobs):
-                    eq.append(([index[c, s] for c in den for s in strata], nobs))
+        eq = _table_equations(t, index, cats, strata)
+        if not analysis.tables[qid].multiple and qid in analysis.indicators:
+            eq += _rate_equations(t, q, index, cats, strata)
         for (c, s), v in t["body"].items():
             if not _unknown(v):
                 continue
@@ -316,7 +328,7 @@ def test_attacker_cannot_recover_any_withheld_count_from_the_workbook(masked_rep
 
 
 def test_json_and_pdf_print_the_same_pattern_as_the_workbook(masked_report):
-    from test_report import pdf_text
+    from pdf_helpers import pdf_text
 
     d = masked_report["dir"]
     workbook = _xlsx_tables(d / "m.xlsx")
@@ -345,7 +357,7 @@ def test_json_and_pdf_print_the_same_pattern_as_the_workbook(masked_report):
 
 
 def test_sentences_and_charts_do_not_quote_withheld_figures(masked_report):
-    from test_report import pdf_text
+    from pdf_helpers import pdf_text
 
     d, analysis = masked_report["dir"], masked_report["analysis"]
     text = pdf_text(d / "m.pdf")
@@ -387,6 +399,43 @@ def test_without_threshold_nothing_is_withheld(tmp_path):
     assert re.search(r"\d", json.dumps(out))
 
 
+def _gender_cells(nb: int):
+    """Cell numbers: per band and sex the numerator (pos) and the rest (neg); then the
+    unknown-age rest per sex."""
+
+    def pos(b, k):
+        return 4 * b + 2 * k
+
+    def neg(b, k):
+        return 4 * b + 2 * k + 1
+
+    def rest(k, which):
+        return 4 * nb + 2 * k + which
+
+    return pos, neg, rest, 4 * nb + 4
+
+
+def _gender_equations(qid, body, last, nb) -> list[tuple[list[int], float]]:
+    """What a gender table's printed counts, totals and rates tell the attacker."""
+    pos, neg, rest, _ = _gender_cells(nb)
+    eq: list[tuple[list[int], float]] = []
+    for k, col in enumerate((1, 4)):
+        for b, row in enumerate(body):
+            x, total, rate = row[col], row[col + 1], row[col + 2]
+            if _unknown(x) or _unknown(total):
+                assert _unknown(rate), (qid, row)
+            if not _unknown(x):
+                eq.append(([pos(b, k)], x))
+            if not _unknown(total):
+                eq.append(([pos(b, k), neg(b, k)], total))
+        if not _unknown(last[col]):
+            eq.append(([pos(b, k) for b in range(nb)] + [rest(k, 0)], last[col]))
+        if not _unknown(last[col + 1]):
+            eq.append(([pos(b, k) for b in range(nb)] + [neg(b, k) for b in range(nb)]
+                       + [rest(k, 0), rest(k, 1)], last[col + 1]))
+    return eq
+
+
 def test_attacker_cannot_recover_any_withheld_count_in_the_gender_tables(masked_report):
     d, analysis = masked_report["dir"], masked_report["analysis"]
     workbook = _xlsx_tables(d / "m.xlsx")
@@ -402,32 +451,8 @@ def test_attacker_cannot_recover_any_withheld_count_in_the_gender_tables(masked_
         end = next(i for i, r in enumerate(sheet) if r and r[0] == "Samtliga")
         body, last = sheet[2:end], sheet[end]
         nb = len(body)
-        # Cells: per band and sex the numerator (pos) and the rest (neg); then unknown-age rest per sex.
-        def pos(b, k):
-            return 4 * b + 2 * k
-
-        def neg(b, k):
-            return 4 * b + 2 * k + 1
-
-        def rest(k, which, nb=nb):
-            return 4 * nb + 2 * k + which
-
-        n = 4 * nb + 4
-        eq: list[tuple[list[int], float]] = []
-        for k, col in enumerate((1, 4)):
-            for b, row in enumerate(body):
-                x, total, rate = row[col], row[col + 1], row[col + 2]
-                if _unknown(x) or _unknown(total):
-                    assert _unknown(rate), (qid, row)
-                if not _unknown(x):
-                    eq.append(([pos(b, k)], x))
-                if not _unknown(total):
-                    eq.append(([pos(b, k), neg(b, k)], total))
-            if not _unknown(last[col]):
-                eq.append(([pos(b, k) for b in range(nb)] + [rest(k, 0)], last[col]))
-            if not _unknown(last[col + 1]):
-                eq.append(([pos(b, k) for b in range(nb)] + [neg(b, k) for b in range(nb)]
-                           + [rest(k, 0), rest(k, 1)], last[col + 1]))
+        pos, neg, _, n = _gender_cells(nb)
+        eq = _gender_equations(qid, body, last, nb)
         truth = g.band_table
         for k, (col, sex) in enumerate(((1, g.words.female_one), (4, g.words.male_one))):
             for b, row in enumerate(body):

@@ -1,4 +1,4 @@
-"""``granskning checklista validera|visa|lista`` through click's CliRunner."""
+"""``granskning checklista validera|visa|lista`` through the ``cli`` fixture (click's CliRunner)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from granskning import checklist as cl
-from granskning.cli import cli
 
 BAD = """\
 id: trasig
@@ -32,13 +30,8 @@ omraden:
 """
 
 
-@pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def test_validera_ok(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklista", "validera", "kollegial-granskning",
+def test_validera_ok(cli) -> None:
+    result = cli(*["checklista", "validera", "kollegial-granskning",
                                  str(cl.bundled_dir() / "oppenvard-0-12.yaml")])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -47,12 +40,12 @@ def test_validera_ok(runner: CliRunner) -> None:
     ]
 
 
-def test_validera_reports_every_problem_and_exits_2(runner: CliRunner, tmp_path,
+def test_validera_reports_every_problem_and_exits_2(cli, tmp_path,
                                                     monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     bad = "trasig.yaml"
     (tmp_path / bad).write_text(BAD, encoding="utf-8")
-    result = runner.invoke(cli, ["checklista", "validera", bad, "delaktighetsenkat"])
+    result = cli(*["checklista", "validera", bad, "delaktighetsenkat"])
     assert result.exit_code == 2
     assert result.stdout == ("OK: Barnets delaktighet i avslutad utredning "
                              "(version 2024.1, 7 frågor i 2 områden)\n")
@@ -66,24 +59,24 @@ def test_validera_reports_every_problem_and_exits_2(runner: CliRunner, tmp_path,
     assert "Traceback" not in result.output
 
 
-def test_validera_hostile_yaml_tag(runner: CliRunner, tmp_path) -> None:
+def test_validera_hostile_yaml_tag(cli, tmp_path) -> None:
     evil = tmp_path / "evil.yaml"
     marker = tmp_path / "pwned"
     evil.write_text(f"id: !!python/object/apply:os.system ['touch {marker}']\n", encoding="utf-8")
-    result = runner.invoke(cli, ["checklista", "validera", str(evil)])
+    result = cli(*["checklista", "validera", str(evil)])
     assert result.exit_code == 2
     assert "YAML-taggen !!python/object/apply:os.system är inte tillåten" in result.stderr
     assert not marker.exists()
 
 
-def test_validera_unknown_file(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklista", "validera", "finns-inte.yaml"])
+def test_validera_unknown_file(cli) -> None:
+    result = cli(*["checklista", "validera", "finns-inte.yaml"])
     assert result.exit_code == 2
     assert 'hittar varken filen eller den medföljande checklistan "finns-inte.yaml"' in result.stderr
 
 
-def test_visa_text_fits_80_columns(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklista", "visa", "forhandsbedomning-0-12"])
+def test_visa_text_fits_80_columns(cli) -> None:
+    result = cli(*["checklista", "visa", "forhandsbedomning-0-12"])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert max(len(line) for line in out.splitlines()) <= 80
@@ -95,8 +88,8 @@ def test_visa_text_fits_80_columns(runner: CliRunner) -> None:
     assert out.startswith("Förhandsbedömningar gällande barn 0–12 år\n")
 
 
-def test_visa_json(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklista", "visa", "oppenvard-0-12", "--json"])
+def test_visa_json(cli) -> None:
+    result = cli(*["checklista", "visa", "oppenvard-0-12", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # exactly one JSON object on stdout
     assert data["id"] == "oppenvard-0-12" and data["antal_fragor"] == 21
@@ -110,50 +103,50 @@ def test_visa_json(runner: CliRunner) -> None:
     assert (o15["raknas"], o15["raknas_som"]) == (["Ja"], "Ja")
 
 
-def test_visa_names_what_an_indicator_counts(runner: CliRunner) -> None:
+def test_visa_names_what_an_indicator_counts(cli) -> None:
     # Issue 9, item 1: F17 counts the cases WITH remaining concern ("cirka 20 procent", SEED-004).
-    result = runner.invoke(cli, ["checklista", "visa", "forhandsbedomning-0-12", "--json"])
+    result = cli(*["checklista", "visa", "forhandsbedomning-0-12", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     f17 = next(q for a in data["omraden"] for q in a["fragor"] if q["id"] == "F17")
     assert f17["raknas"] == ["Kvarstående oro (borde utretts)",
                              "Så allvarligt att utredning borde inletts omedelbart"]
     assert f17["raknas_som"] == "kvarstående oro" and data["version"] == "2024.2"
-    text = runner.invoke(cli, ["checklista", "visa", "forhandsbedomning-0-12"]).stdout
+    text = cli(*["checklista", "visa", "forhandsbedomning-0-12"]).stdout
     assert "Indikator, räknas i täljaren" in text and "(räknas som kvarstående oro)" in " ".join(text.split())
 
 
-def test_validera_names_file_row_and_key_for_an_unknown_counted_category(runner, tmp_path) -> None:
+def test_validera_names_file_row_and_key_for_an_unknown_counted_category(cli, tmp_path) -> None:
     bad = tmp_path / "oro.yaml"
     bad.write_text("id: oro\ntitel: Oro\nversion: '1'\nomraden:\n  - id: a\n    titel: A\n    fragor:\n"
                    "      - id: F17\n        text: Fanns kvarstående oro?\n        typ: enval\n"
                    "        val: [Ingen kvarstående oro, Kvarstående oro]\n"
                    "        raknas: [Kvarstaende oro]\n        indikator: true\n", encoding="utf-8")
-    result = runner.invoke(cli, ["checklista", "validera", str(bad)])
+    result = cli(*["checklista", "validera", str(bad)])
     assert result.exit_code == 2
     assert ('rad 12, nyckel "raknas": kategorin "Kvarstaende oro" finns inte bland svarsalternativen '
             '(menade du "Kvarstående oro"?)') in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_visa_bad_file_exit_2(runner: CliRunner, tmp_path, monkeypatch) -> None:
+def test_visa_bad_file_exit_2(cli, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     bad = "trasig.yaml"
     (tmp_path / bad).write_text(BAD, encoding="utf-8")
-    result = runner.invoke(cli, ["checklista", "visa", bad, "--json"])
+    result = cli(*["checklista", "visa", bad, "--json"])
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f'Fel: {bad}, rad 12, nyckel "hinder"')
 
 
-def test_lista(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["checklista", "lista"])
+def test_lista(cli) -> None:
+    result = cli(*["checklista", "lista"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["id", "version", "frågor", "titel"]
     row = next(line for line in lines if line.startswith("kollegial-granskning "))
     assert row.split()[1:3] == ["2022.1", "33"]
-    data = json.loads(runner.invoke(cli, ["checklista", "lista", "--json"]).stdout)
+    data = json.loads(cli(*["checklista", "lista", "--json"]).stdout)
     assert {r["id"]: r["antal_fragor"] for r in data["checklistor"]}["kollegial-granskning"] == 33
     assert len(data["checklistor"]) == 6 and data["med_fel"] == []
 

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from analysis_data import DISTRICTS, TABLE_1, TABLE_2
 from click.testing import CliRunner
+from pdf_helpers import pdf_text
 
 from granskning.audit import protocol_run
 from granskning.cli import cli
@@ -71,13 +72,6 @@ def written(demo_db):
                                  "--db", url, "--json"])
     assert r.exit_code == 0, r.output + r.stderr
     return json.loads(r.stdout), d / "rapport.pdf", d / "tabeller.xlsx"
-
-
-def pdf_text(path) -> str:
-    import pypdf
-
-    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " "))
 
 
 def test_pdf_holds_the_published_tables(written):
