@@ -234,3 +234,16 @@ def _name(param: click.Parameter | None) -> str:
     if param is None or not getattr(param, "opts", None):
         return "Talet"
     return max(param.opts, key=len)
+
+
+def parse_seed(text: str | int) -> int | str:
+    """Return the seed as an int when it is one, else as the stripped text."""
+    if isinstance(text, int):
+        return text
+    text = str(text).strip()
+    if not text:
+        raise InputError("seed får inte vara tomt.")
+    try:
+        return int(text)
+    except ValueError:
+        return text

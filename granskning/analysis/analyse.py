@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from granskning.analysis.bands import SexWords, band_label, check_bands, default_bands
 from granskning.analysis.columns import (
     check_columns,
     file_name,
@@ -40,7 +41,6 @@ from granskning.analysis.columns import (
 from granskning.analysis.comparison import Homogeneity, homogeneity
 from granskning.analysis.estimation import INTERVALS
 from granskning.analysis.funnel import Funnel, funnel
-from granskning.analysis.gender import SexWords, _check_bands, band_label, default_bands
 from granskning.analysis.gender import analyse as gender_analyse
 from granskning.analysis.gender import sex_words as words_of
 from granskning.analysis.proportions import METHODS
@@ -80,7 +80,7 @@ def parse_bands(text: str) -> tuple[tuple[int, int], ...]:
             raise InputError(f'åldersgruppen "{part}" ska skrivas som FRÅN-TILL, till exempel 4-6.')
         lo = int(m.group(1))
         bands.append((lo, int(m.group(2)) if m.group(2) else lo))
-    return _check_bands(bands)
+    return check_bands(bands)
 
 
 # ---------------------------------------------------------------- results
@@ -379,7 +379,7 @@ def analyse(
     if len(df) == 0:
         raise InputError("tabellen innehåller inga ärenden.", file=file_name(df))
     words = words_of(df[sex], df[age], sex_words) if sex else None
-    gender_bands = _check_bands(default_bands(words) if bands is None else bands) if words else None
+    gender_bands = check_bands(default_bands(words) if bands is None else bands) if words else None
 
     work = _answers(df, questions, meta, id_column)
     strata_text = work[strata].astype("string").str.strip()

@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning import resources as bundled_files
-from granskning.analysis.gender import SEX_WORDS, _check_bands
+from granskning.analysis.bands import SEX_WORDS, check_bands
 from granskning.checklist import load as load_checklist
 from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError
 from granskning.sampling.timelimits import TimeLimit
 from granskning.numbers import MAX_POPULATION
 from granskning.sampling.design import parse_seed
+from granskning.numbers import MAX_POPULATION, parse_seed
 from granskning.store.values import refuse_personnummer
 
 if TYPE_CHECKING:
@@ -291,7 +292,7 @@ def _bands(value: Any, path: Any) -> tuple[tuple[int, int], ...] | None:
             raise bad
         out.append((int(item[0]), int(item[1])))
 
-    return _check_bands(out)
+    return check_bands(out)
 
 
 def _controls(value: Any, path: Any) -> tuple[Control, ...]:
@@ -548,3 +549,12 @@ def resolve(name: str | Path) -> Path:
     """Return the file for a path or a bundled protocol id; InputError when neither exists."""
 
     return bundled_files.resolve("protocols", name, what="det medföljande protokollet")
+
+
+def protocol_of(audit: Any) -> Protocol | None:
+    """Return the protocol stored with an audit, or None when it was created without one."""
+    text = getattr(audit, "protocol_text", None)
+    if not text:
+        return None
+    return loads(text, source=f"protokollet i granskning {audit.id}")
+

@@ -36,6 +36,9 @@ from granskning.sampling.timelimits import time_limits
 from granskning.audit import pseudonym
 from granskning.audit.create import CaseColumns, _attributes, reference_date_of
 from granskning.audit.protocol import STRATUM_JOIN, Protocol, check_against_checklist, load, loads
+from granskning.audit.protocol import STRATUM_JOIN, Protocol, check_against_checklist, load
+from granskning.audit.protocol import protocol_of as protocol_of  # re-export
+from granskning.checklist import load as load_checklist
 from granskning.errors import InputError
 from granskning.sampling import design as sampling
 from granskning.sampling.frame import read_frame
@@ -310,12 +313,3 @@ def create_from_protocol(
     )
     store.add_cases(audit_id, pseudonym.pseudonymise(secret, rows), who=who)
     return audit_id, result
-
-
-def protocol_of(audit: Any) -> Protocol | None:
-    """Return the protocol stored with an audit, or None when it was created without one."""
-
-    text = getattr(audit, "protocol_text", None)
-    if not text:
-        return None
-    return loads(text, source=f"protokollet i granskning {audit.id}")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning import __version__
 from granskning.errors import InputError
+from granskning.numbers import parse_seed as parse_seed  # re-export: public name
 from granskning.personnummer.number import scrub
 from granskning.sampling.allocation import allocate
 from granskning.sampling.draw import ALGORITHM, ALGORITHM_DESCRIPTION, rank
@@ -131,19 +132,6 @@ class Sample:
     @property
     def n(self) -> int:
         return len(self.cases)
-
-
-def parse_seed(text: str | int) -> int | str:
-    """Return the seed as an int when it is one, else as the stripped text."""
-    if isinstance(text, int):
-        return text
-    text = str(text).strip()
-    if not text:
-        raise InputError("seed får inte vara tomt.")
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 def draw_sample(
