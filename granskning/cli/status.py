@@ -6,10 +6,11 @@ import json
 
 import click
 
-from granskning.audit.status import UNASSIGNED, AuditStatus, Counts, Oldest
+from granskning.audit.status import UNASSIGNED, AuditStatus, Counts, Oldest, audit_status
 from granskning.cli.options import audit_option, db_option, json_option
 from granskning.fmt import procent
 from granskning.secrecy import scrub
+from granskning.store.database import Store
 from granskning.wording import antal
 
 HELP = """Visa hur långt granskningen har kommit: per granskare och per stratum hur
@@ -34,9 +35,6 @@ till stora och små bokstäver. På PostgreSQL ser en granskare bara sina egna
 @db_option
 @json_option("Skriv läget som JSON (nycklarna beskrivs i docs/status.md).")
 def status(audit_id: int, reviewer: str | None, url: str | None, as_json: bool) -> None:
-    from granskning.audit.status import audit_status
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         result = audit_status(store, audit_id, reviewer=reviewer)
     if as_json:
