@@ -55,6 +55,7 @@ from granskning.personnummer import number as pnr
 from granskning.store.database import Progress
 from granskning.store.records import known_spelling, same_name
 from granskning.store.values import refuse_personnummer, show_case_id
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.store.database import Audit, Case, Progress, Store
@@ -227,8 +228,6 @@ class Session:
     def no_cases_message(self) -> str:
         """Return why this reviewer has no cases, naming who has (InputError text, exit 2)."""
         from collections import Counter
-
-        from granskning.wording import antal
 
         everyone = self.store.cases(self.audit.id)
         if self.survey:
