@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes
-from granskning.answers.session import checklist_for
+from granskning.answers.session import check_free_text, checklist_for, storable
 from granskning.answers.template import (
     CASE,
     INFO_COLUMNS,
@@ -67,6 +67,7 @@ from granskning.answers.template import (
     template_columns,
 )
 from granskning.checklist.model import Checklist
+from granskning.checklist.render import condition_words
 from granskning.errors import InputError, ManyInputErrors
 from granskning.personnummer import number as pnr
 from granskning.store.values import case_key, encode, show_case_id
@@ -353,8 +354,6 @@ def _read_sheet(path: Path) -> tuple[dict[int, str | None], list[tuple[int, dict
 def _check_row(chk: Checklist, cells: dict[str, Any], file: str, row: int,
                case: Any = None) -> tuple[dict[str, Any], list[InputError]]:
     """Return (normalised answers with the computed ones, problems) for one case row."""
-    from granskning.answers.session import check_free_text, storable
-    from granskning.checklist.render import condition_words
 
     errors: list[InputError] = []
     answers: dict[str, Any] = {}
