@@ -212,8 +212,6 @@ class Prompter:
         if q.condition is not None:
             lines.append(textwrap.fill("Visas när: " + condition_words(q.condition), WIDTH))
         if q.validity is not None:
-            from granskning.checklist.render import condition_words
-
             rule = q.validity_message or condition_words(q.validity)
             lines.append(textwrap.fill("Kontroll: " + rule, WIDTH))
         self.say("\n".join(lines) or "Ingen hjälptext för den här frågan.")

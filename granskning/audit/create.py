@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.audit.casedata import CaseDataSpec, case_values, check_spec, spec_of
 from granskning.audit import pseudonym
+from granskning.audit.casedata import CaseDataSpec, case_values, check_spec, spec_of
 from granskning.checklist import Checklist, load
 from granskning.errors import InputError, ManyInputErrors
 from granskning.personnummer import number as pnr

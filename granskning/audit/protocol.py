@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning import resources as bundled_files
 from granskning.analysis.bands import SEX_WORDS, check_bands
+from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning.checklist import load as load_checklist
 from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError

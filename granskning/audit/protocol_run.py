@@ -34,12 +34,18 @@ from granskning.checklist import load as load_checklist
 from granskning.errors import InputError, ManyInputErrors
 from granskning.sampling.timelimits import time_limits
 from granskning.audit import pseudonym
+from granskning.audit.casedata import CaseDataSpec, case_values
 from granskning.audit.create import CaseColumns, _attributes, reference_date_of
-from granskning.audit.protocol import STRATUM_JOIN, Protocol, check_against_checklist, load, loads
-from granskning.audit.protocol import STRATUM_JOIN, Protocol, check_against_checklist, load
+from granskning.audit.protocol import (
+    STRATUM_JOIN,
+    Protocol,
+    case_data_spec,
+    check_against_checklist,
+    load,
+)
 from granskning.audit.protocol import protocol_of as protocol_of  # re-export
 from granskning.checklist import load as load_checklist
-from granskning.errors import InputError
+from granskning.errors import InputError, ManyInputErrors
 from granskning.sampling import design as sampling
 from granskning.sampling.frame import read_frame
 from granskning.sampling.precision import attribute_sample_size, stratified_sample_size
@@ -293,8 +299,6 @@ def create_from_protocol(
     The cases are stored under pseudonyms made with ``key`` (default: the unit's
     key, created on first use; see :mod:`granskning.audit.pseudonym`).
     """
-    from granskning.audit import pseudonym
-    from granskning.audit.protocol import check_against_checklist, load
 
     proto = protocol if isinstance(protocol, Protocol) else load(protocol)
     check_against_checklist(proto)
