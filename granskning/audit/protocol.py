@@ -28,10 +28,9 @@ from granskning.audit.casedata import CaseDataSpec, check_spec, spec_of
 from granskning.checklist import load as load_checklist
 from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError
-from granskning.sampling.timelimits import TimeLimit
-from granskning.numbers import MAX_POPULATION
-from granskning.sampling.design import parse_seed
 from granskning.numbers import MAX_POPULATION, parse_seed
+from granskning.sampling.design import parse_seed
+from granskning.sampling.timelimits import TimeLimit
 from granskning.store.values import refuse_personnummer
 
 if TYPE_CHECKING:

@@ -28,11 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.audit.casedata import CaseDataSpec, case_values
-from granskning.audit.protocol import STRATUM_JOIN, Protocol, case_data_spec
-from granskning.checklist import load as load_checklist
-from granskning.errors import InputError, ManyInputErrors
-from granskning.sampling.timelimits import time_limits
 from granskning.audit import pseudonym
 from granskning.audit.casedata import CaseDataSpec, case_values
 from granskning.audit.create import CaseColumns, _attributes, reference_date_of
@@ -49,6 +44,7 @@ from granskning.errors import InputError, ManyInputErrors
 from granskning.sampling import design as sampling
 from granskning.sampling.frame import read_frame
 from granskning.sampling.precision import attribute_sample_size, stratified_sample_size
+from granskning.sampling.timelimits import time_limits
 from granskning.store.values import case_row
 
 if TYPE_CHECKING:
