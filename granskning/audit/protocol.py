@@ -29,7 +29,6 @@ from granskning.checklist import load as load_checklist
 from granskning.checklist.safeyaml import parse, to_python
 from granskning.errors import InputError
 from granskning.numbers import MAX_POPULATION, parse_seed
-from granskning.sampling.design import parse_seed
 from granskning.sampling.timelimits import TimeLimit
 from granskning.store.values import refuse_personnummer
 
