@@ -20,7 +20,6 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice, Separator
 
 from granskning.answers import menu
-from granskning.answers.session import Session, Step, show_value
 from granskning.answers.session import Session, Step, check_free_text, show_value
 from granskning.checklist.render import condition_words
 from granskning.errors import InputError

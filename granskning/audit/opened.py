@@ -40,17 +40,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from granskning.audit.double import unsettled_count
-from granskning.errors import InputError
 from granskning.analysis.analyse import analyse
 from granskning.analysis.inputs import audit_frame, population_from_record
-from granskning.audit.protocol import STRATUM_JOIN
-from granskning.audit.protocol_run import protocol_of
-from granskning.checklist import Checklist, load
-from granskning.resources import directory
 from granskning.audit.checklists import EARLIER as EARLIER  # re-export
 from granskning.audit.checklists import audit_checklist, earlier_bundled
+from granskning.audit.double import unsettled_count
 from granskning.audit.protocol import STRATUM_JOIN, protocol_of
+from granskning.audit.protocol_run import protocol_of
 from granskning.checklist import Checklist
 from granskning.errors import InputError
 from granskning.wording import antal

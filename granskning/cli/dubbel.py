@@ -8,10 +8,23 @@ from typing import Any
 
 import click
 
-from granskning.audit.double import MIN_PAIRS_FOR_INTERVAL, Agreement, Disagreement
+from granskning.audit.assignment import parse_reviewers
+from granskning.audit.double import (
+    MIN_PAIRS_FOR_INTERVAL,
+    Agreement,
+    Disagreement,
+    agreement,
+    double_read,
+    settle_answer,
+)
+from granskning.audit.opened import open_audit
+from granskning.cli.historik import _find_case
 from granskning.cli.options import audit_option, db_option, json_option
 from granskning.fmt import procent, tal
+from granskning.numbers import parse_rate
 from granskning.secrecy import scrub
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 DUBBEL_HELP = """Låt en andel av ärendena läsas en andra gång, oberoende, av en annan granskare
@@ -59,12 +72,6 @@ ska ha något svar.
 @json_option()
 def dubbelgranska(audit_id: int, share: str, reviewers: str | None, url: str | None,
                   as_json: bool) -> None:
-    from granskning.audit.assignment import parse_reviewers
-    from granskning.audit.double import double_read
-    from granskning.numbers import parse_rate
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     rate = parse_rate(share, "--andel")
     names = parse_reviewers(reviewers) if reviewers is not None else None
     with Store.open(url) as store:
@@ -96,11 +103,6 @@ def dubbelgranska(audit_id: int, share: str, reviewers: str | None, url: str | N
 @db_option
 @json_option("Skriv jämförelsen som JSON (nycklarna beskrivs i docs/dubbelgranskning.md).")
 def jamfor(audit_id: int, checklist: Path | None, url: str | None, as_json: bool) -> None:
-    from granskning.audit.double import agreement
-    from granskning.audit.opened import open_audit
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         identity.require_coordinator(store, "jämföra dubbelgranskningens läsningar")
         opened = open_audit(store, audit_id, checklist)
@@ -125,12 +127,6 @@ def jamfor(audit_id: int, checklist: Path | None, url: str | None, as_json: bool
 @json_option()
 def avgor(audit_id: int, case: str, question: str, answer: str, checklist: Path | None,
           url: str | None, as_json: bool) -> None:
-    from granskning.audit.double import settle_answer
-    from granskning.audit.opened import open_audit
-    from granskning.cli.historik import _find_case
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         identity.require_coordinator(store, "avgöra skillnader i en dubbelgranskning")
         opened = open_audit(store, audit_id, checklist)

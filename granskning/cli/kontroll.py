@@ -12,6 +12,7 @@ from granskning.answers.session import Session
 from granskning.cli.options import audit_option, db_option
 from granskning.store import identity
 from granskning.store.database import Store
+from granskning.store.double import SecondReadingStore
 
 HELP = """Svara på granskningens checklista, ärende för ärende.
 
@@ -51,12 +52,6 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 @db_option
 def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, second: bool,
              url: str | None) -> None:
-    from granskning.answers.prompts import Prompter
-    from granskning.answers.session import Session
-    from granskning.store import identity
-    from granskning.store.database import Store
-    from granskning.store.double import SecondReadingStore
-
     with Store.open(url) as store:
         given = reviewer
         reviewer = identity.current(store, reviewer)
