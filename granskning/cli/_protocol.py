@@ -13,6 +13,7 @@ from granskning.audit.protocol import check_against_checklist, load
 from granskning.audit.protocol_run import show_fingerprint
 from granskning.errors import InputError
 from granskning.sampling.samplebook import output_format, summary_text, write_sample
+from granskning.sampling.timelimits import sentence_of
 from granskning.store import identity
 from granskning.store.database import Store
 from granskning.wording import antal
@@ -75,10 +76,14 @@ def ny_from_protocol(
         if result.controls:
             out["kontroller"] = {k: {"n": v.n, "tillatna_avvikelser": v.allowed_deviations}
                                  for k, v in result.controls.items()}
+        if sample.record.get("tidsgranser"):
+            out["tidsgranser"] = sample.record["tidsgranser"]
         click.echo(json.dumps(out, ensure_ascii=False))
         return
 
     click.echo(summary_text(sample))
+    for limit in sample.record.get("tidsgranser", []):
+        click.echo(f"Registret ({limit.get('namn') or 'tidsgräns'}): {sentence_of(limit)}")
     for c in proto.controls:
         plan = result.controls[c.id]
         click.echo(f"Kontroll {c.id} ({c.title}): {antal(plan.n, 'akt')}, högst {plan.allowed_deviations} "

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from granskning import resources
 from granskning.demo.exempel import export_path
+from granskning.sampling.timelimits import sentence_of
 from granskning.wording import antal
 from granskning.audit import protocol_run
 from granskning.sampling import samplebook
@@ -101,6 +102,8 @@ def draw_sample(store, key: bytes, out_dir: Path, say: Callable[[str], None]):
     per_district = sample.design.per_stratum or 1
     per = margin_of_error(per_district)
     say(f"Felmarginal för en stadsdel (n = {per_district}): ±{procentenheter(per.margin)}.")
+    for limit in sample.record.get("tidsgranser", []):
+        say(f"   Registret ({limit.get('namn') or 'tidsgräns'}): {sentence_of(limit)}")
     verified = sampling.verify(path, ram).identical
     say(f"   Kontroll: urvalet återskapas {'exakt' if verified else 'INTE'} ur ramen och protokollet.")
     say(f"   Granskning {audit_id}: {antal(sample.n, 'ärende')}, urvalets fingeravtryck "

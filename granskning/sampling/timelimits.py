@@ -45,7 +45,7 @@ from granskning.wording import antal
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LimitFigures", "LimitResult", "TimeLimit", "days_between", "figures", "time_limits"]
+__all__ = ["LimitFigures", "LimitResult", "TimeLimit", "days_between", "figures", "sentence_of", "time_limits"]
 
 MISSING_STRATUM = "(stratum saknas)"
 MAX_DAYS = 36_525  # 100 years: anything longer is a typing error
@@ -285,6 +285,12 @@ def sentence(limit: TimeLimit, f: LimitFigures, *, what: str = "ärendena") -> s
     if f.negativa:
         notes.append(f"{heltal(f.negativa)} hade {limit.till} före {limit.fran} och räknades inte")
     return text + ("; " + " och ".join(notes) if notes else "") + "."
+
+
+def sentence_of(stored: dict[str, Any]) -> str:
+    """Return the sentence of a limit stored as JSON (:meth:`LimitResult.as_dict`), e.g. in a sample record."""
+    limit = TimeLimit(stored["fran"], stored["till"], int(stored["dagar"]), stored.get("namn"))
+    return sentence(limit, LimitFigures.from_dict(stored["totalt"]))
 
 
 def _row(name: str, f: LimitFigures) -> list[str]:

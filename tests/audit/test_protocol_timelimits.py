@@ -177,3 +177,29 @@ def test_masked_report_protects_small_register_counts(audit_db, tmp_path):
             assert row[3] is not None and row[2] - row[3] not in range(1, 50)
     total = table["rader"][-1]
     assert total[3] == 2583  # the total is not sensitive
+
+
+def test_ny_prints_the_register_sentence_and_json(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert CliRunner().invoke(cli, ["db", "init", "--db", url]).exit_code == 0
+    args = ["ny", "forhandsbedomningar-2024", "--ram", str(exempel.export_path()), "--db", url,
+            "--kontrollera-urval"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert ("Registret (Beslut inom 14 dagar): 78,9 % av ärendena (2 583 av 3 272) hade högst 14 dagar "
+            "från inkom_datum till beslut_datum.") in r.stdout
+    j = CliRunner().invoke(cli, [*args, "--json"])
+    assert j.exit_code == 0, j.output
+    (limit,) = json.loads(j.stdout)["tidsgranser"]
+    assert (limit["totalt"]["inom"], limit["totalt"]["bedomda"], limit["fraga"]) == (2583, 3272, "F4")
+
+
+def test_register_figures_round_trip_in_sqlite_and_postgresql(db_url):
+    proto = protocol.loads(BASE + LIMITS)
+    with Store.open(db_url, create=True) as store:
+        store.init()
+        audit_id, drawn = protocol_run.create_from_protocol(store, proto, exempel.export_path(),
+                                                            created_by="test")
+        stored = store.audit(audit_id).sample_record
+    assert stored["tidsgranser"] == drawn.sample.record["tidsgranser"]
+    assert [lim["dagar"] for lim in stored["tidsgranser"]] == [14, 7]

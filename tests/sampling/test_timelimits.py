@@ -247,3 +247,14 @@ def test_days_are_additive(x, y, z):
 
     xy, yz, xz = days_between(read(x), read(y)), days_between(read(y), read(z)), days_between(read(x), read(z))
     assert xy[0] + yz[0] == xz[0] == (z - x).days
+
+
+def test_agrees_with_the_expression_languages_dagar(tmp_path):
+    # The checklist/filter function dagar(A, B) (granskning/expr) counts days the same way:
+    # the cases it finds within 14 days are exactly tidsgrans' "inom".
+    iso = [r for r in HAND if r[0] not in ("7", "9")]  # plain ISO dates only
+    path = _csv(tmp_path, iso)
+    (everything,) = time_limits(path, [TimeLimit("inkom", "beslut", 14)])
+    (selected,) = time_limits(path, [TimeLimit("inkom", "beslut", 14)],
+                              filter="dagar(inkom, beslut) <= 14 and dagar(inkom, beslut) >= 0")
+    assert everything.totalt.inom == selected.totalt.antal == selected.totalt.inom == 3
