@@ -45,9 +45,7 @@ from typing import TYPE_CHECKING, Any
 from granskning.answers.computed import computed_changes, refuse_computed, refuse_violations
 from granskning.audit import pseudonym
 from granskning.audit.checklists import audit_checklist
-from granskning.audit.opened import audit_checklist
 from granskning.audit.protocol import protocol_of
-from granskning.audit.protocol_run import protocol_of
 from granskning.checklist.model import MOTIVATION_SUFFIX, Checklist, Question, motivation_key
 from granskning.errors import InputError
 from granskning.fmt import tal

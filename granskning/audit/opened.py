@@ -46,7 +46,6 @@ from granskning.audit.checklists import EARLIER as EARLIER  # re-export
 from granskning.audit.checklists import audit_checklist, earlier_bundled
 from granskning.audit.double import unsettled_count
 from granskning.audit.protocol import STRATUM_JOIN, protocol_of
-from granskning.audit.protocol_run import protocol_of
 from granskning.checklist import Checklist
 from granskning.errors import InputError
 from granskning.wording import antal
