@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from granskning.analysis.bands import SexWords, band_label, check_bands, default_bands
@@ -43,6 +43,7 @@ from granskning.analysis.estimation import INTERVALS
 from granskning.analysis.funnel import Funnel, funnel
 from granskning.analysis.gender import analyse as gender_analyse
 from granskning.analysis.gender import sex_words as words_of
+from granskning.analysis.numeric import NumericAnalysis, numeric_analysis
 from granskning.analysis.proportions import METHODS
 from granskning.analysis.tables import (
     IndicatorResult,
@@ -155,6 +156,7 @@ class Analysis:
     origin: str | None = None
     interval: str = "beta"  # the design-based estimate's interval (granskning.analysis.estimation.INTERVALS)
     sex_words: SexWords | None = None  # flickor/pojkar or kvinnor/män; None without gender analysis
+    numeric: dict[str, NumericAnalysis] = field(default_factory=dict)  # tal questions (granskning.analysis.numeric)
 
     # -- tidy tables --------------------------------------------------------
 
@@ -295,10 +297,11 @@ class Analysis:
                                "manligt": self.sex_words.male} if self.sex_words else None),
             "indikatorer": {qid: ind.to_json_dict() for qid, ind in self.indicators.items()},
             "tabeller": {qid: t.rows() for qid, t in self.tables.items()},
-            "fragor": {**{q: t.text for q, t in self.tables.items()},
+            "fragor": {**{q: t.text for q, t in self.tables.items()}, **{q: n.text for q, n in self.numeric.items()},
                        **{q: i.text for q, i in self.indicators.items()}},
             "homogenitet": {qid: t.homogeneity.to_json_dict() for qid, t in self.tables.items()
                             if t.homogeneity is not None},
+            "tal": {qid: num.to_json_dict() for qid, num in self.numeric.items()},
             "varningar": list(self.warnings),
             "urvalsprotokoll": self.record,
         }
@@ -404,12 +407,16 @@ def analyse(
 
     order = list(next(iter(tables.values())).counts.columns[:-1]) if tables else sorted(
         pd.unique(np.asarray(strata_values, dtype=object)), key=sv_key)
+    numbers = [q for q in questions if q.answer_type.numeric]
+    numeric = {q.id: numeric_analysis(work, q, strata, pop_col, order, alpha=alpha) for q in numbers}
+    indicators.update({q.id: _threshold_indicator(work, q, strata, pop_col, options, gender)
+                       for q in numbers if q.threshold is not None})
     return Analysis(
         checklist_id=checklist.id, checklist_version=checklist.version, strata_column=strata,
         strata=tuple(str(s) for s in order), n_cases=len(df), tables=tables, indicators=indicators,
         method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
         total_label=total_label, has_population=pop_col is not None, record=record,
-        warnings=tuple(notes), origin=file_name(df), interval=interval, sex_words=words,
+        warnings=tuple(notes), origin=file_name(df), interval=interval, sex_words=words, numeric=numeric,
     )
 
 
@@ -488,3 +495,22 @@ def _indicator_analysis(work: pd.DataFrame, q: Question, strata: str, pop_col: s
         n = [p.nobs for p in result.per_stratum.values()]
         f = funnel(x, n, list(result.per_stratum), levels=FUNNEL_LEVELS)
     return IndicatorAnalysis(q.id, q.text, result, f)
+
+
+def _threshold_indicator(work: pd.DataFrame, q: Question, strata: str, pop_col: str | None,
+                         options: dict[str, Any], gender: dict[str, Any] | None) -> IndicatorAnalysis:
+    """Return a numeric question's threshold (``troskel``) as an indicator: the share meeting it.
+
+    The numbers become two categories ("minst 4" and "under 4"; a missing number
+    stays missing and leaves the denominator) and are analysed as any indicator.
+    """
+    import pandas as pd
+
+    t = q.threshold
+    values = pd.to_numeric(work[q.id], errors="coerce")
+    column = values.map(lambda x: None if pd.isna(x) else (t.words if t.meets(float(x)) else t.other_words))
+    data = work.assign(**{q.id: column.astype(object)})
+    data.attrs = dict(work.attrs)
+    choice = replace(q, type="enval", choices=(t.words, t.other_words), positive=(t.words,), hindrances=(),
+                     not_applicable=(), counted_label=q.counted_label or t.words)
+    return _indicator_analysis(data, choice, strata, pop_col, options, gender)

@@ -7,7 +7,7 @@ the file suffix.  Axis numbers use Swedish decimal commas and "%".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,3 +161,56 @@ def gender_plot(results: Mapping[str, GenderResult], path: str | Path, *, title:
                 words: SexWords | None = None) -> Path:
     """Draw :func:`gender_figure` and save it; returns the path."""
     return save(gender_figure(results, title=title, words=words), path)
+
+
+def box_figure(values: Mapping[str, Sequence[float]], *, title: str | None = None, xlabel: str = "Värde",
+               threshold: float | None = None, threshold_label: str | None = None,
+               dots: bool = True) -> Figure:
+    """Return one horizontal box per stratum: quartiles (type 7), whiskers to min and max, mean as ◆.
+
+    ``values`` maps each stratum (top to bottom) to its numbers; a stratum without
+    values gets no box.  ``dots`` adds every value as a jittered point (leave it
+    out when small strata must not show single cases); ``threshold`` draws the
+    checklist's ``troskel`` as a dashed line.
+    """
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter
+
+    names = list(values)
+    fig = _new_figure(7.0, max(2.0, 0.8 + 0.38 * len(names)))
+    ax = fig.add_subplot()
+    positions = np.arange(len(names), 0, -1)
+    data = [np.asarray(values[n], dtype=float) for n in names]
+    drawn = [(p, d) for p, d in zip(positions, data, strict=True) if d.size]
+    if drawn:
+        ax.boxplot([d for _, d in drawn], positions=[p for p, _ in drawn], orientation="horizontal",
+                   whis=(0, 100), widths=0.55, showfliers=False, patch_artist=True,
+                   boxprops={"facecolor": "#DCE9F5", "edgecolor": PALETTE[0]},
+                   medianprops={"color": PALETTE[5], "linewidth": 2},
+                   whiskerprops={"color": PALETTE[0]}, capprops={"color": PALETTE[0]})
+        ax.scatter([float(d.mean()) for _, d in drawn], [p for p, _ in drawn], marker="D", s=22,
+                   color=PALETTE[7], zorder=3, label="medelvärde")
+        if dots:
+            rng = np.random.default_rng(1)  # the same jitter every time
+            for p, d in drawn:
+                ax.scatter(d, p + rng.uniform(-0.18, 0.18, d.size), s=8, color=PALETTE[0], alpha=0.45,
+                           linewidths=0, zorder=2)
+    if threshold is not None:
+        ax.axvline(threshold, color=PALETTE[1], linestyle="--", linewidth=1.2,
+                   label=f"tröskel: {threshold_label}" if threshold_label else "tröskel")
+    ax.set_yticks(positions, names)
+    ax.set_ylim(0.4, len(names) + 0.6)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tal(v, 0 if float(v).is_integer() else 1)))
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_axisbelow(True)
+    if drawn or threshold is not None:
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def box_plot(values: Mapping[str, Sequence[float]], path: str | Path, **options) -> Path:
+    """Draw :func:`box_figure` and save it by the suffix of ``path``."""
+    return save(box_figure(values, **options), path)

@@ -20,9 +20,10 @@ from granskning.analysis import charts
 from granskning.analysis.analyse import Analysis
 from granskning.analysis.estimation import INTERVAL_NAMES
 from granskning.analysis.gender import CHILDREN, SexWords, band_label
+from granskning.analysis.numeric import NO_POPULATION, QUANTILE_RULE, numeric_frame, show
 from granskning.errors import InputError
 from granskning.files import atomic_write, make_directory
-from granskning.fmt import procent, tal
+from granskning.fmt import heltal, procent, tal
 from granskning.wording import antal, format_p, significant, simulation_borderline
 from granskning.workbook import save_workbook
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 SECRECY = "Sekretess enligt OSL 26 kap. gäller akterna; arbetsboken innehåller bara antal och andelar."
 PERCENT = "0.0 %"
 RESERVED_SHEETS = ("Indikatorer", "Skattningar", "Homogenitet", "Jämställdhet", "Jämställdhet ålder",
-                   "Logistisk regression", "Om analysen", "Urvalsprotokoll")
+                   "Logistisk regression", "Om analysen", "Urvalsprotokoll", "Tal")
 
 COUNTED_HEADER = "Räknas i täljaren"
 INDICATOR_HEADERS = {
@@ -71,6 +72,12 @@ def gender_headers(words: SexWords) -> dict[str, str]:
         "unknown_sex": "Okänt kön", "unknown_age": "Ålder utanför grupperna", "conclusion": "Slutsats",
     }
 
+NUMERIC_HEADERS = {
+    "question": "Fråga", "text": "Frågetext", "stratum": "Stratum", "n": "Antal med värde", "missing": "Saknas",
+    "mean": "Medelvärde", "sd": "Standardavvikelse", "median": "Median", "q1": "Nedre kvartil",
+    "q3": "Övre kvartil", "min": "Min", "max": "Max", "design_mean": "Skattat medelvärde (designbaserat)",
+    "se": "Standardfel", "low": "KI nedre", "high": "KI övre", "no_estimate": "Ingen skattning",
+}
 BAND_HEADERS = {"question": "Fråga", "band": "Åldersgrupp", "sex": "Kön", "numerator": "Täljare",
                 "denominator": "Nämnare", "rate": "Andel"}
 LOGISTIC_HEADERS = {"question": "Fråga", "term": "Term", "odds_ratio": "Oddskvot", "low": "KI nedre",
@@ -129,6 +136,9 @@ def _write(analysis: Analysis, path: Path) -> None:
         _question_sheet(wb.create_sheet(name), analysis, qid, bold)
     _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), INDICATOR_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Skattningar"), analysis.estimate_frame(), ESTIMATE_HEADERS, bold)
+    if analysis.numeric:
+        _frame_sheet(wb.create_sheet("Tal"), numeric_frame(analysis.numeric, analysis.total_label),
+                     NUMERIC_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Homogenitet"), analysis.homogeneity_frame(), HOMOGENEITY_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Jämställdhet"), analysis.gender_frame(),
                  gender_headers(analysis.sex_words or CHILDREN), bold)
@@ -213,6 +223,9 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
         ("Designbaserad skattning", "ja" if analysis.has_population else "nej (populationsstorlekar saknas)"),
         ("Intervall för skattningar", INTERVAL_NAMES[analysis.interval]),
     ]
+    if analysis.numeric:
+        rows += [("Kvartiler (Tal)", QUANTILE_RULE),
+                 ("Skattat medelvärde (Tal)", "designvägt (N/n) med ändlighetskorrektion, ± z · standardfel")]
     rows += [("Varning", w) for w in analysis.warnings]
     for label, value in rows:
         ws.append([label, value])
@@ -269,6 +282,8 @@ def summary_text(analysis: Analysis) -> str:
     lines += [f"Varning: {w}" for w in analysis.warnings]
     if not analysis.indicators:
         lines.append("Checklistan har inga indikatorer bland frågorna i underlaget.")
+    for num in analysis.numeric.values():
+        lines += ["", *numeric_lines(num, level)]
     for qid, ind in analysis.indicators.items():
         r = ind.result
         o = r.overall
@@ -314,6 +329,32 @@ def summary_text(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
+def numeric_lines(num, level: str) -> list[str]:
+    """Return the summary's lines for one numeric question: overall figures, then one line per stratum."""
+    o = num.overall
+    head = f"{num.text} [{num.question}]"
+    if o.n == 0:
+        return [f"{head}: inget ärende har ett värde ({antal(o.missing, 'ärende')} saknar värde)."]
+    lines = [f"{head}: {antal(o.n, 'ärende')} med värde"
+             + (f", {heltal(o.missing)} saknar värde" if o.missing else "")
+             + f". Medelvärde {tal(o.mean, 1)}, median {show(o.median)} (kvartiler {show(o.q1)}–"
+             f"{show(o.q3)}), min {show(o.minimum)}, max {show(o.maximum)}."]
+    e = o.estimate
+    if e is not None:
+        lines.append(f"  Designbaserat medelvärde för populationen: {tal(e.estimate, 1)} ({level} % KI "
+                     f"{tal(e.low, 1)}–{tal(e.high, 1)}), standardfel {tal(e.se, 2)}.")
+    elif o.no_estimate:
+        lines.append(f"  Ingen designbaserad skattning: {o.no_estimate}.")
+    for stratum, s in num.per_stratum.items():
+        if s.n == 0:
+            lines.append(f"  {stratum}: inget värde ({antal(s.missing, 'ärende')} saknar värde).")
+            continue
+        ci = (f", {level} % KI {tal(s.estimate.low, 1)}–{tal(s.estimate.high, 1)}" if s.estimate is not None
+              else f" ({s.no_estimate})" if s.no_estimate and s.no_estimate != NO_POPULATION else "")
+        lines.append(f"  {stratum}: n = {heltal(s.n)}, medelvärde {tal(s.mean, 1)}{ci}, median {show(s.median)}.")
+    return lines
+
+
 # ---------------------------------------------------------------- charts
 
 
@@ -328,6 +369,11 @@ def write_charts(analysis: Analysis, directory: str | Path, *, suffix: str = ".p
         if ind.funnel is not None:
             written.append(charts.funnel_plot(ind.funnel, directory / f"{qid}_tratt{suffix}",
                                               title=ind.text, ylabel=f"Andel {ind.counted}"))
+    for qid, num in analysis.numeric.items():
+        if num.overall.n:
+            t = num.threshold
+            written.append(charts.box_plot(num.values, directory / f"{qid}_tal{suffix}", title=num.text,
+                                           threshold=t.value if t else None, threshold_label=t.words if t else None))
     genders = {f"{qid}: andel {ind.counted}": ind.result.gender for qid, ind in analysis.indicators.items()
                if ind.result.gender is not None}
     if genders:

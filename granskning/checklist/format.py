@@ -29,6 +29,7 @@ from granskning.checklist.model import (
     counted_words,
 )
 from granskning.checklist.safeyaml import ChecklistFileError, Node, parse
+from granskning.checklist.threshold import check_threshold
 from granskning.checklist.types.base import AnswerType
 from granskning.errors import ManyInputErrors
 from granskning.numbers import MAX_FINITE
@@ -42,6 +43,7 @@ QUESTION_KEYS = (
     "id", "text", "hjalp", "lagrum", "typ", "val", "kravs", "visas_om", "hinder",
     "ej_tillampligt", "raknas", "positiva", "raknas_som", "indikator", "motivering_kravs", "min", "max",
     "berakna", "giltig_om", "felmeddelande",
+    "troskel",
 )
 QUESTION_REQUIRED = ("id", "text", "typ")
 # Category lists that must be among the choices, with their Swedish description.
@@ -348,6 +350,7 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
 
     choices = _check_choices(chk, d, kind, choices, lists, line_of)
     _check_range(chk, v, kind, minimum, maximum, line_of)
+    threshold = check_threshold(chk, v, kind, minimum, maximum)
     canon = _categories(chk, kind, choices, lists, line_of)
     counted, counted_label = _counted(chk, v, kind, choices, canon, indicator)
     # A question with problems is still built (the file is rejected anyway) so that
@@ -364,6 +367,7 @@ def _question(chk: _Checker, d: _Draft, qid: str) -> Question | None:
         calculation_text=chk.text(v.get("berakna"), "berakna"),
         validity_text=chk.text(v.get("giltig_om"), "giltig_om"),
         validity_message=chk.text(v.get("felmeddelande"), "felmeddelande"),
+        threshold=threshold,
     )
 
 
@@ -463,12 +467,13 @@ def _counted(chk: _Checker, v: dict, kind: AnswerType | None, choices, canon: di
         chk.error(line_of[counted_key], f'"{sorted(overlap)[0]}" kan inte både räknas i täljaren och '
                   "lämna nämnaren (hinder/ej_tillampligt)", counted_key)
     counted_label = chk.text(v.get("raknas_som"), "raknas_som")
-    if "raknas_som" in v and not indicator:
-        chk.error(line_of["raknas_som"], "raknas_som gäller bara en fråga med indikator: true",
+    if "raknas_som" in v and not indicator and "troskel" not in v:
+        chk.error(line_of["raknas_som"], "raknas_som gäller bara en fråga med indikator: true eller troskel",
                   "raknas_som")
     if indicator and kind is not None:
         if not kind.can_be_indicator:
-            chk.error(line_of["indikator"], f"en fråga av typ {kind.name} kan inte vara indikator",
+            hint = ' (ange i stället troskel, till exempel troskel: "minst 4")' if kind.numeric else ""
+            chk.error(line_of["indikator"], f"en fråga av typ {kind.name} kan inte vara indikator{hint}",
                       "indikator")
         elif not kind.default_counted() and not counted:
             chk.error(line_of["indikator"], "en indikator av typ "

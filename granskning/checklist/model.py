@@ -18,6 +18,7 @@ from typing import Any
 
 from granskning import resources as bundled_files
 from granskning.checklist import types as answer_types
+from granskning.checklist.threshold import Threshold
 from granskning.checklist.types.base import AnswerType
 from granskning.checklist.types.janej import NO as NO  # re-exported: the janej choices
 from granskning.checklist.types.janej import YES as YES
@@ -86,6 +87,7 @@ class Question:
     validity: Any = field(default=None, compare=False, repr=False)
     validity_text: str | None = None
     validity_message: str | None = None
+    threshold: Threshold | None = None  # ``troskel`` on a tal question: the share meeting it is reported
 
     @property
     def computed(self) -> bool:

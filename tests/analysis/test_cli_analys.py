@@ -311,7 +311,7 @@ def test_database_errors(store, db_url, tmp_path):
 
 
 def json_keys(obj, skip_children_of=("indikatorer", "tabeller", "fragor", "homogenitet", "per_stratum",
-                                     "antal", "andel", "urvalsprotokoll", "nivaer")) -> set[str]:
+                                     "antal", "andel", "urvalsprotokoll", "nivaer", "tal")) -> set[str]:
     """Return every key name in a JSON document, except data-dependent ones (ids, strata)."""
     found: set[str] = set()
 
