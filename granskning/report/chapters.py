@@ -19,6 +19,7 @@ from granskning.analysis import charts
 from granskning.analysis.gender import CHILDREN
 from granskning.fmt import heltal, procent, procentenheter
 from granskning.report.document import Block, Bullets, Chart, Heading, Paragraph
+from granskning.report.numeric import numeric_sections, numeric_summary_items
 from granskning.report.sentences import (
     _ci,
     _disclosure_text,
@@ -105,6 +106,7 @@ def _results_chapter(c: Contents) -> list[Block]:
     blocks: list[Block] = []
     for qid in c.tables:
         blocks += _question_section(c, qid)
+    blocks += numeric_sections(c.analysis, c.taken, c.estimate, c.mask, c.indicators)
     if c.indicators:
         blocks.append(Heading("Indikatorer", 2))
         blocks.append(indicator_table(c.analysis, c.indicators, c.taken, c.estimate, c.mask))
@@ -209,6 +211,7 @@ def _summary(analysis: Analysis, protocol: Protocol | None, record: dict[str, An
     blocks: list[Block] = [Heading("Sammanfattning", 1),
                            Paragraph(_summary_scope(analysis, protocol, record, estimate))]
     items = [*_summary_answers(analysis, tables, indicators, mask),
+             *numeric_summary_items(analysis, mask, estimate),
              *_summary_rates(analysis, indicators, mask), *summary_items(analysis, record, mask)]
     if items:
         blocks.append(Paragraph("De viktigaste resultaten:"))

@@ -9,7 +9,8 @@ Table cells hold numbers (int or float) or text; a cell withheld by disclosure
 control (:mod:`granskning.analysis.disclosure`) is :data:`SUPPRESSED`, the text ``".."``
 that the PDF and the workbook print as it is and the JSON writes as null.  Each column has a kind
 that says how a number is shown: ``count`` (heltal), ``percent`` (a fraction
-shown as "25,0 %"), ``number`` (one decimal), ``p`` (p-value) or ``text``.
+shown as "25,0 %"), ``number`` (one decimal), ``decimal`` (as many decimals as
+it has, at most two: a median 29,5 or a quartile 555,25), ``p`` (p-value) or ``text``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KINDS = ("text", "count", "percent", "number", "p")
+KINDS = ("text", "count", "percent", "number", "decimal", "p")
 
 
 @dataclass(frozen=True, slots=True)

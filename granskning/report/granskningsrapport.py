@@ -123,7 +123,8 @@ def _mask(analysis: Analysis, mask_below: int | None, tables: list[str], indicat
     """Return the disclosure control of every figure the report prints (None without --maskera-under)."""
     if not mask_below:
         return None
-    rated = [*indicators, *funnels, *(q for q in tables if q in analysis.indicators)]
+    rated = [*indicators, *funnels, *(q for q in tables if q in analysis.indicators),
+             *(q for q in analysis.numeric if q in analysis.indicators)]  # a tal question's troskel
     return protect_analysis(analysis, mask_below, tables, rated, genders)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from granskning import __version__
+from granskning.analysis.numeric import show
 from granskning.errors import GranskningError
 from granskning.fmt import heltal, procent, tal
 from granskning.report.document import Bullets, Chart, Document, Heading, Paragraph, Table
@@ -130,6 +131,8 @@ def format_cell(value: Any, kind: str) -> str:
         return procent(float(value))
     if kind == "number":
         return tal(float(value), 1)
+    if kind == "decimal":
+        return show(float(value))
     if kind == "p":
         return format_p(float(value)).removeprefix("p = ")
     return str(value)

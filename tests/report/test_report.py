@@ -286,3 +286,32 @@ def test_report_names_the_estimate_interval_and_keeps_one_p_value_rule(demo_db, 
     cells = [str(c) for ws in load_workbook(wald).worksheets for row in ws.iter_rows(values_only=True)
              for c in row if c]
     assert any("normalapproximation (Wald)" in c for c in cells)
+
+
+def test_report_shows_the_numeric_question_in_pdf_workbook_and_json(demo_db, written):
+    """F4_dagar (typ tal) gets its table in the PDF and workbook, checked against pandas on the stored answers."""
+    from openpyxl import load_workbook
+
+    url, _ = demo_db
+    with Store.open(url) as store:
+        cases = store.cases_frame(1)
+        cases = cases[~cases["reserve"]]
+        days = [store.answers(1, c).get("F4_dagar") for c in cases["case_id"]]
+    days = [float(d) for d in days if d is not None]
+    import numpy as np
+
+    q1, median, q3 = np.quantile(days, [0.25, 0.5, 0.75])  # numpy "linear" = R type 7
+    _, pdf, xlsx = written
+    text = pdf_text(pdf)
+    assert "Antal dagar från att anmälan inkom till beslut per stadsdelsförvaltning" in text
+    shown = {x: (str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").replace(".", ","))
+             for x in (q1, median, q3, min(days), max(days))}
+    mean = f"{np.mean(days):.1f}".replace(".", ",")
+    row = (f"Total {len(days)} 0 {mean} – – – {shown[median]} {shown[q1]} {shown[q3]} {shown[min(days)]} "
+           f"{shown[max(days)]}")
+    assert row in text
+    assert "Antal dagar från att anmälan inkom till beslut: medelvärde" in text  # Sammanfattning
+    wb = load_workbook(xlsx)
+    ws = wb[next(s for s in wb.sheetnames if s.startswith("F4_dagar"))]
+    total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Total")
+    assert total[1] == len(days) and total[3] == pytest.approx(np.mean(days)) and total[7] == median
