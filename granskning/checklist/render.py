@@ -150,6 +150,9 @@ def _details(q: Question) -> list[tuple[str, str]]:
     if q.indicator:
         label = f" (räknas som {q.counted_label})" if q.counted_label else ""
         rows.append(("Indikator, räknas i täljaren", " · ".join(q.numerator_categories) + label))
+    if q.threshold is not None:
+        label = f" (räknas som {q.counted_label})" if q.counted_label else ""
+        rows.append(("Tröskel, andelen som når den redovisas", q.threshold.words + label))
     if q.motivation_required:
         rows.append(("Motivering krävs vid", " · ".join(q.motivation_required)))
     if q.legal_ref:
@@ -168,7 +171,9 @@ def to_dict(checklist: Checklist) -> dict:
             "visas_om": q.condition_text,
             "visas_om_i_ord": condition_words(q.condition) if q.condition is not None else None,
             "hinder": list(q.hindrances), "ej_tillampligt": list(q.not_applicable),
-            "raknas": list(q.numerator_categories), "raknas_som": q.counted if q.indicator else None,
+            "raknas": list(q.numerator_categories), "raknas_som": q.counted if q.indicator else (
+                q.counted_label or q.threshold.words if q.threshold is not None else None),
+            "troskel": q.threshold.text if q.threshold is not None else None,
             "positiva": list(q.numerator_categories), "indikator": q.indicator,
             "namnare": list(q.denominator_categories) if q.has_choices else [],
             "motivering_kravs": list(q.motivation_required), "min": q.minimum, "max": q.maximum,

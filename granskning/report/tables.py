@@ -247,6 +247,8 @@ def checklist_table(checklist: Checklist, area, taken: set[str]) -> Table:
             extra.append("ej tillämpligt: " + ", ".join(q.not_applicable))
         if q.indicator and q.numerator_categories:
             extra.append("indikator, räknas i täljaren: " + q.counted)
+        if q.threshold is not None:
+            extra.append("tröskel: " + q.threshold.words + (f" ({q.counted_label})" if q.counted_label else ""))
         if extra:
             answers += " (" + "; ".join(extra) + ")"
         when = condition_words(q.condition) if q.condition is not None else "alltid"

@@ -418,3 +418,13 @@ def test_summary_text_of_an_empty_and_a_one_value_stratum():
     )
     assert "Antal hembesök [E2]: inget ärende har ett värde (6 ärenden saknar värde)." in text
     assert "nan" not in text.casefold()
+
+
+def test_threshold_in_the_rendered_checklist_and_its_json():
+    from granskning.checklist.render import render, to_dict
+
+    chk = small_checklist(NUM_CHECKLIST)
+    assert "Tröskel, andelen som når den redovisas: minst 4" in render(chk)
+    q = to_dict(chk)["omraden"][0]["fragor"][0]
+    assert (q["troskel"], q["raknas_som"]) == (">= 4", "minst 4")
+    assert to_dict(chk)["omraden"][0]["fragor"][1]["troskel"] is None
