@@ -428,3 +428,36 @@ def test_threshold_in_the_rendered_checklist_and_its_json():
     q = to_dict(chk)["omraden"][0]["fragor"][0]
     assert (q["troskel"], q["raknas_som"]) == (">= 4", "minst 4")
     assert to_dict(chk)["omraden"][0]["fragor"][1]["troskel"] is None
+
+
+def test_a_computed_number_with_a_threshold_is_analysed_like_an_answered_one():
+    text = """\
+    id: test
+    titel: Test
+    version: "1"
+    arendedata: {inkom_datum: datum}
+    omraden:
+      - id: a
+        titel: A
+        fragor:
+          - id: F3
+            text: Beslutsdatum
+            typ: datum
+          - id: F4_dagar
+            text: Dagar från anmälan till beslut
+            typ: tal
+            berakna: dagar(inkom_datum, F3)
+            troskel: "högst 14"
+            raknas_som: beslut inom 14 dagar
+    """
+    chk = cl.loads(textwrap.dedent(text))
+    assert chk.question("F4_dagar").computed
+    df = pd.DataFrame({"h": ["A", "A", "B", "B", "B"],
+                       "F3": ["2024-03-10", "2024-03-30", "2024-03-05", "2024-04-01", None],
+                       "F4_dagar": [9, 29, 4, 31, None]})
+    a = analyse(df, chk, strata="h")
+    o = a.numeric["F4_dagar"].overall
+    # 4, 9, 29, 31: mean 73/4 = 18.25; type 7 quartiles h = 0.75, 1.5, 2.25 -> 7.75, 19, 29.5
+    assert (o.n, o.missing, o.mean, o.q1, o.median, o.q3) == (4, 1, 18.25, 7.75, 19, 29.5)
+    r = a.indicators["F4_dagar"].result
+    assert (r.overall.count, r.overall.nobs) == (2, 4) and a.indicators["F4_dagar"].counted == "beslut inom 14 dagar"
