@@ -52,7 +52,7 @@ QUANTILE_RULE = (
     "typ 7: linjär interpolation mellan de sorterade värdena, som R:s quantile(type = 7) "
     "och Excels KVARTIL.INK"
 )
-NO_POPULATION = "populationsstorlekar saknas; ingen designbaserad skattning"
+NO_POPULATION = "populationsstorlekarna är inte kända"
 ONE_VALUE = "standardfelet kan inte skattas från ett enda värde"
 NO_VALUE = "inga värden"
 

@@ -343,7 +343,7 @@ def numeric_lines(num, level: str) -> list[str]:
     if e is not None:
         lines.append(f"  Designbaserat medelvärde för populationen: {tal(e.estimate, 1)} ({level} % KI "
                      f"{tal(e.low, 1)}–{tal(e.high, 1)}), standardfel {tal(e.se, 2)}.")
-    elif o.no_estimate:
+    elif o.no_estimate and o.no_estimate != NO_POPULATION:
         lines.append(f"  Ingen designbaserad skattning: {o.no_estimate}.")
     for stratum, s in num.per_stratum.items():
         if s.n == 0:

@@ -461,3 +461,12 @@ def test_a_computed_number_with_a_threshold_is_analysed_like_an_answered_one():
     assert (o.n, o.missing, o.mean, o.q1, o.median, o.q3) == (4, 1, 18.25, 7.75, 19, 29.5)
     r = a.indicators["F4_dagar"].result
     assert (r.overall.count, r.overall.nobs) == (2, 4) and a.indicators["F4_dagar"].counted == "beslut inom 14 dagar"
+
+
+def test_summary_without_population_sizes_says_nothing_about_a_design_estimate():
+    from granskning.analysis.output import summary_text
+
+    text = summary_text(analyse(frame([1, 5, 3, 4], ["A", "A", "B", "B"]), small_checklist(NUM_CHECKLIST),
+                                strata="h"))
+    assert "Antal samtal med barnet [E1]: 4 ärenden med värde." in text
+    assert "designbaserat medelvärde" not in text.casefold() and "KI" not in text.split("andel")[0]
