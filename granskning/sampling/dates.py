@@ -65,6 +65,9 @@ def read_dates(
     text = np.strings.strip(obj.astype(f"U{_WIDTH}"))
     parsed = _parse(text, serials)
     result, bad, reasons = parsed["value"], parsed["bad"], parsed["reason"]
+    if len(obj) and "\x00" in "".join(map(str, obj)):  # a NUL is lost in the fixed-width text
+        nul = np.fromiter(("\x00" in str(v) for v in obj), dtype=bool, count=len(obj))
+        bad, reasons = bad | nul, np.where(nul, 1, reasons)
     if bad.any():
         _raise(values, obj, bad, reasons, file, column, serials)
     if not keep_time:
@@ -193,7 +196,7 @@ def _serials(text: Any, value: Any, reason: Any, ok: Any) -> tuple[Any, Any, Any
 
 
 def _message(raw: str, reason: int, serials: bool) -> str:
-    shown = raw if len(raw) <= 40 else raw[:40] + " …"
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in raw[:40]) + (" …" if len(raw) > 40 else "")
     if reason == 2:
         return f'"{shown}" är inget datum: månaden {_month_text(raw)} finns inte.'
     if reason == 3:

@@ -70,6 +70,7 @@ def test_agrees_with_pandas_on_every_day_of_four_centuries_edges():
         ("2024-03-01x", "är inget datum"),
         ("idag", "är inget datum"),
         ("２０２４-03-01", "är inget datum"),  # full-width digits are not digits here
+        ("2024-03-01\x00", "är inget datum"),  # a NUL (lost in numpy's fixed-width text) is refused
     ],
 )
 def test_refused_with_file_row_and_column(value, message):
@@ -159,3 +160,31 @@ def test_large_column_is_vectorised():
     values = pd.Series(days.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object), index=np.arange(2, 200_002))
     got = read_dates(values, file="f", keep_time=True)
     assert (got.to_numpy() == days.to_numpy()).all()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DATETIMES = st.datetimes(min_value=dt.datetime(1678, 1, 1), max_value=dt.datetime(2261, 12, 31, 23, 59, 59))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DATETIMES, st.sampled_from(["%Y-%m-%d", "%Y%m%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+                                    "%Y-%m-%d %H:%M:%S.%f"]))
+def test_every_written_date_reads_back(moment, form):
+    text = moment.strftime(form)
+    got = read_dates(pd.Series([text], index=[2], dtype=object), file="f", keep_time=True).iloc[0]
+    want = pd.Timestamp(dt.datetime.strptime(text, form))
+    assert got == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_any_text_is_a_date_or_a_located_error(text):
+    try:
+        got = read_dates(pd.Series([text], index=[7], dtype=object), file="ram.csv", column="d")
+    except InputError as err:
+        assert err.row == 7 and err.column == "d" and err.exit_code == 2
+    else:
+        value = got.iloc[0]
+        assert pd.isna(value) == (text.strip() == "")
