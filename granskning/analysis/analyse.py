@@ -39,6 +39,7 @@ from granskning.analysis.columns import (
     where,
 )
 from granskning.analysis.comparison import Homogeneity, homogeneity
+from granskning.analysis.domain import Outside, design_rows
 from granskning.analysis.estimation import INTERVALS
 from granskning.analysis.funnel import Funnel, funnel
 from granskning.analysis.gender import analyse as gender_analyse
@@ -157,6 +158,7 @@ class Analysis:
     interval: str = "beta"  # the design-based estimate's interval (granskning.analysis.estimation.INTERVALS)
     sex_words: SexWords | None = None  # flickor/pojkar or kvinnor/män; None without gender analysis
     numeric: dict[str, NumericAnalysis] = field(default_factory=dict)  # tal questions (granskning.analysis.numeric)
+    outside: Outside | None = None  # examined cases found outside the population (granskning utanfor)
 
     # -- tidy tables --------------------------------------------------------
 
@@ -304,6 +306,7 @@ class Analysis:
             "tal": {qid: num.to_json_dict() for qid, num in self.numeric.items()},
             "varningar": list(self.warnings),
             "urvalsprotokoll": self.record,
+            "utanfor_populationen": None if self.outside is None else self.outside.to_json_dict(),
         }
 
 
@@ -350,6 +353,7 @@ def analyse(
     strata_order: Sequence[str] | None = None,
     record: dict[str, Any] | None = None,
     warnings: Sequence[str] = (),
+    outside: Outside | None = None,
 ) -> Analysis:
     """Return the full analysis of an audit's answers under a checklist.
 
@@ -367,6 +371,9 @@ def analyse(
     kvinna/man: adults; :func:`granskning.analysis.gender.sex_words`) unless
     ``sex_words`` (the protocol's ``benamning``: barn, vuxna, alla) fixes them;
     ``bands`` default to the bands for those words (0–3, 4–6, 7–12 for children).
+    ``outside`` counts the examined cases found outside the population per
+    stratum (not rows of ``df``); the design-based estimate treats them as
+    outside every domain (:mod:`granskning.analysis.domain`).
     """
     import numpy as np
     import pandas as pd
@@ -400,7 +407,9 @@ def analyse(
     tables = {q.id: _question_table(work, q, strata, strata_order, total_label, seed, n_sim)
               for q in questions if q.has_choices}
     options = {"strata_order": strata_order, "alpha": alpha, "method": method, "seed": seed,
-               "n_sim": n_sim, "interval": interval}
+               "n_sim": n_sim, "interval": interval,
+               "outside_rows": design_rows(outside.per_stratum, population_sizes)
+               if outside is not None and population_sizes is not None else ()}
     gender = {"sex": sex, "age": age, "bands": gender_bands, "words": words} if sex else None
     indicators = {q.id: _indicator_analysis(work, q, strata, pop_col, options, gender)
                   for q in questions if q.indicator and q.has_choices}
@@ -417,6 +426,7 @@ def analyse(
         method=method, alpha=alpha, seed=seed, n_sim=n_sim, bands=gender_bands,
         total_label=total_label, has_population=pop_col is not None, record=record,
         warnings=tuple(notes), origin=file_name(df), interval=interval, sex_words=words, numeric=numeric,
+        outside=outside,
     )
 
 

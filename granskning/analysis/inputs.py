@@ -106,9 +106,16 @@ def population_from_record(record: Mapping[str, Any] | None) -> dict[str, float]
 
 
 def audit_frame(store: Store, audit_id: int) -> Any:
-    """Return (one row per case with any answer: case_id, stratum, sex, age, answers; cases left out)."""
+    """Return (one row per case with any answer: case_id, stratum, sex, age, answers; cases left out).
+
+    Cases outside the population (``granskning utanfor``) are in neither: they
+    are not answers and not non-response (:mod:`granskning.analysis.domain`).
+    """
     cases = store.cases_frame(audit_id)
     answers = store.answers_frame(audit_id, settled=True)  # a settled double reading wins
+    outside = set(cases.loc[cases["outside_reason"].notna(), "case_id"])
+    if outside:
+        answers = answers[~answers["case_id"].isin(outside)].reset_index(drop=True)
     question_cols = [c for c in answers.columns if c != "case_id"]
     answered = answers[answers[question_cols].notna().any(axis=1)] if question_cols else answers.iloc[:0]
     meta = cases[["case_id", "stratum", "sex", "age"]]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from granskning.analysis import charts
 from granskning.analysis.analyse import Analysis
+from granskning.analysis.domain import outside_sentence
 from granskning.analysis.estimation import INTERVAL_NAMES
 from granskning.analysis.gender import CHILDREN, SexWords, band_label
 from granskning.analysis.numeric import NO_POPULATION, QUANTILE_RULE, numeric_frame, show
@@ -280,6 +281,8 @@ def summary_text(analysis: Analysis) -> str:
         f"(checklista {analysis.checklist_id} version {analysis.checklist_version}).",
     ]
     lines += [f"Varning: {w}" for w in analysis.warnings]
+    if analysis.outside is not None:
+        lines.append(outside_sentence(analysis.outside, estimate=analysis.has_population))
     if not analysis.indicators:
         lines.append("Checklistan har inga indikatorer bland frågorna i underlaget.")
     for num in analysis.numeric.values():

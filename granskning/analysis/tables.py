@@ -250,6 +250,7 @@ def indicator(
     n_sim: int = 2000,
     interval: str = "beta",
     counted: str = "",
+    outside_rows: Sequence[tuple[str, float]] = (),
 ) -> IndicatorResult:
     """Return an indicator's rate overall and per stratum with intervals.
 
@@ -262,7 +263,9 @@ def indicator(
     the design-based estimate for the population is added (weights N_h/n_h,
     finite population correction; excluded answers are outside the domain) with
     the ``interval`` of :func:`granskning.analysis.estimation.stratified_estimate`
-    (Korn–Graubard by default).
+    (Korn–Graubard by default).  ``outside_rows`` (stratum, N_h) are examined
+    cases found outside the population: rows of the design outside every
+    domain (:mod:`granskning.analysis.domain`).
     Homogeneity across strata is Pearson's chi-square of positive/negative by
     stratum among the cases in the denominator, simulated (``seed``) when
     expected counts are small.
@@ -295,6 +298,12 @@ def indicator(
         design = pd.DataFrame({"h": groups.to_numpy(), "N": df[population].to_numpy(), "y": y},
                               index=df.index)
         design.attrs = dict(df.attrs)
+        if outside_rows:
+            start = int(design.index.max()) + 1 if len(design) else 0
+            extra = pd.DataFrame([{"h": h, "N": size, "y": math.nan} for h, size in outside_rows],
+                                 index=range(start, start + len(outside_rows)))
+            design = pd.concat([design, extra])
+            design.attrs = dict(df.attrs)
         design = design.rename(columns={"h": strata, "N": population, "y": question})
         estimate = stratified_estimate(design, strata=strata, population=population, variable=question,
                                        kind="medel", alpha=alpha, interval=interval)

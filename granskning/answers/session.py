@@ -214,13 +214,18 @@ class Session:
         return self.checklist.kind == "enkat"
 
     def cases(self) -> list[Case]:
-        """Return this reviewer's cases, in the store's order (stratum, draw order)."""
+        """Return this reviewer's cases, in the store's order (stratum, draw order).
+
+        A case marked as outside the population (``granskning utanfor``) is not
+        reviewed: it is left out.
+        """
         if not self.survey:
-            return self.store.cases(self.audit.id, self.reviewer)
+            return [c for c in self.store.cases(self.audit.id, self.reviewer) if not c.outside]
         return [
             c
             for c in self.store.cases(self.audit.id)
-            if same_name(c.case_worker, self.reviewer) or same_name(c.reviewer, self.reviewer)
+            if (same_name(c.case_worker, self.reviewer) or same_name(c.reviewer, self.reviewer))
+            and not c.outside
         ]
 
     def no_cases_message(self) -> str:

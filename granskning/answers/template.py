@@ -63,7 +63,7 @@ def export_template(
     """Write the answer template of an audit to ``path`` (.xlsx) and describe it.
 
     Rows: the non-reserve cases and any reserve case that is assigned or
-    answered (only ``reviewer``'s cases when given), in case order, with the
+    answered, not those outside the population (only ``reviewer``'s cases when given), in case order, with the
     answers already stored.
     """
     from openpyxl import Workbook
@@ -77,6 +77,7 @@ def export_template(
     cases = [
         c for c in store.cases(audit_id)
         if (not c.reserve or c.reviewer is not None or c.case_id in answered)
+        and not c.outside
         and (reviewer is None or c.reviewer == reviewer)
     ]
     columns = template_columns(chk)

@@ -80,7 +80,7 @@ def plan_assignment(
     """
     if not reviewers:
         raise InputError("Ange minst en granskare.")
-    active = [c for c in cases if not c.reserve]
+    active = [c for c in cases if not c.reserve and not c.outside]
     if not active:
         raise InputError("Granskningen har inga ärenden (utöver reserver) att fördela.")
     if peer and not any(c.case_worker for c in active):
@@ -191,7 +191,7 @@ def reviewer_loads(
     """
     per: dict[str, Counter] = {r: Counter() for r in reviewers}
     for c in cases:
-        if c.reviewer is not None:
+        if c.reviewer is not None and not c.outside:
             per.setdefault(c.reviewer, Counter())[c.stratum or NO_STRATUM] += 1
     others = sorted(r for r in per if r not in reviewers)
     return tuple(
@@ -225,7 +225,7 @@ def assign_cases(
     if changes:
         store.assign(audit_id, changes, who=who)
     after = store.cases(audit_id)
-    n_active = sum(1 for c in after if not c.reserve)
+    n_active = sum(1 for c in after if not c.reserve and not c.outside)
     return AssignmentResult(
         audit_id=audit_id,
         n_assigned=len(planned),

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from granskning.analysis.analyse import Analysis
+    from granskning.analysis.domain import Outside
     from granskning.audit.protocol import Protocol
     from granskning.checklist.model import Checklist
     from granskning.store.database import Audit, Store
@@ -103,6 +104,31 @@ class OpenedAudit:
             frame["stratum"] = parts.str[self.table_level].astype(object)
         return frame, unanswered
 
+    def outside(self, store: Store, frame: pd.DataFrame) -> Outside | None:
+        """Return the cases found outside the population per analysis stratum (None: none).
+
+        ``frame`` is :meth:`frame`'s: its rows are the answered cases, which with
+        the cases outside are each stratum's examined cases.
+        """
+        from collections import Counter
+
+        from granskning.analysis.domain import Outside
+        from granskning.audit.protocol import STRATUM_JOIN
+
+        cases = store.cases(self.audit.id)
+        found = [c for c in cases if c.outside]
+        if not found:
+            return None
+
+        def stratum(c: Any) -> str:
+            text = str(c.stratum)
+            return text.split(STRATUM_JOIN)[self.table_level] if self.table_level is not None else text
+
+        per = Counter(stratum(c) for c in found)
+        examined = Counter(str(s) for s in frame["stratum"]) + per
+        replaced = sum(1 for c in cases if c.replaces is not None)
+        return Outside(dict(per), dict(examined), self.population_sizes(), replaced)
+
     def analyse(self, store: Store, *, gender: bool = True, bands: Any = None, explain: bool = True,
                 **options: Any) -> Analysis:
         """Return the analysis of the audit's answers under this design.
@@ -135,6 +161,7 @@ class OpenedAudit:
             frame = frame.drop(columns=["sex", "age"])
         options.setdefault("strata_order", self.strata_order)
         options.setdefault("sex_words", self.sex_words)
+        options.setdefault("outside", self.outside(store, frame))
         result = analyse(
             frame, self.checklist, strata="stratum", sex="sex" if gender else None,
             age="age" if gender else None, population_sizes=sizes, population_label="urvalsprotokollet",

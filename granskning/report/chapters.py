@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from granskning.analysis import charts
+from granskning.analysis.domain import outside_sentence
 from granskning.analysis.gender import CHILDREN
 from granskning.fmt import heltal, procent, procentenheter
 from granskning.report.document import Block, Bullets, Chart, Heading, Paragraph
@@ -402,6 +403,8 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
     if analysis.n_cases and record and analysis.n_cases < record.get("n_totalt", 0):
         out.append(Paragraph(f"Svar finns för {heltal(analysis.n_cases)} av {antal(record['n_totalt'], 'ärende')} "
                              "i urvalet; resultaten gäller de besvarade ärendena."))
+    if analysis.outside is not None:
+        out.append(Paragraph(outside_sentence(analysis.outside, estimate=estimate)))
     if mask is not None:
         out.append(Paragraph(_disclosure_text(mask)))
     else:

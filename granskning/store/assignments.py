@@ -120,9 +120,10 @@ class AssignmentsMixin(CasesMixin):
         """Return (done, total): ``reviewer``'s assigned cases, or all cases to review.
 
         Without a reviewer the total counts the non-reserve cases plus any
-        reserve case that has been assigned.
+        reserve case that has been assigned.  Cases outside the population
+        (``granskning utanfor``) are not counted.
         """
-        cases = self.cases(audit_id, reviewer)
+        cases = [c for c in self.cases(audit_id, reviewer) if not c.outside]
         if reviewer is None:
             cases = [c for c in cases if not c.reserve or c.reviewer is not None]
         return Progress(sum(c.status == "klar" for c in cases), len(cases))

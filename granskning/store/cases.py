@@ -130,6 +130,8 @@ class CasesMixin(StoreBase):
                 status=r.status,
                 finished_at=r.finished_at,
                 case_data=decode(r.case_data) or {},
+                outside_reason=r.outside_reason,
+                replaces=r.replaces,
             )
             for r in rows
         ]

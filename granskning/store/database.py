@@ -39,6 +39,7 @@ from granskning.store.engine import (
     engine_url,
     first_line,
 )
+from granskning.store.outside import OutsideMixin
 from granskning.store.progress import ProgressMixin
 from granskning.store.records import (
     Answer,
@@ -71,7 +72,7 @@ __all__ = [
 
 
 class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin, DeviationsMixin,
-            DoubleReadingMixin):
+            DoubleReadingMixin, OutsideMixin):
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
     # -- opening, schema --------------------------------------------------

@@ -22,6 +22,7 @@ from granskning.store import (
     migration_case_data,
     migration_deviations,
     migration_double,
+    migration_outside,
     migration_plan,
     trail_sql,
 )
@@ -369,6 +370,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, migration_plan.DESCRIPTION, migration_plan.apply),
     Migration(8, migration_deviations.DESCRIPTION, migration_deviations.apply),
     Migration(9, migration_double.DESCRIPTION, migration_double.apply),
+    Migration(10, migration_outside.DESCRIPTION, migration_outside.apply),
 )
 
 LATEST = MIGRATIONS[-1].version

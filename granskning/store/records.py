@@ -81,6 +81,13 @@ class Case:
     finished_at: datetime | None
     # The case data from the frame (``arendedata``): name -> ISO date text, number or text.
     case_data: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    outside_reason: str | None = None  # set: found outside the population (granskning utanfor)
+    replaces: str | None = None  # a reserve brought in: the case it replaced
+
+    @property
+    def outside(self) -> bool:
+        """Return True for a case marked as outside the population."""
+        return self.outside_reason is not None
 
 
 @dataclass(frozen=True, slots=True)

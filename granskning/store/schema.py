@@ -89,6 +89,10 @@ cases = sa.Table(
     sa.Column("case_worker", sa.String(200)),
     # Migration 6: the case data from the frame (JSON text: name -> ISO date, number or text).
     sa.Column("case_data", sa.Text),
+    # Added by migration 10 (granskning.store.migration_outside): why a case is outside the
+    # population (NULL: inside), and for a reserve brought in, the case it replaced.
+    sa.Column("outside_reason", sa.Text),
+    sa.Column("replaces", sa.String(100)),
 )
 
 _case_fk = ("cases.audit_id", "cases.case_id")

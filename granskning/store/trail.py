@@ -41,13 +41,18 @@ _CHANGED = {"granskning": "ändrad", "ärenden": "ändrat", "tilldelning": "flyt
 _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "tilldelad",
            "flyttad": "flyttad", "klar": "markerad klar", "öppnad": "öppnad igen",
            "ändrad": "ändrad", "ändrat": "ändrat", "borttaget": "borttaget",
-           "borttagen": "avtilldelad"}
+           "borttagen": "avtilldelad", "utanför": "utanför", "ersätter": "reserv in"}
 
 
 def _event(subject: str, old: Any, new: Any) -> str:
     """Return the event of a change_log row."""
     if subject == "status":
         return "klar" if new in ("klar", SECOND_DONE) else "öppnad"
+    if subject == "ärenden" and isinstance(new, dict):  # granskning utanfor (migration 10)
+        if new.get("outside_reason") is not None and set(new) == {"outside_reason"}:
+            return "utanför"
+        if new.get("replaces") is not None and set(new) == {"replaces", "reserve"}:
+            return "ersätter"
     return _EVENTS[subject].get((old is None, new is None), _CHANGED[subject])
 
 
@@ -104,6 +109,11 @@ def show(value: Any, what: str) -> str:
     if what == "ärenden" and isinstance(value, dict) and "antal" in value:
         n, reserves = value.get("antal", 0), value.get("reserver", 0)
         return f"{n} + {reserves} reserv" if reserves else f"{antal(n, 'ärende')}"
+    if what == "ärenden" and isinstance(value, dict) and set(value) == {"outside_reason"}:
+        return show(value["outside_reason"], "")  # the reason a case is outside the audit
+    if what == "ärenden" and isinstance(value, dict) and set(value) == {"replaces", "reserve"}:
+        replaced = value["replaces"]  # a reserve brought in: the case it replaces
+        return "reserv" if replaced is None else f"i st. f. {show_case_id(replaced).strip(chr(34))}"
     if isinstance(value, dict):  # columns changed outside the tool (migration 5)
         return "; ".join(f"{k}: {show(v, '')}" for k, v in value.items())
     if isinstance(value, bool):
