@@ -159,6 +159,7 @@ class Analysis:
     sex_words: SexWords | None = None  # flickor/pojkar or kvinnor/män; None without gender analysis
     numeric: dict[str, NumericAnalysis] = field(default_factory=dict)  # tal questions (granskning.analysis.numeric)
     outside: Outside | None = None  # examined cases found outside the population (granskning utanfor)
+    random_sample: bool = True  # False: hand-picked cases, counts and shares only (analysis.nonrandom)
 
     # -- tidy tables --------------------------------------------------------
 
@@ -306,6 +307,7 @@ class Analysis:
             "tal": {qid: num.to_json_dict() for qid, num in self.numeric.items()},
             "varningar": list(self.warnings),
             "urvalsprotokoll": self.record,
+            "slumpmassigt_urval": self.random_sample,
             "utanfor_populationen": None if self.outside is None else self.outside.to_json_dict(),
         }
 

@@ -21,6 +21,7 @@ from granskning.analysis.analyse import Analysis
 from granskning.analysis.domain import outside_sentence
 from granskning.analysis.estimation import INTERVAL_NAMES
 from granskning.analysis.gender import CHILDREN, SexWords, band_label
+from granskning.analysis.nonrandom import NO_CLAIM
 from granskning.analysis.numeric import NO_POPULATION, QUANTILE_RULE, numeric_frame, show
 from granskning.errors import InputError
 from granskning.files import atomic_write, make_directory
@@ -43,6 +44,8 @@ INDICATOR_HEADERS = {
     "denominator": "Nämnare", "rate": "Andel", "low": "KI nedre", "high": "KI övre",
     "method": "Intervallmetod", "funnel_95": "Tratt 95 %", "funnel_99_8": "Tratt 99,8 %",
 }
+# What a hand-picked sample's workbook leaves out (analysis.nonrandom).
+INFERENCE_COLUMNS = ("low", "high", "method", "funnel_95", "funnel_99_8")
 ESTIMATE_HEADERS = {
     "question": "Fråga", "text": "Frågetext", "counted": COUNTED_HEADER, "estimate": "Skattad andel",
     "se": "Standardfel", "low": "KI nedre", "high": "KI övre", "interval": "Intervall", "deff": "Designeffekt",
@@ -135,6 +138,14 @@ def _write(analysis: Analysis, path: Path) -> None:
 
     for qid, name in sheet_names(analysis).items():
         _question_sheet(wb.create_sheet(name), analysis, qid, bold)
+    if not analysis.random_sample:  # hand-picked: counts and shares only (analysis.nonrandom)
+        shares = {k: v for k, v in INDICATOR_HEADERS.items() if k not in INFERENCE_COLUMNS}
+        _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), shares, bold)
+        _about_sheet(wb.create_sheet("Om analysen"), analysis, bold)
+        if analysis.record:
+            record_sheet(wb.create_sheet("Urvalsprotokoll"), analysis.record, bold)
+        _finish(wb, path)
+        return
     _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), INDICATOR_HEADERS, bold)
     _frame_sheet(wb.create_sheet("Skattningar"), analysis.estimate_frame(), ESTIMATE_HEADERS, bold)
     if analysis.numeric:
@@ -149,6 +160,10 @@ def _write(analysis: Analysis, path: Path) -> None:
     _about_sheet(wb.create_sheet("Om analysen"), analysis, bold)
     if analysis.record:
         record_sheet(wb.create_sheet("Urvalsprotokoll"), analysis.record, bold)
+    _finish(wb, path)
+
+
+def _finish(wb: Any, path: Path) -> None:
     for ws in wb.worksheets:
         ws.oddHeader.center.text = "Granskning: endast antal och andelar"
         ws.oddFooter.center.text = "Sida &P av &N"
@@ -224,9 +239,16 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
         ("Designbaserad skattning", "ja" if analysis.has_population else "nej (populationsstorlekar saknas)"),
         ("Intervall för skattningar", INTERVAL_NAMES[analysis.interval]),
     ]
+    if not analysis.random_sample:  # hand-picked: no interval, test or estimate to describe
+        rows = rows[:5] + [("Urval", "handplockat, inte slumpmässigt"), ("Anspråk", NO_CLAIM)]
     if analysis.numeric:
-        rows += [("Kvartiler (Tal)", QUANTILE_RULE),
-                 ("Skattat medelvärde (Tal)", "designvägt (N/n) med ändlighetskorrektion, ± z · standardfel")]
+        rows.append(("Kvartiler (Tal)", QUANTILE_RULE))
+        if analysis.random_sample:
+            rows.append(("Skattat medelvärde (Tal)",
+                         "designvägt (N/n) med ändlighetskorrektion, ± z · standardfel"))
+    if analysis.outside is not None:
+        rows.append(("Utanför granskningen", outside_sentence(
+            analysis.outside, estimate=analysis.has_population)))
     rows += [("Varning", w) for w in analysis.warnings]
     for label, value in rows:
         ws.append([label, value])
@@ -281,6 +303,8 @@ def summary_text(analysis: Analysis) -> str:
         f"(checklista {analysis.checklist_id} version {analysis.checklist_version}).",
     ]
     lines += [f"Varning: {w}" for w in analysis.warnings]
+    if not analysis.random_sample:
+        lines.append(NO_CLAIM)
     if analysis.outside is not None:
         lines.append(outside_sentence(analysis.outside, estimate=analysis.has_population))
     if not analysis.indicators:
@@ -294,8 +318,9 @@ def summary_text(analysis: Analysis) -> str:
         if o.nobs == 0:
             lines.append(f"{ind.text} ({qid}): inga ärenden i nämnaren.")
             continue
-        lines.append(f"{ind.text} – andel {ind.counted}: {o.count} av {o.nobs} ({procent(o.estimate)}, "
-                     f"{level} % KI {_interval(o.low, o.high)}) [{qid}]")
+        interval = f", {level} % KI {_interval(o.low, o.high)}" if analysis.random_sample else ""
+        lines.append(f"{ind.text} – andel {ind.counted}: {o.count} av {o.nobs} ({procent(o.estimate)}"
+                     f"{interval}) [{qid}]")
         table = analysis.tables.get(qid)
         if table is not None and not table.multiple:
             answered = int(table.counts.iloc[-1, -1])

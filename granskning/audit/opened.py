@@ -83,6 +83,13 @@ class OpenedAudit:
         return self.audit.id
 
     @property
+    def random(self) -> bool:
+        """Return False for hand-picked cases (``ny --handplockat``): no claim on the population."""
+        from granskning.audit.handpicked import is_random
+
+        return is_random(self.audit.sample_record)
+
+    @property
     def record(self) -> dict[str, Any] | None:
         """Return the stored draw record (a copy), or None."""
         return dict(self.audit.sample_record) if self.audit.sample_record else None
@@ -139,6 +146,7 @@ class OpenedAudit:
         """
 
         frame, unanswered = self.frame(store)
+        gender = gender and self.random  # no tests of hand-picked cases (analysis.nonrandom)
         if len(frame) == 0:
             raise InputError(f"granskning {self.audit.id} har inga svar ännu.")
         warnings = list(self.notes) if explain else []
@@ -168,6 +176,10 @@ class OpenedAudit:
             id_column="case_id", record=self.record, warnings=warnings,
             bands=self.bands if bands is None else bands, **options,
         )
+        if not self.random:
+            from granskning.analysis.nonrandom import without_inference
+
+            result = without_inference(result)
         # The strata are named as the protocol names them (stadsdel), in every output alike.
         return replace(result, strata_column=self.strata_name) if self.strata_name else result
 
@@ -179,7 +191,9 @@ def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | 
     protocol = protocol_of(audit)  # the text stored with the audit, not today's bundled file
     chk = audit_checklist(audit, checklist, protocol)
     if protocol is None:
-        return OpenedAudit(audit, chk, None, None, None, True, (), None, None)
+        from granskning.audit.handpicked import is_random
+
+        return OpenedAudit(audit, chk, None, None, None, is_random(audit.sample_record), (), None, None)
     combined = len(protocol.strata) > 1
     notes = []
     if not protocol.estimate:

@@ -10,6 +10,7 @@ import click
 
 from granskning.audit import pseudonym
 from granskning.audit.create import CaseColumns, create_from_sample
+from granskning.audit.handpicked import create_from_list
 from granskning.checklist import load
 from granskning.cli._protocol import ny_from_protocol
 from granskning.cli.options import db_option, json_option
@@ -54,12 +55,21 @@ granskaren ser i ärendets rubrik.
 gången). Samordnaren skriver ut listan tillbaka till de verkliga id:na med
 granskning lista.
 
+Handplockade ärenden (inget slumpmässigt urval): --urval LISTA --handplockat,
+där LISTA är en CSV- eller Excelfil med en rubrikrad och ett ärende per rad
+(en kolumn, eller ange ärende-id-kolumnen med --id; stratum med --strata).
+Granskningen märks som inte slumpmässig, och varje utdata säger att den inte
+gör anspråk på populationen: bara antal och andelar av de granskade
+ärendena, ingen felmarginal, inga intervall, tester eller skattningar.
+
 Exempel:
 
 \b
   granskning ny --urval urval.xlsx --checklista forhandsbedomning-0-12 \\
       --titel "Förhandsbedömningar våren 2024" --ram ram.csv \\
       --personnummer personnr --handlaggare handlaggare
+  granskning ny --urval utvalda.csv --handplockat --strata enhet \\
+      --checklista forhandsbedomning-0-12 --titel "Öppenvården 2024"
 """
 
 
@@ -90,7 +100,14 @@ def _case_data(text: str | None) -> dict[str, str] | None:
               help="Med PROTOKOLL: dra urvalet och skriv fingeravtrycket utan att spara något.")
 @click.option("--urval", "sample_path", metavar="FIL",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="Arbetsboken från granskning urval (.xlsx eller .json).")
+              help="Arbetsboken från granskning urval (.xlsx eller .json), eller med "
+                   "--handplockat en lista med ärende-id (CSV eller Excel).")
+@click.option("--handplockat", "handpicked", is_flag=True,
+              help="--urval är en lista med handplockade ärenden, inte ett slumpmässigt urval.")
+@click.option("--id", "id_column", metavar="KOLUMN",
+              help="Med --handplockat: kolumnen med ärende-id (behövs när listan har flera kolumner).")
+@click.option("--strata", "strata_column", metavar="KOLUMN",
+              help="Med --handplockat: kolumnen med stratum (stadsdel, enhet).")
 @click.option("--checklista", "checklist", metavar="ID|FIL",
               help="Checklistans id (medföljande) eller en YAML-fil.")
 @click.option("--titel", "title", metavar="TEXT", help="Granskningens titel.")
@@ -130,6 +147,9 @@ def ny(
     protocol: str | None,
     check_only: bool,
     sample_path: Path | None,
+    handpicked: bool,
+    id_column: str | None,
+    strata_column: str | None,
     checklist: str | None,
     title: str | None,
     kind: str,
@@ -148,6 +168,15 @@ def ny(
     url: str | None,
     as_json: bool,
 ) -> None:
+    if not handpicked and (id_column or strata_column):
+        raise click.UsageError("--id och --strata används med --handplockat.")
+    if handpicked:
+        given = [n for n, v in (("PROTOKOLL", protocol), ("--ram", frame_path), ("--kon", sex),
+                                ("--alder", age), ("--personnummer", pnr),
+                                ("--handlaggare", case_worker), ("--referensdatum", reference),
+                                ("--urval-ut", sample_out), ("--plan", plan_path)) if v is not None]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} kan inte användas med --handplockat.")
     if (plan_path is None) != (control_id is None):
         raise click.UsageError("--plan och --kontroll anges tillsammans.")
     plan_run = None if plan_path is None or check_only else run_of(plan_path, control_id)
@@ -173,12 +202,18 @@ def ny(
     with Store.open(url) as store:
         store.init()
         identity.require_coordinator(store, "skapa granskningar")
-        audit_id = create_from_sample(
-            store, sample_path, chk, title, kind,
-            columns=columns, frame_path=frame_path, reference_date=reference,
-            created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
-            plan_run=plan_run,
-        )
+        if handpicked:
+            audit_id = create_from_list(
+                store, sample_path, chk, title, kind, id_column=id_column,
+                strata_column=strata_column, created_by=identity.current(store),
+                key=pseudonym.key(key_path, create=True))
+        else:
+            audit_id = create_from_sample(
+                store, sample_path, chk, title, kind,
+                columns=columns, frame_path=frame_path, reference_date=reference,
+                created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
+                plan_run=plan_run,
+            )
         cases = store.cases(audit_id)
     n_cases = sum(not c.reserve for c in cases)
     n_reserves = len(cases) - n_cases
@@ -189,6 +224,7 @@ def ny(
             "slag": kind,
             "ärenden": n_cases,
             "reserver": n_reserves,
+            "slumpmassigt_urval": not handpicked,
             "checklista": chk.id,
             "checklistversion": chk.version,
             "checklista_sha256": chk.sha256,
@@ -196,6 +232,8 @@ def ny(
         }, ensure_ascii=False))
         return
     reserv = f" och {antal(n_reserves, 'reserv')}" if n_reserves else ""
+    if handpicked:
+        reserv += " (handplockade, inget slumpmässigt urval: inget anspråk på populationen)"
     click.echo(
         f"Granskning {audit_id} skapad: {antal(n_cases, 'ärende')}{reserv}, "
         f"checklista {chk.id} (version {chk.version})."

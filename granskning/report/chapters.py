@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from granskning.analysis import charts
 from granskning.analysis.domain import outside_sentence
 from granskning.analysis.gender import CHILDREN
+from granskning.analysis.nonrandom import NO_CLAIM
 from granskning.fmt import heltal, procent, procentenheter
 from granskning.report.document import Block, Bullets, Chart, Heading, Paragraph
 from granskning.report.numeric import numeric_sections, numeric_summary_items
@@ -95,8 +96,16 @@ def _introduction(c: Contents, title: str, standard: list[Block]) -> list[Block]
         standard = _in_sex_words(standard, c.analysis.sex_words)
     if title == "Metod och urval" and c.protocol is not None and c.protocol.description:
         out.append(Paragraph(inline(c.protocol.description)))
+    if not c.analysis.random_sample:
+        # Hand-picked cases: the standard text's random draw, intervals and tests do not apply.
+        standard = [b for b in standard
+                    if not (isinstance(b, Paragraph) and any(w in b.text for w in RANDOM_WORDS))]
     out.extend(standard)
     return out
+
+
+# A standard paragraph with one of these words describes a random draw, an interval or a test.
+RANDOM_WORDS = ("slumpmässigt", "konfidensintervall", "test", "felmarginal", "slumpen")
 
 
 def _method_chapter(c: Contents) -> list[Block]:
@@ -133,6 +142,9 @@ def _question_section(c: Contents, qid: str) -> list[Block]:
 
 
 def _equality_chapter(c: Contents) -> list[Block]:
+    if not c.analysis.random_sample:
+        return [Paragraph("Ärendena valdes ut för hand, så skillnader mellan strata prövas inte och "
+                          "inga trattdiagram ritas; tabellerna ovan visar antal och andelar.")]
     blocks: list[Block] = []
     for qid in c.funnels:
         blocks += _funnel_section(c, qid)
@@ -159,6 +171,9 @@ def _funnel_section(c: Contents, qid: str) -> list[Block]:
 def _gender_chapter(c: Contents) -> list[Block]:
     analysis, mask, genders = c.analysis, c.mask, c.genders
     blocks: list[Block] = []
+    if not analysis.random_sample:
+        return [Paragraph("Ärendena valdes ut för hand: ingen jämställdhetsanalys görs, eftersom "
+                          "dess tester förutsätter ett slumpmässigt urval.")]
     if not genders:
         blocks.append(Paragraph("Kön eller ålder saknas för ärendena; ingen jämställdhetsanalys."))
     for qid in genders:
@@ -238,6 +253,8 @@ def _summary_scope(analysis: Analysis, protocol: Protocol | None, record: dict[s
             protocol and len(protocol.strata) > 1) else ""
         first += f" i {k} {many}{per}"
     first += "."
+    if not analysis.random_sample:
+        return f"{first} {NO_CLAIM}"
     if record and protocol is not None and estimate:
         first += (f" Urvalet drogs slumpmässigt ur {antal(record['N_totalt'], 'ärende')} och ger för "
                   f"hela populationen en felmarginal om cirka ±{procentenheter(margin_of_error(n).margin)}.")
@@ -279,10 +296,10 @@ def _summary_rates(analysis: Analysis, indicators: list[str], mask: ReportMask |
     for qid in indicators:
         ind = analysis.indicators[qid]
         o = ind.result.overall
+        interval = f", {level_text(analysis.alpha)} KI {_ci(o.low, o.high)}" if analysis.random_sample else ""
         if o.nobs and not (mask is not None and mask.rate(qid)):
             items.append(f"{escape(_short(ind.text))} – andel {escape(ind.counted)}: {heltal(o.count)} av "
-                         f"{heltal(o.nobs)} ({procent(o.estimate)}, {level_text(analysis.alpha)} KI "
-                         f"{_ci(o.low, o.high)}).")
+                         f"{heltal(o.nobs)} ({procent(o.estimate)}{interval}).")
     return items
 
 
@@ -377,7 +394,11 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
             taken: set[str], estimate: bool, mask: ReportMask | None) -> list[Block]:
     one, many, _ = _words(analysis.strata_column)
     out: list[Block] = [Heading("Population och urval", 2)]
-    if record and record.get("strata"):
+    if not analysis.random_sample:
+        source = f" ur listan {escape(str(record['lista']))}" if record and record.get("lista") else ""
+        out.append(Paragraph(f"Granskningen omfattade {antal(analysis.n_cases, 'ärende')} med svar, "
+                             f"handplockade{source}. {NO_CLAIM}"))
+    elif record and record.get("strata"):
         n, N = record["n_totalt"], record["N_totalt"]
         strata = record["strata"]
         if protocol is not None and len(protocol.strata) > 1:

@@ -101,6 +101,8 @@ def document(analysis: Analysis, audit: Audit, protocol: Protocol | None, checkl
     """
     record = analysis.record or (dict(audit.sample_record) if audit.sample_record else None)
     tables, indicators, funnels, genders = _protocol_lists(analysis, protocol)
+    if not analysis.random_sample:  # hand-picked cases: no tests, funnels or gender analysis
+        funnels, genders = [], []
     column = protocol.strata[protocol.table_level] if protocol is not None and protocol.strata else None
     analysis = _named(analysis, column)
     mask = _mask(analysis, options.mask_below, tables, indicators, funnels, genders)

@@ -118,9 +118,9 @@ def _indicator_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = 
         if answered > o.nobs:
             left = (f" {antal(answered - o.nobs, 'ärende')} med hinder eller där frågan inte var tillämplig "
                     "räknas inte i nämnaren.")
+    interval = f", {level} % konfidensintervall {_ci(o.low, o.high)}" if analysis.random_sample else ""
     return (f"<b>Andel {escape(ind.counted)}:</b> {heltal(o.count)} av {antal(o.nobs, 'ärende')} "
-            f"({procent(o.estimate)}, "
-            f"{level} % konfidensintervall {_ci(o.low, o.high)}).{left}")
+            f"({procent(o.estimate)}{interval}).{left}")
 
 
 def _homogeneity_sentence(analysis: Analysis, qid: str, mask: ReportMask | None = None) -> str:

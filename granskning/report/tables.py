@@ -109,6 +109,9 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
     columns = ["Indikator", "Räknas i täljaren", "Täljare", "Nämnare", "Andel", "KI nedre", "KI övre"]
     kinds = ["text", "text", "count", "count", "percent", "percent", "percent"]
     note = f"KI = {level} % konfidensintervall (Wilson) för andelen i de granskade ärendena."
+    if not analysis.random_sample:  # hand-picked cases: shares of the examined cases only
+        columns, kinds = columns[:5], kinds[:5]
+        note = "Andelarna gäller de granskade, handplockade ärendena; inga konfidensintervall."
     if with_est:
         columns += ["Skattad andel", "Skattad KI nedre", "Skattad KI övre"]
         kinds += ["percent", "percent", "percent"]
@@ -122,6 +125,7 @@ def indicator_table(analysis: Analysis, ids: list[str], taken: set[str], estimat
         num, den = (mask.numerator(qid), mask.denominator(qid)) if mask is not None else (False, False)
         row: list[Any] = [f"{qid}. {ind.text}", ind.counted, _hide(o.count, num), _hide(o.nobs, den),
                           *(_hide(v, num or den) for v in (_nan(o.estimate), _nan(o.low), _nan(o.high)))]
+        row = row[:len(columns)]
         hidden_any = hidden_any or num or den
         if with_est:
             e = ind.result.estimate
