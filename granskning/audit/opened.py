@@ -41,10 +41,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.analysis.analyse import analyse
+from granskning.analysis.domain import Outside
 from granskning.analysis.inputs import audit_frame, population_from_record
+from granskning.analysis.nonrandom import without_inference
 from granskning.audit.checklists import EARLIER as EARLIER  # re-export
 from granskning.audit.checklists import audit_checklist, earlier_bundled
 from granskning.audit.double import unsettled_count
+from granskning.audit.handpicked import is_random
 from granskning.audit.protocol import STRATUM_JOIN, protocol_of
 from granskning.checklist import Checklist
 from granskning.errors import InputError
@@ -54,7 +57,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from granskning.analysis.analyse import Analysis
-    from granskning.analysis.domain import Outside
     from granskning.audit.protocol import Protocol
     from granskning.checklist.model import Checklist
     from granskning.store.database import Audit, Store
@@ -85,8 +87,6 @@ class OpenedAudit:
     @property
     def random(self) -> bool:
         """Return False for hand-picked cases (``ny --handplockat``): no claim on the population."""
-        from granskning.audit.handpicked import is_random
-
         return is_random(self.audit.sample_record)
 
     @property
@@ -118,9 +118,6 @@ class OpenedAudit:
         the cases outside are each stratum's examined cases.
         """
         from collections import Counter
-
-        from granskning.analysis.domain import Outside
-        from granskning.audit.protocol import STRATUM_JOIN
 
         cases = store.cases(self.audit.id)
         found = [c for c in cases if c.outside]
@@ -177,8 +174,6 @@ class OpenedAudit:
             bands=self.bands if bands is None else bands, **options,
         )
         if not self.random:
-            from granskning.analysis.nonrandom import without_inference
-
             result = without_inference(result)
         # The strata are named as the protocol names them (stadsdel), in every output alike.
         return replace(result, strata_column=self.strata_name) if self.strata_name else result
@@ -191,8 +186,6 @@ def open_audit(store: Store, audit_id: int, checklist: Checklist | str | Path | 
     protocol = protocol_of(audit)  # the text stored with the audit, not today's bundled file
     chk = audit_checklist(audit, checklist, protocol)
     if protocol is None:
-        from granskning.audit.handpicked import is_random
-
         return OpenedAudit(audit, chk, None, None, None, is_random(audit.sample_record), (), None, None)
     combined = len(protocol.strata) > 1
     notes = []

@@ -6,7 +6,10 @@ import json
 
 import click
 
+from granskning.audit.outside import mark_outside
 from granskning.cli.options import audit_option, db_option, json_option
+from granskning.store import identity
+from granskning.store.database import Store
 from granskning.wording import antal
 
 HELP = """Markera ett ärende som utanför granskningen och ta in nästa reserv.
@@ -43,10 +46,6 @@ i historiken men räknas inte i analysen. Finns ingen reserv kvar i stratumet
 @json_option()
 def utanfor(audit_id: int, case: str, reason: str, with_answers: bool, no_reserve: bool,
             url: str | None, as_json: bool) -> None:
-    from granskning.audit.outside import mark_outside
-    from granskning.store import identity
-    from granskning.store.database import Store
-
     with Store.open(url) as store:
         identity.require_coordinator(store, "markera ärenden som utanför granskningen")
         result = mark_outside(store, audit_id, case, reason, with_answers=with_answers,
