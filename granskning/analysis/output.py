@@ -141,6 +141,9 @@ def _write(analysis: Analysis, path: Path) -> None:
     if not analysis.random_sample:  # hand-picked: counts and shares only (analysis.nonrandom)
         shares = {k: v for k, v in INDICATOR_HEADERS.items() if k not in INFERENCE_COLUMNS}
         _frame_sheet(wb.create_sheet("Indikatorer"), analysis.indicator_frame(), shares, bold)
+        if analysis.numeric:  # counts, means, medians and quartiles of the examined cases
+            _frame_sheet(wb.create_sheet("Tal"), numeric_frame(analysis.numeric, analysis.total_label),
+                         NUMERIC_HEADERS, bold)
         _about_sheet(wb.create_sheet("Om analysen"), analysis, bold)
         if analysis.record:
             record_sheet(wb.create_sheet("Urvalsprotokoll"), analysis.record, bold)
