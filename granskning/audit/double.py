@@ -192,9 +192,12 @@ def double_read(
     """
     cases = store.cases(audit_id)
     current = {r.case_id: r.reviewer for r in store.second_readings(audit_id)}
+    known = sorted({c.reviewer for c in cases if c.reviewer is not None}, key=str.casefold)
     if not reviewers:
-        reviewers = sorted({c.reviewer for c in cases if c.reviewer is not None},
-                           key=str.casefold)
+        reviewers = known
+    # A name as tilldela stored it ("anna" given as "Anna"): one person, one spelling (on
+    # PostgreSQL the spelling is the login that row-level security compares with).
+    reviewers = [next((k for k in known if same_person(k, r)), r) for r in reviewers]
     planned = plan_double(audit_id, cases, current, share, list(reviewers))
     if planned:
         store.assign_second(audit_id, planned, who=who)

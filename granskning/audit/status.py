@@ -9,7 +9,9 @@ Every case of the audit is in exactly one of these groups:
   reviewer and no answers) and **cases outside the population** (marked with
   ``granskning utanfor``; counted when the store records them).
 
-A case that nobody has been assigned yet is counted under "Ej tilldelade".
+A case that nobody has been assigned yet is counted under "Ej tilldelade".  A case
+read twice (double reading) is counted by its first reading; the second readings are
+counted apart (done and given out).
 The oldest untouched case is the untouched, assigned case with the earliest
 assignment time; its age is counted in whole calendar days (local time) from
 the day it was assigned to ``today``.  Reviewer names are matched ignoring case
@@ -99,6 +101,8 @@ class AuditStatus:
     total: Counts
     oldest: Oldest | None
     outside_known: bool
+    second_done: int = 0  # double reading: second readings done (status klar)
+    second_total: int = 0  # double reading: second readings given out
 
 
 def group_of(case: Case, n_answers: int) -> str:
@@ -142,6 +146,8 @@ def audit_status(
         person.per_stratum.setdefault(stratum, Counts()).add(group)
         if group == "untouched" and case.case_id in times:
             person.oldest = _older(person.oldest, case, times[case.case_id], today)
+    seconds = [r for r in store.second_readings(audit_id)
+               if reviewer is None or same_person(r.reviewer, reviewer)]
     reviewers = tuple(sorted(people.values(), key=lambda r: name_key(r.reviewer)))
     candidates = [r.oldest for r in reviewers if r.oldest is not None]
     oldest = min(candidates, key=lambda o: (o.assigned_at, o.case_id), default=None)
@@ -155,6 +161,8 @@ def audit_status(
         total=total,
         oldest=oldest,
         outside_known=bool(cases) and hasattr(cases[0], "outside"),
+        second_done=sum(r.status == "klar" for r in seconds),
+        second_total=len(seconds),
     )
 
 

@@ -74,6 +74,7 @@ def as_dict(s: AuditStatus) -> dict:
         "ej_tilldelade": _counts(s.unassigned),
         "strata": {k: _counts(v) for k, v in s.strata},
         "äldsta_orörda": _oldest(s.oldest, s),
+        "andra_läsningar": {"klara": s.second_done, "totalt": s.second_total},
     }
 
 
@@ -126,6 +127,9 @@ def render(s: AuditStatus) -> str:
             f"Utanför totalen: {antal(s.total.reserves, 'reserv', 'reserver')} som inte används, "
             f"{antal(s.total.outside, 'ärende')} utanför populationen."
         )
+    if s.second_total:
+        lines.append(f"Dubbelgranskning: {s.second_done} av {s.second_total} andra läsningar "
+                     "klara (granskning jamfor).")
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ settlements are append-only rows in ``settlements``.  See
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -365,12 +365,13 @@ class SecondReadingStore:
         raise AttributeError(f"{name} is not available during a second reading")
 
     def cases(self, audit_id: int, reviewer: str | None = None) -> list[Case]:
+        """Return the cases read a second time (``reviewer``'s only, when given), each with
+        its second reader and that reading's status in place of the first reading's."""
         mine = {r.case_id: r for r in self._store.second_readings(audit_id)
-                if _same(r.reviewer, reviewer or self.reviewer)}
+                if reviewer is None or _same(r.reviewer, reviewer)}
         return [
-            Case(c.audit_id, c.case_id, c.stratum, c.sex, c.age, c.design_weight,
-                 c.inclusion_probability, c.draw_order, c.reserve, c.case_worker,
-                 mine[c.case_id].reviewer, mine[c.case_id].status, mine[c.case_id].finished_at)
+            replace(c, reviewer=mine[c.case_id].reviewer, status=mine[c.case_id].status,
+                    finished_at=mine[c.case_id].finished_at)
             for c in self._store.cases(audit_id) if c.case_id in mine
         ]
 
@@ -380,7 +381,7 @@ class SecondReadingStore:
 
     def answers(self, audit_id: int, case_id: Any) -> dict[str, Any]:
         case_id = case_key(case_id)
-        if not any(c.case_id == case_id for c in self.cases(audit_id)):
+        if not any(c.case_id == case_id for c in self.cases(audit_id, self.reviewer)):
             raise InputError(f"Ärendet {show_case_id(case_id)} är inte ditt att läsa en andra "
                              f"gång i granskning {audit_id}.")
         found = self._store.second_answer_versions(audit_id, case_id)

@@ -366,3 +366,25 @@ def test_interval_only_from_ten_pairs():
                               ("Nej", "Nej"): 15}))
     assert MIN_PAIRS_FOR_INTERVAL == 10
     assert QuestionAgreement("Q1", "", many, 50, 35, 0).interval == (many.low, many.high)
+
+
+def test_second_reading_view_keeps_the_case_data(store):
+    chk = loads(CHECKLIST)
+    audit_id = store.create_audit("Med ärendedata", "granskning", chk.id, chk.version,
+                                  chk.sha256, None, {}, "Samordnaren")
+    store.add_cases(audit_id, [{"case_id": "E1", "stratum": "Farsta", "draw_order": 1,
+                                "case_data": {"inkom": "2026-01-05"}}])
+    store.assign(audit_id, {"E1": "Anna"}, who="Samordnaren")
+    store.assign_second(audit_id, {"E1": "Bo"}, who="Samordnaren")
+    (first,) = store.cases(audit_id)
+    (seen,) = SecondReadingStore(store, "Bo").cases(audit_id, "bo")
+    assert seen.case_data == first.case_data and seen.case_data
+    assert (seen.reviewer, seen.status) == ("Bo", "pågår")
+    assert SecondReadingStore(store, "Bo").cases(audit_id, "Anna") == []
+
+
+def test_double_read_uses_the_assigned_spelling_of_a_name(store):
+    audit_id = make_audit(store, 4)  # all four assigned to "Anna"
+    store.assign(audit_id, {"D3": "bo", "D4": "bo"}, who="Samordnaren")
+    double_read(store, audit_id, 1.0, ["ANNA", "Bo"], who="Samordnaren")
+    assert sorted({r.reviewer for r in store.second_readings(audit_id)}) == ["Anna", "bo"]

@@ -140,7 +140,8 @@ def test_cli_json_keys(store, audit, db_url):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert set(data) == {"granskning", "titel", "datum", "totalt", "granskare",
-                         "ej_tilldelade", "strata", "äldsta_orörda"}
+                         "ej_tilldelade", "strata", "äldsta_orörda", "andra_läsningar"}
+    assert data["andra_läsningar"] == {"klara": 0, "totalt": 0}
     assert data["totalt"] == {"klara": 1, "påbörjade": 1, "orörda": 1, "totalt": 3,
                               "andel_klara": pytest.approx(1 / 3), "reserver_oanvända": 0,
                               "utanför": 0}
@@ -159,3 +160,16 @@ def test_cli_errors_exit_2(store, audit, db_url):
     r = runner.invoke(cli, ["status", "--granskning", "999", "--db", db_url])
     assert r.exit_code == 2 and "Granskning 999 finns inte" in r.stderr
     assert "Traceback" not in r.output
+
+
+def test_second_readings_counted_apart(store, audit, db_url):
+    # B1 (Anna's) and F2 (Bo's) are read a second time; Bo finishes his reading of B1.
+    store.assign_second(audit, {"B1": "Bo", "F2": "Anna"}, who="Samordnaren")
+    store.set_second_answers(audit, [("B1", "F1", "Nej")], who="Bo")
+    store.mark_second_done(audit, "B1", "Bo")
+    s = audit_status(store, audit)
+    assert (s.second_done, s.second_total) == (1, 2)
+    assert counts(s.total) == (1, 2, 4, 7, 2, 0)  # the first readings, as before
+    assert (audit_status(store, audit, reviewer="anna").second_total) == 1
+    r = CliRunner().invoke(cli, ["status", "--granskning", str(audit), "--db", db_url])
+    assert "Dubbelgranskning: 1 av 2 andra läsningar klara (granskning jamfor)." in r.stdout
