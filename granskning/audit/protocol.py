@@ -61,7 +61,7 @@ GENDER_KEYS = {"fragor", "aldersgrupper", "benamning", "flickor", "pojkar"}
 REPORT_KEYS = {"diarienummer", "utgivare", "kontaktperson", "datum", "utgivningsdatum", "forfattare",
                "undertitel", "enhet"}
 CONTROL_KEYS = {"id", "titel", "fraga", "avvikelse", "tolerabel", "forvantad", "risk"}
-LIMIT_KEYS = {"namn", "fran", "till", "dagar", "strata", "filter", "fraga"}
+LIMIT_KEYS = {"namn", "benamning", "fran", "till", "dagar", "strata", "filter", "fraga"}
 ALLOCATIONS = ("lika", "proportionell", "neyman")
 STRATUM_JOIN = " | "
 
@@ -351,7 +351,8 @@ def _time_limits(value: Any, path: Any) -> tuple[RegisterLimit, ...]:
             raise InputError(f'"{where}.dagar" ska vara ett heltal 0 eller större (fick {days!r}).', file=path)
         limit = TimeLimit(_str(item.get("fran"), f"{where}.fran", path, required=True) or "",
                           _str(item.get("till"), f"{where}.till", path, required=True) or "",
-                          days, _str(item.get("namn"), f"{where}.namn", path))
+                          days, _str(item.get("namn"), f"{where}.namn", path),
+                          _str(item.get("benamning"), f"{where}.benamning", path))
         limit.check(path)
         strata = item.get("strata", None)
         out.append(RegisterLimit(limit, None if strata is None else (_str(strata, f"{where}.strata", path) or ""),

@@ -39,11 +39,13 @@ Exempel (förhandsbedömningar inom 14 dagar, per stadsdel):
 @click.option("--filter", "filter_text", metavar="UTTRYCK",
               help="Avgränsa populationen som vid urval, t.ex. \"alder <= 12\".")
 @click.option("--namn", metavar="TEXT", help="Rubrik för tidsgränsen, t.ex. \"Förhandsbedömning inom 14 dagar\".")
+@click.option("--benamning", metavar="TEXT",
+              help="Vad ärendena kallas i meningen, i bestämd form plural (t.ex. \"förhandsbedömningarna\").")
 @click.option("--blad", metavar="NAMN", help="Bladet i en Excel-ram (standard: första bladet).")
 @json_option("Skriv resultatet som JSON på stdout (andelar som bråktal).")
 def tidsgrans(ram: Path, fran: str, till: str, dagar: int, strata: str | None, filter_text: str | None,
-              namn: str | None, blad: str | None, as_json: bool) -> None:
-    (result,) = time_limits(ram, [TimeLimit(fran, till, dagar, namn)], strata=strata,
+              namn: str | None, benamning: str | None, blad: str | None, as_json: bool) -> None:
+    (result,) = time_limits(ram, [TimeLimit(fran, till, dagar, namn, benamning)], strata=strata,
                             filter=filter_text, sheet=blad)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))

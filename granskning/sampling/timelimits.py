@@ -59,6 +59,7 @@ class TimeLimit:
     till: str
     dagar: int
     namn: str | None = None
+    benamning: str | None = None  # what the cases are called in the sentence: "förhandsbedömningarna"
 
     def check(self, where: str | Path | None = None) -> None:
         if isinstance(self.dagar, bool) or not isinstance(self.dagar, int) or self.dagar < 0:
@@ -130,7 +131,7 @@ class LimitResult:
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of ``granskning tidsgrans --json`` (and of the audit's record)."""
         return {
-            "namn": self.limit.namn, "fran": self.limit.fran, "till": self.limit.till,
+            "namn": self.limit.namn, "benamning": self.limit.benamning, "fran": self.limit.fran, "till": self.limit.till,
             "dagar": self.limit.dagar, "strata": self.strata_column, "filter": self.filter,
             "ram": {"fil": self.source.name, "sha256": self.source.sha256,
                     "format": self.source.describe(), "rader": self.rows_read},
@@ -226,8 +227,8 @@ def time_limits(
         raise InputError("ingen tidsgräns att beräkna.")
     for limit in limits:
         limit.check()
-        if contains_personnummer(limit.namn or ""):
-            raise InputError("tidsgränsens namn innehåller ett personnummer; ta bort det.")
+        if contains_personnummer(limit.namn or "") or contains_personnummer(limit.benamning or ""):
+            raise InputError("tidsgränsens namn eller benämning innehåller ett personnummer; ta bort det.")
     if filter and contains_personnummer(filter):
         raise InputError("filtret innehåller ett personnummer; avgränsa populationen med andra kolumner.")
     expression = parse(filter, source="--filter") if filter else None
@@ -271,8 +272,9 @@ def _refuse_personnummer_strata(table: pd.DataFrame, strata: str, name: str) -> 
 # --------------------------------------------------------------------------- the words
 
 
-def sentence(limit: TimeLimit, f: LimitFigures, *, what: str = "ärendena") -> str:
+def sentence(limit: TimeLimit, f: LimitFigures) -> str:
     """Return e.g. "73,0 % av ärendena (1 234 av 1 690) hade högst 14 dagar från inkom till beslut; 12 saknade datum."."""
+    what = limit.benamning or "ärendena"
     span = f"högst {antal(limit.dagar, 'dag', 'dagar')} från {limit.fran} till {limit.till}"
     if f.bedomda == 0:
         text = f"Inget av {antal(f.antal, 'ärende')} kunde bedömas mot gränsen {span}"
@@ -289,7 +291,8 @@ def sentence(limit: TimeLimit, f: LimitFigures, *, what: str = "ärendena") -> s
 
 def sentence_of(stored: dict[str, Any]) -> str:
     """Return the sentence of a limit stored as JSON (:meth:`LimitResult.as_dict`), e.g. in a sample record."""
-    limit = TimeLimit(stored["fran"], stored["till"], int(stored["dagar"]), stored.get("namn"))
+    limit = TimeLimit(stored["fran"], stored["till"], int(stored["dagar"]), stored.get("namn"),
+                      stored.get("benamning"))
     return sentence(limit, LimitFigures.from_dict(stored["totalt"]))
 
 

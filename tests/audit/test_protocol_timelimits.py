@@ -186,7 +186,7 @@ def test_ny_prints_the_register_sentence_and_json(tmp_path):
             "--kontrollera-urval"]
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
-    assert ("Registret (Beslut inom 14 dagar): 78,9 % av ärendena (2 583 av 3 272) hade högst 14 dagar "
+    assert ("Registret (Beslut inom 14 dagar): 78,9 % av förhandsbedömningarna (2 583 av 3 272) hade högst 14 dagar "
             "från inkom_datum till beslut_datum.") in r.stdout
     j = CliRunner().invoke(cli, [*args, "--json"])
     assert j.exit_code == 0, j.output

@@ -198,8 +198,8 @@ def test_personnummer_never_printed(tmp_path):
     for p in pnr:
         assert p[-4:] not in res.output
     typed = pnr[0][2:].replace("-", "–")  # en dash, no century
-    for option in ("--namn", "--filter"):
-        value = typed if option == "--namn" else f'stadsdel == "{typed}"'
+    for option in ("--namn", "--benamning", "--filter"):
+        value = f'stadsdel == "{typed}"' if option == "--filter" else typed
         res = CliRunner().invoke(cli, ["tidsgrans", str(path), "--fran", "inkom", "--till", "beslut",
                                        "--dagar", "14", option, value])
         assert res.exit_code == 2, (option, res.output)
@@ -258,3 +258,13 @@ def test_agrees_with_the_expression_languages_dagar(tmp_path):
     (selected,) = time_limits(path, [TimeLimit("inkom", "beslut", 14)],
                               filter="dagar(inkom, beslut) <= 14 and dagar(inkom, beslut) >= 0")
     assert everything.totalt.inom == selected.totalt.antal == selected.totalt.inom == 3
+
+
+def test_benamning_names_the_cases_in_the_sentence(tmp_path):
+    path = _csv(tmp_path, HAND)
+    res = run("tidsgrans", str(path), "--fran", "inkom", "--till", "beslut", "--dagar", "14",
+              "--benamning", "förhandsbedömningarna", "--json")
+    doc = json.loads(res.stdout)
+    assert doc["benamning"] == "förhandsbedömningarna"
+    (r,) = time_limits(path, [TimeLimit("inkom", "beslut", 14, benamning="förhandsbedömningarna")])
+    assert r.sentence().startswith("71,4 % av förhandsbedömningarna (5 av 7) hade högst 14 dagar")
