@@ -34,6 +34,7 @@ __all__ = ["FORMATS_TEXT", "read_dates", "table_dates"]
 
 FORMATS_TEXT = "ÅÅÅÅ-MM-DD, ÅÅÅÅMMDD eller ÅÅÅÅ-MM-DD TT:MM"
 _WIDTH = 28  # characters looked at; the longest accepted value has 26
+_CHUNK = 1 << 18  # rows parsed at a time (bounds the fixed-width copy to ~30 MB)
 _MIN_YEAR, _MAX_YEAR = 1678, 2261  # what datetime64[ns] holds whole years of
 _SERIAL_MIN, _SERIAL_MAX = 61, 2958465  # 1900-03-01 .. 9999-12-31 in Excel's 1900 system
 _MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
@@ -62,10 +63,16 @@ def read_dates(
     obj = values.to_numpy(dtype=object)
     if len(obj) and pd.isna(obj).any():
         obj = np.where(pd.isna(obj), "", obj)
-    text = np.strings.strip(obj.astype(f"U{_WIDTH}"))
-    parsed = _parse(text, serials)
-    result, bad, reasons = parsed["value"], parsed["bad"], parsed["reason"]
-    if len(obj) and "\x00" in "".join(map(str, obj)):  # a NUL is lost in the fixed-width text
+    parts = [_parse(_text(obj[i:i + _CHUNK]), serials)
+             for i in range(0, len(obj), _CHUNK)] or [_parse(np.zeros(0, f"U{_WIDTH}"), serials)]
+    result = np.concatenate([p["value"] for p in parts])
+    bad = np.concatenate([p["bad"] for p in parts])
+    reasons = np.concatenate([p["reason"] for p in parts])
+    try:
+        joined = "".join(obj)
+    except TypeError:  # not all text (a series built elsewhere)
+        joined = "".join(map(str, obj))
+    if "\x00" in joined:  # a trailing NUL is lost in the fixed-width text
         nul = np.fromiter(("\x00" in str(v) for v in obj), dtype=bool, count=len(obj))
         bad, reasons = bad | nul, np.where(nul, 1, reasons)
     if bad.any():
@@ -91,38 +98,60 @@ def table_dates(table: pd.DataFrame, column: str, *, keep_time: bool = False) ->
     )
 
 
+def _text(values: Any) -> Any:
+    """Return cells as fixed-width text without surrounding white space (stripped only if needed)."""
+    import numpy as np
+
+    text = values.astype(f"U{_WIDTH}")
+    if not len(text):
+        return text
+    codes = text.view(np.uint32).reshape(len(text), _WIDTH)
+    length = np.strings.str_len(text)
+    filled = length > 0
+    ends = np.concatenate([codes[filled, 0], codes[np.flatnonzero(filled), length[filled] - 1]])
+    # a space or control character, or non-ASCII (NBSP and other Unicode spaces), at either end
+    if ((ends <= 32) | (ends > 127)).any():
+        return np.strings.strip(text)
+    return text
+
+
 def _parse(text: Any, serials: bool) -> dict[str, Any]:
     """Parse fixed-width text; return values, which are bad and why (reason codes)."""
     import numpy as np
 
     n = len(text)
     length = np.strings.str_len(text)
-    # digits[:, p] is the digit at position p, or a number > 9 (unsigned wrap-around)
-    digits = text.view(np.uint32).reshape(n, _WIDTH)[:, :26] - np.uint32(48)
-    is_digit = digits <= 9
+    codes = text.view(np.uint32).reshape(n, _WIDTH)
+    columns: dict[int, Any] = {}
+
+    def col(p: int) -> Any:  # the digit at position p, or a number > 9 (unsigned wrap-around)
+        if p not in columns:
+            columns[p] = codes[:, p] - np.uint32(48)
+        return columns[p]
 
     def all_digits(positions: list[int]) -> Any:
-        return is_digit[:, positions].all(axis=1)
+        return np.logical_and.reduce([col(p) <= 9 for p in positions])
 
     def char_at(p: int, chars: str) -> Any:
-        column = digits[:, p]
-        return np.logical_or.reduce([column == np.uint32((ord(c) - 48) % (1 << 32)) for c in chars])
+        return np.logical_or.reduce([codes[:, p] == np.uint32(ord(c)) for c in chars])
 
     def num(positions: list[int]) -> Any:
         out = np.zeros(n, np.int64)
         for p in positions:
-            out = out * 10 + np.where(is_digit[:, p], digits[:, p], 0)
+            out = out * 10 + np.where(col(p) <= 9, col(p), 0)
         return out
 
     blank = length == 0
     iso = (length >= 10) & all_digits([0, 1, 2, 3, 5, 6, 8, 9]) & char_at(4, "-") & char_at(7, "-")
     compact = (length == 8) & all_digits(list(range(8)))
-    minutes = iso & (length >= 16) & char_at(10, " T") & all_digits([11, 12, 14, 15]) & char_at(13, ":")
-    seconds = minutes & (length >= 19) & char_at(16, ":") & all_digits([17, 18])
     frac_len = np.clip(length - 20, 0, 6)
-    fraction = seconds & (length >= 21) & (length <= 26) & char_at(19, ".")
-    for k in range(6):
-        fraction &= (frac_len <= k) | is_digit[:, 20 + k]
+    minutes = seconds = fraction = np.zeros(n, bool)
+    if (iso & (length > 10)).any():  # a time of day somewhere (most exports have none)
+        minutes = iso & (length >= 16) & char_at(10, " T") & all_digits([11, 12, 14, 15]) & char_at(13, ":")
+        seconds = minutes & (length >= 19) & char_at(16, ":") & all_digits([17, 18])
+        fraction = seconds & (length >= 21) & (length <= 26) & char_at(19, ".")
+        for k in range(6):
+            fraction &= (frac_len <= k) | (col(20 + k) <= 9)
     shaped = compact | (iso & ((length == 10) | (minutes & (length == 16))
                                | (seconds & (length == 19)) | fraction))
     year = num([0, 1, 2, 3])

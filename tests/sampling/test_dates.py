@@ -188,3 +188,15 @@ def test_any_text_is_a_date_or_a_located_error(text):
     else:
         value = got.iloc[0]
         assert pd.isna(value) == (text.strip() == "")
+
+
+def test_errors_beyond_the_first_chunk_name_their_own_row():
+    values = np.array(["2024-01-01"] * 300_000, dtype=object)
+    values[280_000] = "2024-02-30"
+    values[5] = ""
+    with pytest.raises(InputError) as err:
+        read_dates(pd.Series(values, index=np.arange(2, 300_002)), file="ram.csv", column="d")
+    assert err.value.row == 280_002
+    values[280_000] = " 2024-02-28 "
+    got = read_dates(pd.Series(values, index=np.arange(2, 300_002)), file="ram.csv", column="d")
+    assert got.iloc[280_000] == pd.Timestamp("2024-02-28") and pd.isna(got.iloc[5])
