@@ -68,9 +68,11 @@ def test_computed_values_by_hand() -> None:
 
 
 def test_a_calculation_may_copy_or_shift_a_value() -> None:
-    text = CHECKLIST + ("      - id: X\n        text: x\n        typ: tal\n        berakna: F2_dagar\n"
-                        "      - id: Y\n        text: y\n        typ: datum\n"
-                        "        berakna: plus_manader(inkom_datum, 4)\n")
+    text = CHECKLIST + (
+        "      - id: X\n        text: x\n        typ: tal\n        berakna: F2_dagar\n"
+        "      - id: Y\n        text: y\n        typ: datum\n"
+        "        berakna: plus_manader(inkom_datum, 4)\n"
+    )
     chk = loads(text)
     # 25 Dec 2023 plus four months is 25 Apr 2024
     assert chk.computed({"F1": "2024-01-08"}, CASE)["X"] == 14
@@ -130,8 +132,11 @@ def test_violations_name_the_question_and_pass_when_unknown() -> None:
         ("typ: datum\n        giltig_om: X + 1", "giltig_om", "X + 1 är inget villkor"),
         ("typ: datum\n        giltig_om: X >= 3", "giltig_om", ""),
         ("typ: tal\n        felmeddelande: Fel", "felmeddelande", "ange giltig_om också"),
-    ("typ: tal\n        berakna: antal(F1) + 1", "berakna",
-     "antal() gäller flervalsfrågor, men F1 är av typ datum"),
+        (
+            "typ: tal\n        berakna: antal(F1) + 1",
+            "berakna",
+            "antal() gäller flervalsfrågor, men F1 är av typ datum",
+        ),
     ],
 )
 def test_bad_rules_are_refused_with_line_and_key(question: str, key: str, needle: str) -> None:
@@ -315,3 +320,28 @@ def test_the_guide_example_validates_and_computes() -> None:
     assert chk.violations({"F3": "2023-12-24"}, CASE)[0][1] == (
         "F3: Beslutsdatum kan inte vara före inkomstdatum"
     )
+
+
+def test_a_hidden_computed_question_is_blank() -> None:
+    text = CHECKLIST.replace(
+        "        berakna: dagar(inkom_datum, F1)\n",
+        "        berakna: dagar(inkom_datum, F1)\n        visas_om: F2 == 'Nej'\n",
+    )
+    chk = loads(text)
+    assert chk.computed({"F1": "2024-01-08"}, CASE)["F2_dagar"] is None  # within: hidden
+    assert chk.computed({"F1": "2024-01-10"}, CASE)["F2_dagar"] == 16  # 6 + 10 days
+
+
+def test_a_template_without_computed_questions_is_not_protected(store, tmp_path) -> None:
+    plain = loads(
+        CHECKLIST.replace("id: tidsgranser", "id: utan-berakning")
+        .replace("        berakna: dagar(inkom_datum, F1) <= 14\n", "")
+        .replace("        berakna: dagar(inkom_datum, F1)\n", "")
+    )
+    audit_id = store.create_audit(
+        "Utan", "granskning", plain.id, plain.version, plain.sha256, None, {}, "test"
+    )
+    store.add_cases(audit_id, [{"case_id": "FB-1", "stratum": "Farsta", "draw_order": 1}])
+    out = tmp_path / "mall.xlsx"
+    export_template(store, audit_id, out, checklist=plain)
+    assert not load_workbook(out)["Svar"].protection.sheet

@@ -320,3 +320,14 @@ def test_mask_on_a_large_frame_equals_pandas() -> None:
     assert parse("dagar(inkom, beslut) > 14").mask(typed).sum() == int(
         ((end - start).days > 14).sum()
     )
+
+
+def test_filter_refuses_a_date_minus_a_date_by_dtype_and_points_to_dagar() -> None:
+    typed = pd.DataFrame(
+        {"inkom": pd.to_datetime(["2024-01-01"]), "beslut": pd.to_datetime(["2024-01-20"])}
+    )
+    with pytest.raises(ExprError, match=r"skrivs dagar\(inkom, beslut\)"):
+        parse("beslut - inkom > 14").mask(typed)
+    text = typed.astype(str)  # dates as text (a CSV export): found row by row, named
+    with pytest.raises(ExprError, match=r'rad 2, kolumn "beslut".*dagar\(inkom, beslut\)'):
+        parse("beslut - inkom > 14").mask(text)
