@@ -13,7 +13,8 @@ steps, each one library function behind one command:
 * :func:`settle_answer` (``granskning avgor``): the coordinator's decision on a
   disagreement; the analysis then uses it in place of the first reading.
 
-Only pairs where both readings are finished (klar) are compared.  Free-text questions
+Only pairs where both readings are finished (klar) are compared, and never a case found
+outside the population (``granskning utanfor``).  Free-text questions
 and motivations are not compared (two people never write the same words).  A question
 answered in one reading and not in the other (a skip condition read differently) is a
 disagreement but is not in κ, which needs an answer from both.  Until a disagreement is
@@ -230,9 +231,10 @@ def agreement(store: Store, audit_id: int, checklist: Checklist,
     first = store.answer_versions(audit_id)
     second = store.second_answer_versions(audit_id)
     settled = {(s.case_id, s.question_id): s for s in store.settlements(audit_id)}
-    pairs = [r for r in readings
-             if r.status == "klar" and cases.get(r.case_id) is not None
-             and cases[r.case_id].status == "klar"]
+    # A case found outside the population is not analysed, so its readings are not compared.
+    readings = [r for r in readings
+                if r.case_id in cases and not getattr(cases[r.case_id], "outside", False)]
+    pairs = [r for r in readings if r.status == "klar" and cases[r.case_id].status == "klar"]
     questions, disagreements = [], []
     for q in compared_questions(checklist):
         both, one_sided = [], 0

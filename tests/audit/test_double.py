@@ -388,3 +388,10 @@ def test_double_read_uses_the_assigned_spelling_of_a_name(store):
     store.assign(audit_id, {"D3": "bo", "D4": "bo"}, who="Samordnaren")
     double_read(store, audit_id, 1.0, ["ANNA", "Bo"], who="Samordnaren")
     assert sorted({r.reviewer for r in store.second_readings(audit_id)}) == ["Anna", "bo"]
+
+
+def test_a_case_outside_the_population_is_not_compared(store, flow):
+    store.mark_outside(flow, "D2", "Dubblett", with_answers=True, replace=False,
+                       who="Samordnaren")
+    result = agreement(store, flow, loads(CHECKLIST))
+    assert result.n_pairs == 2 and [d.case_id for d in result.disagreements] == ["D1"]

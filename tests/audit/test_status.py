@@ -173,3 +173,16 @@ def test_second_readings_counted_apart(store, audit, db_url):
     assert (audit_status(store, audit, reviewer="anna").second_total) == 1
     r = CliRunner().invoke(cli, ["status", "--granskning", str(audit), "--db", db_url])
     assert "Dubbelgranskning: 1 av 2 andra läsningar klara (granskning jamfor)." in r.stdout
+
+
+def test_outside_case_and_its_reserve(store, audit):
+    # F1 (Anna's, untouched) is outside the population; reserve F4 comes in for Anna.
+    store.mark_outside(audit, "F1", "Fel ålder", who="Samordnaren")
+    s = audit_status(store, audit)
+    by_name = {r.reviewer: r for r in s.reviewers}
+    # Anna: B1 done, B2 begun, F4 (the reserve brought in) untouched; F1 outside, apart.
+    assert counts(by_name["Anna"].counts) == (1, 1, 1, 3, 0, 1)
+    # Farsta: F1 outside; F2 F3 F4 untouched; no unused reserve left there.
+    assert counts(dict(s.strata)["Farsta"]) == (0, 0, 3, 3, 0, 1)
+    assert counts(s.total) == (1, 2, 4, 7, 1, 1)
+    assert s.oldest.case_id != "F1"
