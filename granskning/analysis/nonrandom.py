@@ -13,18 +13,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.analysis.analyse import Analysis
     from granskning.analysis.proportions import Proportion
 
-__all__ = ["NO_CLAIM", "without_inference"]
+__all__ = ["NO_CLAIM", "no_claim", "without_inference"]
 
 NO_CLAIM = ("Ärendena valdes ut för hand och drogs inte slumpmässigt. Resultaten gäller bara de "
             "granskade ärendena: granskningen gör inget anspråk på att beskriva populationen, och "
             "ingen felmarginal, inga konfidensintervall, inga tester och ingen designbaserad "
             "skattning redovisas.")
+
+
+def no_claim(record: dict[str, Any] | None) -> str:
+    """Return the sentence an output prints instead of intervals (cases added by hand or hand-picked)."""
+    added = (record or {}).get("tillagda_for_hand")
+    if not added:
+        return NO_CLAIM
+    return (f"Urvalet drogs slumpmässigt, men {antal(added, 'ärende')} lades till för hand och har "
+            "ingen urvalsvikt, så urvalet som helhet är inte slumpmässigt. "
+            + NO_CLAIM[NO_CLAIM.index("Resultaten"):])
 
 
 def _bare(p: Proportion) -> Proportion:

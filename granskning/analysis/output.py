@@ -21,7 +21,7 @@ from granskning.analysis.analyse import Analysis
 from granskning.analysis.domain import outside_sentence
 from granskning.analysis.estimation import INTERVAL_NAMES
 from granskning.analysis.gender import CHILDREN, SexWords, band_label
-from granskning.analysis.nonrandom import NO_CLAIM
+from granskning.analysis.nonrandom import no_claim
 from granskning.analysis.numeric import NO_POPULATION, QUANTILE_RULE, numeric_frame, show
 from granskning.errors import InputError
 from granskning.files import atomic_write, make_directory
@@ -243,7 +243,7 @@ def _about_sheet(ws, analysis: Analysis, bold) -> None:
         ("Intervall för skattningar", INTERVAL_NAMES[analysis.interval]),
     ]
     if not analysis.random_sample:  # hand-picked: no interval, test or estimate to describe
-        rows = rows[:5] + [("Urval", "handplockat, inte slumpmässigt"), ("Anspråk", NO_CLAIM)]
+        rows = rows[:5] + [("Urval", "handplockat, inte slumpmässigt"), ("Anspråk", no_claim(analysis.record))]
     if analysis.numeric:
         rows.append(("Kvartiler (Tal)", QUANTILE_RULE))
         if analysis.random_sample:
@@ -307,7 +307,7 @@ def summary_text(analysis: Analysis) -> str:
     ]
     lines += [f"Varning: {w}" for w in analysis.warnings]
     if not analysis.random_sample:
-        lines.append(NO_CLAIM)
+        lines.append(no_claim(analysis.record))
     if analysis.outside is not None:
         lines.append(outside_sentence(analysis.outside, estimate=analysis.has_population))
     if not analysis.indicators:

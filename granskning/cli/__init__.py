@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dubbelgranska": ("granskning.cli.dubbel", "dubbelgranska", "Låt en andel av ärendena läsas en andra gång av en annan granskare."),
     "jamfor": ("granskning.cli.dubbel", "jamfor", "Jämför dubbelgranskningens läsningar: kappa, andel lika, skillnader."),
     "avgor": ("granskning.cli.dubbel", "avgor", "Avgör en skillnad mellan dubbelgranskningens två läsningar."),
+    "utoka": ("granskning.cli.utoka", "utoka", "Lägg till ärenden i en pågående granskning (ur reserverna eller en lista)."),
     "utanfor": ("granskning.cli.utanfor", "utanfor", "Markera ett ärende som utanför granskningen och ta in nästa reserv."),
     "lista": ("granskning.cli.lista", "lista", "Samordnarens lista: pseudonym och verkligt ärende-id (sekretess)."),
     "tidsgrans": ("granskning.cli.tidsgrans", "tidsgrans", "Andel ärenden i registret inom en tidsgräns (t.ex. 14 dagar), totalt och per stratum."),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from granskning.analysis import charts
 from granskning.analysis.domain import outside_sentence
 from granskning.analysis.gender import CHILDREN
-from granskning.analysis.nonrandom import NO_CLAIM
+from granskning.analysis.nonrandom import NO_CLAIM, no_claim
 from granskning.fmt import heltal, procent, procentenheter
 from granskning.report.document import Block, Bullets, Chart, Heading, Paragraph
 from granskning.report.numeric import numeric_sections, numeric_summary_items
@@ -254,7 +254,7 @@ def _summary_scope(analysis: Analysis, protocol: Protocol | None, record: dict[s
         first += f" i {k} {many}{per}"
     first += "."
     if not analysis.random_sample:
-        return f"{first} {NO_CLAIM}"
+        return f"{first} {no_claim(record)}"
     if record and protocol is not None and estimate:
         first += (f" Urvalet drogs slumpmässigt ur {antal(record['N_totalt'], 'ärende')} och ger för "
                   f"hela populationen en felmarginal om cirka ±{procentenheter(margin_of_error(n).margin)}.")
@@ -394,7 +394,10 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
             taken: set[str], estimate: bool, mask: ReportMask | None) -> list[Block]:
     one, many, _ = _words(analysis.strata_column)
     out: list[Block] = [Heading("Population och urval", 2)]
-    if not analysis.random_sample:
+    if not analysis.random_sample and record and record.get("tillagda_for_hand"):
+        out.append(Paragraph(f"Granskningen omfattade {antal(analysis.n_cases, 'ärende')} med svar. "
+                             f"{no_claim(record)}"))
+    elif not analysis.random_sample:
         source = f" ur listan {escape(str(record['lista']))}" if record and record.get("lista") else ""
         out.append(Paragraph(f"Granskningen omfattade {antal(analysis.n_cases, 'ärende')} med svar, "
                              f"handplockade{source}. {NO_CLAIM}"))

@@ -25,6 +25,7 @@ import os
 from granskning import __version__
 from granskning.errors import InputError, StoreError
 from granskning.store import roles as store_roles
+from granskning.store.additions import AdditionsMixin
 from granskning.store.answers import AnswersMixin
 from granskning.store.assignments import AssignmentsMixin
 from granskning.store.audits import AuditsMixin
@@ -39,7 +40,6 @@ from granskning.store.engine import (
     engine_url,
     first_line,
 )
-from granskning.store.outside import OutsideMixin
 from granskning.store.progress import ProgressMixin
 from granskning.store.records import (
     Answer,
@@ -72,7 +72,7 @@ __all__ = [
 
 
 class Store(AuditsMixin, AssignmentsMixin, AnswersMixin, ProgressMixin, DeviationsMixin,
-            DoubleReadingMixin, OutsideMixin):
+            DoubleReadingMixin, AdditionsMixin):
     """A connection to the answer database (SQLite or PostgreSQL)."""
 
     # -- opening, schema --------------------------------------------------

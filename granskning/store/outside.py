@@ -142,9 +142,11 @@ class OutsideMixin(StoreBase):
         The trail trigger of migration 5 compares the tool's row with the row
         change it describes as jsonb text, so the tool writes exactly that.
         """
-        text = encode(value, what="historiken")
         if self.dialect != "postgresql":
-            return text
+            return encode(value, what="historiken")
+        # PostgreSQL prints a whole float8 without decimals (to_jsonb(5.0::float8) is 5).
+        text = encode({k: int(v) if isinstance(v, float) and v.is_integer() else v
+                       for k, v in value.items()}, what="historiken")
         sa, _s = sql()
         return conn.execute(sa.text("SELECT CAST(CAST(:v AS jsonb) AS text)"), {"v": text}).scalar_one()
 
