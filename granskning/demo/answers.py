@@ -33,14 +33,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
+from granskning.audit import pseudonym
 from granskning.checklist.model import motivation_key
 from granskning.demo.published import DISTRICTS  # the 11 districts of 2024, in the published order
 from granskning.demo.published import TABLE_F5 as TABLE_F5  # re-export
 from granskning.demo.published import TABLE_F7 as TABLE_F7  # re-export
-from granskning.audit import pseudonym
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from granskning.checklist.model import Checklist

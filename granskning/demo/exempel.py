@@ -30,12 +30,10 @@ import datetime as dt
 from pathlib import Path
 
 from granskning import resources
-from granskning.files import atomic_write
-from granskning.files import make_directory
+from granskning.audit import protocol, protocol_run
 from granskning.demo.published import DISTRICTS as DISTRICTS  # re-export
 from granskning.demo.published import TABLE_F7
-from granskning.audit import protocol
-from granskning.audit import protocol_run
+from granskning.files import atomic_write, make_directory
 
 # Pre-assessments per district over the period (synthetic, in proportion to size).
 SIZES = (520, 760, 470, 820, 560, 980, 430, 690, 450, 540, 610)

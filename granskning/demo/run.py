@@ -20,23 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from granskning import resources
-from granskning.demo.exempel import export_path
-from granskning.sampling.timelimits import sentence_of
-from granskning.wording import antal
-from granskning.audit import protocol_run
-from granskning.sampling import samplebook
-from granskning.sampling import design as sampling
-from granskning.fmt import procentenheter
-from granskning.fmt import tal
-from granskning.sampling.precision import margin_of_error
-from granskning.sampling.precision import stratified_margin
-from granskning.report import internkontroll as report_ik
+from granskning.audit import protocol_run, pseudonym
 from granskning.checklist import load
-from granskning.files import make_directory
-from granskning.store.database import Store
-from granskning.audit import pseudonym
 from granskning.demo import answers as demo_answers
+from granskning.demo.exempel import export_path
+from granskning.files import make_directory
+from granskning.fmt import procentenheter, tal
 from granskning.report import granskningsrapport as report
+from granskning.report import internkontroll as report_ik
+from granskning.sampling import design as sampling
+from granskning.sampling import samplebook
+from granskning.sampling.precision import margin_of_error, stratified_margin
+from granskning.sampling.timelimits import sentence_of
+from granskning.store.database import Store
+from granskning.wording import antal
 
 DATA = resources.ROOT
 PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"

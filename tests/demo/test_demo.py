@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from granskning.demo import exempel
 from granskning.cli import cli
+from granskning.demo import exempel
 from granskning.sampling.design import read_record
 
 
@@ -83,8 +83,8 @@ def test_demo_answers_reproduce_the_stated_totals(tmp_path):
     # districts); notification meeting in 11 of 87; 103 reports of deficient care.
     import pandas as pd
 
-    from granskning.demo import answers as demo_answers
     from granskning.checklist import load
+    from granskning.demo import answers as demo_answers
 
     rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
              "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}
@@ -114,8 +114,8 @@ def test_demo_answers_agree_with_their_frame_and_the_checklist(demo_run):
     # decides, for all 286 cases of the demo's own database, and compare.
     import pandas as pd
 
-    from granskning.audit import pseudonym
     from granskning.analysis.inputs import audit_frame
+    from granskning.audit import pseudonym
     from granskning.demo.answers import TABLE_F5, TABLE_F7
     from granskning.store.database import Store
 
@@ -151,8 +151,7 @@ def test_demo_answers_agree_with_their_frame_and_the_checklist(demo_run):
 def test_the_frame_fits_the_published_hindrances():
     # The protocol's draw from the bundled frame holds, in each district, no more children
     # under four than Table 2's "Barnet kan inte" (so every one of them can take it).
-    from granskning.audit import protocol
-    from granskning.audit import protocol_run
+    from granskning.audit import protocol, protocol_run
     from granskning.demo.answers import TABLE_F7
 
     drawn = protocol_run.draw(protocol.load("forhandsbedomningar-2024"), exempel.export_path()).sample.cases
@@ -203,8 +202,8 @@ def test_check_refuses_a_child_under_four_without_the_hindrance():
     # under-four hindrance (F7 "Barnet kan inte"; O6/O15 "Barnet under fyra år") is refused.
     import pandas as pd
 
-    from granskning.demo import answers as demo_answers
     from granskning.checklist import load
+    from granskning.demo import answers as demo_answers
 
     rows = [{"case_id": f"C{d}-{i}", "stratum": district, "sex": "flicka" if i % 2 else "pojke",
              "age": 4 + i % 9, "draw_order": i + 1, "days": 1 + i}
