@@ -345,3 +345,15 @@ def test_a_template_without_computed_questions_is_not_protected(store, tmp_path)
     out = tmp_path / "mall.xlsx"
     export_template(store, audit_id, out, checklist=plain)
     assert not load_workbook(out)["Svar"].protection.sheet
+
+
+def test_the_rendered_checklist_shows_calculations_and_checks() -> None:
+    from granskning.checklist.render import render, to_dict
+
+    text = " ".join(render(CHK).split())  # the lines are wrapped at 80 characters
+    assert "Beräknas (besvaras inte): dagar(inkom_datum, F1) <= 14 – antalet dagar från" in text
+    assert "Kontroll: F1 är minst inkom_datum – annars: Förhandsbedömningen kan inte" in text
+    questions = to_dict(CHK)["omraden"][0]["fragor"]
+    assert questions[1]["berakna"] == "dagar(inkom_datum, F1) <= 14"
+    assert questions[0]["giltig_om"] == "F1 >= inkom_datum"
+    assert questions[0]["felmeddelande"].startswith("Förhandsbedömningen kan inte")
