@@ -51,10 +51,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes
-from granskning.answers.session import check_free_text, checklist_for, storable
+from granskning.answers.session import case_values, check_free_text, checklist_for, storable
 from granskning.answers.template import (
     CASE,
-    INFO_COLUMNS,
     OWNER,
     OWNER_DIGEST,
     OWNER_ID,
@@ -64,6 +63,7 @@ from granskning.answers.template import (
     _split,
     audit_identity,
     export_template,
+    info_columns,
     template_columns,
 )
 from granskning.checklist.model import Checklist
@@ -190,10 +190,10 @@ def import_answers(
         if title in seen:
             errors.append(InputError("kolumnen finns två gånger", file=name, row=1, column=title))
         seen.add(title)
-        if title not in known and title not in INFO_COLUMNS:
+        if title not in known and title not in info_columns(chk):
             errors.append(InputError(
                 "okänd kolumn: varken en fråga i checklistan "
-                f'"{chk.id}" eller en av {", ".join(INFO_COLUMNS)}',
+                f'"{chk.id}" eller en av {", ".join(info_columns(chk))}',
                 file=name, row=1, column=title))
     if CASE not in seen:
         errors.append(InputError(f'kolumnen "{CASE}" med ärende-id saknas', file=name, row=1))
@@ -231,7 +231,7 @@ def import_answers(
             skipped += 1
             continue
         answers, row_errors = _check_row(chk, cells, name, excel_row,
-                                         cases[case_id].case_data)
+                                         case_values(cases[case_id]))
         errors += row_errors
         desired[case_id] = answers
     if errors:

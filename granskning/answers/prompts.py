@@ -168,9 +168,13 @@ class Prompter:
         s = self.session
         s.tidy(case.case_id)
         answers = s.answers(case.case_id)
+        data = s.case_data(case.case_id)
         self.say()
         self.say(fit(s.case_label(case), WIDTH))
-        step = s.next_step(answers)
+        header = s.case_header(case)
+        if header:
+            self.say(textwrap.fill(header, WIDTH, subsequent_indent="  "))
+        step = s.next_step(answers, case=data)
         if step is not None and answers:
             n = sum(1 for k in answers if not k.endswith("__motivering"))
             self.say(f"Fortsätter vid {step.question.id} ({antal(n, 'fråga')} {'besvarad' if n == 1 else 'besvarade'}).")
@@ -181,15 +185,15 @@ class Prompter:
                 continue
             asked.append(step)
             answers = s.answers(case.case_id)
-            step = s.next_step(answers, after=step.question.id)
+            step = s.next_step(answers, after=step.question.id, case=data)
         return self.review(case)
 
     # -- one question ----------------------------------------------------------
 
-    def header(self, step: Step, answers: dict[str, Any]) -> None:
+    def header(self, step: Step, answers: dict[str, Any], case_id: str) -> None:
         s = self.session
         q = step.question
-        number, total = s.position(q, answers)
+        number, total = s.position(q, answers, s.case_data(case_id))
         self.say()
         self.say(fit(f"{s.area_title(q)} · fråga {number} av {total}", WIDTH))
         self.say(textwrap.fill(f"{q.id}  {q.text}", WIDTH,
@@ -227,7 +231,7 @@ class Prompter:
         while True:
             snapshot = s.read(case_id)
             answers = snapshot.values
-            self.header(step, answers)
+            self.header(step, answers, case_id)
             self.back = back
             try:
                 raw = self.prompt(step, answers.get(step.key))
@@ -443,9 +447,12 @@ class Prompter:
     def print_summary(self, case: Case, answers: dict[str, Any]) -> None:
         """Print every shown question's text with its answer, wrapped to the screen."""
         s = self.session
-        rows = s.summary(answers)
+        rows = s.summary(answers, s.case_data(case.case_id))
         self.say()
         self.say(fit(f"Sammanfattning: {s.case_label(case)}", WIDTH))
+        header = s.case_header(case)
+        if header:
+            self.say(textwrap.fill(header, WIDTH, subsequent_indent="  "))
         width = min(max((len(r.question_id) for r in rows), default=2), 12)
         for r in rows:
             label = "" if r.motivation else r.question_id
@@ -460,7 +467,7 @@ class Prompter:
         while True:
             answers = s.answers(case.case_id)
             self.print_summary(case, answers)
-            missing = s.checklist.missing(answers)
+            missing = s.checklist.missing(answers, s.case_data(case.case_id))
             choices: list[Any] = []
             if missing:
                 shown = fit(", ".join(missing), 40)
@@ -479,15 +486,15 @@ class Prompter:
             if picked == BACK:
                 return 0
             if picked == EDIT:
-                key = self.pick_question(answers)
+                key = self.pick_question(answers, case.case_id)
                 if key is None:
                     continue
                 qid = key.split("__", 1)[0]
                 self.ask(case.case_id, Step(s.checklist.question(qid), key != qid))
             self.fill_missing(case.case_id)
 
-    def pick_question(self, answers: dict[str, Any]) -> str | None:
-        rows = self.session.summary(answers)
+    def pick_question(self, answers: dict[str, Any], case_id: str) -> str | None:
+        rows = self.session.summary(answers, self.session.case_data(case_id))
         choices: list[Any] = []
         for r in rows:
             if r.computed:  # computed from other answers: change those instead
@@ -503,7 +510,8 @@ class Prompter:
     def fill_missing(self, case_id: str) -> None:
         """Ask every required answer or motivation still missing (after an edit)."""
         s = self.session
-        step = s.next_missing(s.answers(case_id))
+        data = s.case_data(case_id)
+        step = s.next_missing(s.answers(case_id), data)
         while step is not None:
             self.ask(case_id, step)
-            step = s.next_missing(s.answers(case_id))
+            step = s.next_missing(s.answers(case_id), data)

@@ -64,6 +64,7 @@ __all__ = [
     "Session",
     "Step",
     "SummaryRow",
+    "case_values",
     "check_free_text",
     "checklist_for",
     "show_value",
@@ -317,18 +318,20 @@ class Session:
 
     # -- questions (pure) ------------------------------------------------------
 
-    def next_step(self, answers: Mapping[str, Any], after: str | None = None) -> Step | None:
+    def next_step(self, answers: Mapping[str, Any], after: str | None = None,
+                  case: Mapping[str, Any] | None = None) -> Step | None:
         """Return the next thing to ask, or None when nothing is left.
 
         The first shown question without an answer, or whose answer needs a
         motivation that is missing; with ``after`` (a question id), only that
         question's motivation and the questions after it are considered.
+        ``case`` is the case's data (:meth:`case_data`), which conditions may name.
         """
         start = 0
         if after is not None:
             ids = [q.id for q in self.checklist.questions]
             start = ids.index(after)
-        shown = {q.id for q in self.checklist.visible_questions(answers)}
+        shown = {q.id for q in self.checklist.visible_questions(answers, case)}
         for q in self.checklist.questions[start:]:
             if q.id not in shown or q.computed:
                 continue
@@ -341,16 +344,18 @@ class Session:
                 return Step(q, motivation=True)
         return None
 
-    def next_missing(self, answers: Mapping[str, Any]) -> Step | None:
+    def next_missing(self, answers: Mapping[str, Any],
+                     case: Mapping[str, Any] | None = None) -> Step | None:
         """Return the first required answer or motivation still missing (None if complete)."""
-        for key in self.checklist.missing(answers):
+        for key in self.checklist.missing(answers, case):
             qid, is_motivation = split_key(key)
             return Step(self.checklist.question(qid), is_motivation)
         return None
 
-    def position(self, question: Question, answers: Mapping[str, Any]) -> tuple[int, int]:
+    def position(self, question: Question, answers: Mapping[str, Any],
+                 case: Mapping[str, Any] | None = None) -> tuple[int, int]:
         """Return (number, total) of a question among those shown, for "fråga 3 av 24"."""
-        shown = [q for q in self.checklist.visible_questions(answers) if not q.computed]
+        shown = [q for q in self.checklist.visible_questions(answers, case) if not q.computed]
         ids = [q.id for q in shown]
         number = ids.index(question.id) + 1 if question.id in ids else 0
         return number, len(shown)
@@ -362,12 +367,12 @@ class Session:
                 return area.title
         return question.area_id
 
-    def stale(self, answers: Mapping[str, Any]) -> list[str]:
+    def stale(self, answers: Mapping[str, Any], case: Mapping[str, Any] | None = None) -> list[str]:
         """Return the stored keys that no longer apply: hidden questions, unneeded motivations.
 
         Keys the checklist does not know are left alone (not ours to judge).
         """
-        shown = {q.id for q in self.checklist.visible_questions(answers)}
+        shown = {q.id for q in self.checklist.visible_questions(answers, case)}
         out = []
         for key in answers:
             qid, is_motivation = split_key(key)
@@ -397,10 +402,11 @@ class Session:
         check_free_text(value)  # free text, and a number or choice that is one
         return value
 
-    def summary(self, answers: Mapping[str, Any]) -> list[SummaryRow]:
+    def summary(self, answers: Mapping[str, Any],
+                case: Mapping[str, Any] | None = None) -> list[SummaryRow]:
         """Return one row per shown question (and per needed motivation), in order."""
         rows = []
-        for q in self.checklist.visible_questions(answers):
+        for q in self.checklist.visible_questions(answers, case):
             value = answers.get(q.id)
             area = self.area_title(q)
             rows.append(SummaryRow(
@@ -419,10 +425,26 @@ class Session:
     # -- the store -------------------------------------------------------------
 
     def case_data(self, case_id: str) -> Mapping[str, Any]:
-        """Return the case data of a case (``arendedata`` from the frame; read once per session)."""
+        """Return the case data of a case as expressions see them; read once per session.
+
+        The stored ``arendedata`` from the frame, and ``alder`` and ``kon`` from
+        the case's own age and sex (never from a personnummer, which is not stored).
+        """
         if self._case_data is None:
-            self._case_data = {c.case_id: c.case_data for c in self.store.cases(self.audit.id)}
+            self._case_data = {c.case_id: case_values(c) for c in self.store.cases(self.audit.id)}
         return self._case_data.get(case_id, {})
+
+    def case_header(self, case: Case) -> str | None:
+        """Return the case data a reviewer sees above the questions, or None when there are none.
+
+        The checklist's ``arendedata`` first, in its order, then any other case
+        data stored with the case: ``inkom_datum 2024-03-15 · alder 9 · kon flicka``.
+        """
+        values = case_values(case)
+        names = [*self.checklist.case_fields, *(n for n in values if n not in self.checklist.case_fields
+                                                and n not in ("alder", "kon"))]
+        parts = [f"{n} {_shown_case_value(values.get(n))}" for n in names]
+        return "Ärendedata: " + " · ".join(parts) if parts else None
 
     def answers(self, case_id: str) -> dict[str, Any]:
         """Return the stored answers of a case."""
@@ -461,7 +483,7 @@ class Session:
         if value is not None:
             refuse_violations(self.checklist, after, case, key)
         computed = computed_changes(self.checklist, after, case)  # brings ``after`` up to date
-        stale = self.stale(after)
+        stale = self.stale(after, case)
         if value is not None and key in stale:
             qid, is_motivation = split_key(key)
             what = "svaret kräver ingen motivering" if is_motivation else "frågan visas inte"
@@ -523,8 +545,9 @@ class Session:
         """
         current = self.answers(case_id)
         after = dict(current)
-        computed = computed_changes(self.checklist, after, self.case_data(case_id))
-        removed = [k for k in self.stale(after) if k in current]
+        case = self.case_data(case_id)
+        computed = computed_changes(self.checklist, after, case)
+        removed = [k for k in self.stale(after, case) if k in current]
         changes = [(case_id, k, None) for k in removed]
         changes += [(case_id, k, v) for k, v in computed
                     if k not in removed and (v is not None or k in current)]
@@ -534,13 +557,34 @@ class Session:
 
     def finish(self, case_id: str) -> None:
         """Mark a case as reviewed; InputError naming what is missing if it is not complete."""
-        missing = self.checklist.missing(self.answers(case_id))
+        missing = self.checklist.missing(self.answers(case_id), self.case_data(case_id))
         if missing:
             raise InputError(
                 f"Ärende {show_case_id(case_id)} kan inte markeras som granskat: "
                 f"svar saknas på {', '.join(missing)}."
             )
         self.store.mark_done(self.audit.id, case_id, who=self.reviewer)
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """Return a case's data as checklists name them: its ``arendedata``, ``alder`` and ``kon``.
+
+    The seam of every expression over a case: ``env = {**case_values, **answers}``.
+    """
+    return {**case.case_data, "alder": case.age, "kon": case.sex}
+
+
+def _shown_case_value(value: Any) -> str:
+    """Return a case value as the header shows it (decimal comma, – for missing)."""
+    from granskning.personnummer import number as pnr
+
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        from granskning.fmt import tal
+
+        return tal(value, 2).rstrip("0").rstrip(",")
+    return pnr.scrub(str(value))
 
 
 def _blank(value: Any) -> bool:

@@ -23,13 +23,25 @@ from granskning.workbook import append, save_workbook
 if TYPE_CHECKING:
     from granskning.store.database import Case, Store
 
-__all__ = ["Exported", "audit_identity", "export_template", "template_columns"]
+__all__ = ["Exported", "audit_identity", "case_columns", "export_template", "info_columns",
+           "template_columns"]
 
 SHEET, QUESTIONS, LISTS, VERSIONS = "Svar", "Frågor", "Listor", "Versioner"
 OWNER = "Granskning"  # hidden sheet: which audit the template belongs to
 OWNER_ID, OWNER_DIGEST = "Granskning", "Granskningens identitet (SHA-256)"
 CASE, STRATUM, SEX, AGE = "Ärende", "Stratum", "Kön", "Ålder"
 INFO_COLUMNS = (CASE, STRATUM, SEX, AGE)
+CASE_DATA_NOTE = "Ärendedata från ramen ({kind}); visas bara, fyll inte i."
+
+
+def case_columns(chk: Checklist) -> tuple[str, ...]:
+    """Return the checklist's case data shown in the template (alder and kon are Ålder and Kön)."""
+    return tuple(n for n in chk.case_fields if n not in ("alder", "kon"))
+
+
+def info_columns(chk: Checklist) -> tuple[str, ...]:
+    """Return the read-only columns before the answers: the case and its case data."""
+    return (*INFO_COLUMNS, *case_columns(chk))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +150,16 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    ws.append([*INFO_COLUMNS, *columns])
+    info = info_columns(chk)
+    data_columns = case_columns(chk)
+    ws.append([*info, *columns])
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+    for i, name in enumerate(data_columns, start=len(INFO_COLUMNS) + 1):
+        note = CASE_DATA_NOTE.format(kind=chk.case_fields[name])
+        ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=60)
+    for i, key in enumerate(columns, start=len(info) + 1):
         qid, is_motivation = _split(key)
         q = chk.question(qid)
         note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
@@ -154,16 +171,23 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
     for case in cases:
         answers = answered.get(case.case_id, {})
         row: list[Any] = [case.case_id, case.stratum, case.sex, case.age]
+        row += [_case_cell(chk.case_fields[n], case.case_data.get(n)) for n in data_columns]
         for key in columns:
             qid, is_motivation = _split(key)
             q = None if is_motivation else chk.question(qid)
             value = _cell_value(q, answers.get(key))
             prefilled += value is not None
             row.append(value)
-        append(ws, row, headers=[*INFO_COLUMNS, *columns], advice=(
+        append(ws, row, headers=[*info, *columns], advice=(
             "Svaret kan inte föras över till Excel; ändra eller korta det i terminalen "
             "(granskning kontroll) och exportera igen."))
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+    for i, name in enumerate(data_columns, start=len(INFO_COLUMNS) + 1):
+        letter = get_column_letter(i)
+        if chk.case_fields[name] == "datum":
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+        ws.column_dimensions[letter].width = min(max(len(name) + 2, 12), 30)
+    for i, key in enumerate(columns, start=len(info) + 1):
         qid, is_motivation = _split(key)
         q = chk.question(qid)
         letter = get_column_letter(i)
@@ -183,7 +207,7 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
 
 
 def _lock_computed(ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> None:
-    """Grey and lock the columns of computed questions (the import computes them itself).
+    """Grey and lock the columns of computed questions and case data (the import ignores them).
 
     The sheet is protected without a password only when there is such a column;
     every other cell of the sheet (and 500 rows more) stays open for answers, and
@@ -192,13 +216,15 @@ def _lock_computed(ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> 
     from openpyxl.styles import PatternFill, Protection
     from openpyxl.utils import get_column_letter
 
-    locked = {i for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1)
+    info = info_columns(chk)
+    locked = {i for i, key in enumerate(columns, start=len(info) + 1)
               if key == _split(key)[0] and chk.question(key).computed}
+    locked |= set(range(len(INFO_COLUMNS) + 1, len(info) + 1))  # the case data
     if not locked:
         return
     grey = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
     open_cell = Protection(locked=False)
-    last_column = len(INFO_COLUMNS) + len(columns)
+    last_column = len(info) + len(columns)
     for i in range(1, last_column + 1):
         letter = get_column_letter(i)
         for r in range(2, n_rows + 502):
@@ -224,7 +250,7 @@ def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: i
     lists.sheet_state = "hidden"
     last = max(n_rows + 1, 2) + 500  # room for rows the user adds
     list_col = 0
-    for i, key in enumerate(columns, start=len(INFO_COLUMNS) + 1):
+    for i, key in enumerate(columns, start=len(info_columns(chk)) + 1):
         qid, is_motivation = _split(key)
         if is_motivation:
             continue
@@ -291,6 +317,18 @@ def _check_text(q: Question) -> str:
     if q.validity_text is None:
         return ""
     return q.validity_text + (f" – {q.validity_message}" if q.validity_message else "")
+
+
+def _case_cell(kind: str, value: Any) -> Any:
+    """Return a stored case value as its template cell: a date as a date, else as stored."""
+    import datetime as dt
+
+    if kind == "datum" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _split(key: str) -> tuple[str, bool]:
