@@ -94,10 +94,14 @@ _EDIT = st.tuples(st.integers(min_value=1, max_value=6), st.sampled_from(_KEYS),
 
 
 def _put(ws, row: int, col: int, value) -> None:
+    cell = ws.cell(row, col)
+    before = cell.value
     try:
-        ws.cell(row, col).value = value
+        cell.value = value
     except Exception:  # noqa: BLE001 - openpyxl refuses some values (control characters): skip
-        return
+        # openpyxl has already marked the cell as text; setting the old value again
+        # restores its type (an int left marked as text cannot be saved).
+        cell.value = before
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
