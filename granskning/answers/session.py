@@ -576,13 +576,9 @@ def case_values(case: Case) -> dict[str, Any]:
 
 def _shown_case_value(value: Any) -> str:
     """Return a case value as the header shows it (decimal comma, – for missing)."""
-    from granskning.personnummer import number as pnr
-
     if value is None or value == "":
         return "–"
     if isinstance(value, float):
-        from granskning.fmt import tal
-
         return tal(value, 2).rstrip("0").rstrip(",")
     return pnr.scrub(str(value))
 
