@@ -333,17 +333,37 @@ def test_a_hidden_computed_question_is_blank() -> None:
 
 
 def test_a_template_without_computed_questions_is_not_protected(store, tmp_path) -> None:
-    plain = loads(
+    plain_text = (
         CHECKLIST.replace("id: tidsgranser", "id: utan-berakning")
         .replace("        berakna: dagar(inkom_datum, F1) <= 14\n", "")
         .replace("        berakna: dagar(inkom_datum, F1)\n", "")
     )
+    plain = loads(plain_text)
     audit_id = store.create_audit(
         "Utan", "granskning", plain.id, plain.version, plain.sha256, None, {}, "test"
     )
     store.add_cases(audit_id, [{"case_id": "FB-1", "stratum": "Farsta", "draw_order": 1}])
     out = tmp_path / "mall.xlsx"
     export_template(store, audit_id, out, checklist=plain)
+    ws = load_workbook(out)["Svar"]
+    # Its case data (inkom_datum) are read-only, so the sheet is protected; every answer
+    # column stays open.
+    cols = {c.value: c.column for c in ws[1]}
+    assert ws.protection.sheet and ws.cell(2, cols["inkom_datum"]).protection.locked
+    assert not any(ws.cell(2, cols[k]).protection.locked for k in ("F1", "F3", "F4"))
+    # Without case data either, nothing is locked.
+    bare = loads(
+        plain_text.replace("id: utan-berakning", "id: utan-arendedata")
+        .replace("arendedata:\n  inkom_datum: datum\n", "")
+        .replace("        giltig_om: F1 >= inkom_datum\n", "")
+        .replace("        felmeddelande: Förhandsbedömningen kan inte avslutas före inkomstdatum\n",
+                 "")
+    )
+    audit_id = store.create_audit(
+        "Utan", "granskning", bare.id, bare.version, bare.sha256, None, {}, "test"
+    )
+    store.add_cases(audit_id, [{"case_id": "FB-1", "stratum": "Farsta", "draw_order": 1}])
+    export_template(store, audit_id, out, checklist=bare)
     assert not load_workbook(out)["Svar"].protection.sheet
 
 
