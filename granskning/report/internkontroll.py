@@ -18,6 +18,8 @@ from granskning.report.document import (
     unique_sheet,
 )
 from granskning.report.text import escape, standard_text
+from granskning.report.timelimits import limits_of, register_section
+from granskning.sampling.timelimits import sentence_of
 from granskning.wording import antal
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: 
         f"{counts[PARTLY]} uppfylls delvis och {counts[NOT_MET]} uppfylls ej."
         + (f" Enkäten besvarades {antal(s.survey_respondents, 'gång')}." if s.survey_id is not None else ""))]
     summary.append(Bullets(tuple(escape(c.sentence()) for c in s.controls)))
+    for limit in limits_of(s.record):
+        summary.append(Paragraph(escape(f"Registret ({limit.get('namn') or 'tidsgräns'}): {sentence_of(limit)}")))
     summary.append(Paragraph("Texten ovan kan klistras in i tertialrapporten (T2) och "
                              "verksamhetsberättelsen (VB).", style="small"))
     blocks: list[Block] = []
@@ -84,6 +88,7 @@ def document(s: InternalControlSummary, protocol: Protocol | None, *, subtitle: 
                     f"Akterna drogs slumpmässigt ur {antal(s.record.get('N_totalt', 0), 'ärende')} i enheten "
                     f"(seed {escape(str((s.record.get('design') or {}).get('seed')))}). Den övre gränsen "
                     "tar hänsyn till enhetens antal ärenden."))
+            blocks += register_section(None, s.record, taken, None)
         elif title == "Enkät":
             blocks.append(survey_table(s, taken))
             reasons = reasons_table(s, taken)

@@ -50,10 +50,11 @@ def _label(lim: dict[str, Any]) -> str:
     return lim.get("namn") or f"Högst {antal(lim['dagar'], 'dag', 'dagar')} från {lim['fran']} till {lim['till']}"
 
 
-def _sample(analysis: Analysis, lim: dict[str, Any], mask: ReportMask | None, stratum: str | None = None):
+def _sample(analysis: Analysis | None, lim: dict[str, Any], mask: ReportMask | None,
+            stratum: str | None = None):
     """Return the sample's Proportion for the limit's question (None when not shown)."""
     qid = lim.get("fraga")
-    ind = analysis.indicators.get(qid) if qid else None
+    ind = analysis.indicators.get(qid) if qid and analysis is not None else None
     if ind is None or (mask is not None and mask.rate(qid, stratum)):
         return None
     p = ind.result.overall if stratum is None else ind.result.per_stratum.get(stratum)
@@ -84,7 +85,7 @@ def summary_items(analysis: Analysis, record: dict[str, Any] | None, mask: Repor
     return items
 
 
-def register_section(analysis: Analysis, record: dict[str, Any] | None, taken: set[str],
+def register_section(analysis: Analysis | None, record: dict[str, Any] | None, taken: set[str],
                      mask: ReportMask | None) -> list[Block]:
     """Return the section "Tidsgränser i registret": an explanation and a table per limit."""
     limits = limits_of(record)
@@ -115,10 +116,10 @@ def _withheld(lim: dict[str, Any], names: list[str], mask: ReportMask | None) ->
     return {i: v for i, v in out.items() if any(v)}
 
 
-def _table(analysis: Analysis, lim: dict[str, Any], taken: set[str], mask: ReportMask | None) -> Table:
+def _table(analysis: Analysis | None, lim: dict[str, Any], taken: set[str], mask: ReportMask | None) -> Table:
     names = list(lim.get("per_stratum") or {})
     hidden = _withheld(lim, names, mask)
-    with_sample = lim.get("fraga") in analysis.indicators
+    with_sample = analysis is not None and lim.get("fraga") in analysis.indicators
     rows = []
     for i, name in enumerate([*names, None]):
         f = lim["totalt"] if name is None else lim["per_stratum"][name]

@@ -203,3 +203,37 @@ def test_register_figures_round_trip_in_sqlite_and_postgresql(db_url):
         stored = store.audit(audit_id).sample_record
     assert stored["tidsgranser"] == drawn.sample.record["tidsgranser"]
     assert [lim["dagar"] for lim in stored["tidsgranser"]] == [14, 7]
+
+
+def test_internal_control_summary_shows_the_register(tmp_path):
+    import pandas as pd
+
+    from granskning.demo import run as demo
+    from granskning.report import internkontroll
+
+    placements = demo.placement_list(tmp_path / "placeringar.csv")
+    table = pd.read_csv(placements, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+    start = pd.to_datetime(table["startdatum"])
+    # the child's first conversation after placement: 3, 10, 14 or 20 days, one placement without
+    days = pd.Series([3, 10, 14, 20] * (len(table) // 4 + 1))[: len(table)].to_numpy()
+    table["forsta_samtal"] = (start + pd.to_timedelta(days, unit="D")).dt.strftime("%Y-%m-%d")
+    table.loc[1, "forsta_samtal"] = ""
+    table.to_csv(placements, sep=";", index=False, encoding="utf-8")
+    text = demo.IK_PROTOCOL.read_text(encoding="utf-8") + (
+        "tidsgranser:\n  - namn: Barnsamtal inom 2 veckor\n    benamning: placeringarna\n"
+        "    fran: startdatum\n    till: forsta_samtal\n    dagar: 14\n")
+    proto = protocol.loads(text, source="ik.yaml")
+    population = table.query("placeringsform in ['Familjehem', 'Jourhem'] and avslutad == ''")
+    judged = population[population["forsta_samtal"] != ""]
+    within = (pd.to_datetime(judged["forsta_samtal"]) - pd.to_datetime(judged["startdatum"])).dt.days <= 14
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    with Store.open(url, create=True) as store:
+        store.init()
+        ik_id, _ = protocol_run.create_from_protocol(store, proto, placements, created_by="t")
+        doc, _summary = internkontroll.build(store, ik_id)
+    want = (f"Registret (Barnsamtal inom 2 veckor): {round(100 * within.mean(), 1):.1f} % av placeringarna "
+            f"({int(within.sum())} av {len(judged)}) hade högst 14 dagar från startdatum till forsta_samtal")
+    texts = [b.text for b in doc.summary if hasattr(b, "text")]
+    assert any(t.replace(".", ",", 1).startswith(want.replace(".", ",", 1)) for t in texts), texts
+    (table_block,) = [t for t in doc.tables() if t.title == "Barnsamtal inom 2 veckor"]
+    assert table_block.rows[-1][3] == int(within.sum())
