@@ -35,6 +35,7 @@ from granskning.audit.assignment import same_person
 from granskning.errors import InputError
 from granskning.secrecy import find_personnummer
 from granskning.store.values import show_case_id
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.checklist.model import Checklist, Question
@@ -49,6 +50,7 @@ __all__ = [
     "agreement",
     "double_read",
     "plan_double",
+    "second_reading_hint",
     "settle_answer",
     "unsettled_count",
 ]
@@ -310,3 +312,13 @@ def settle_answer(store: Store, audit_id: int, checklist: Checklist, case_id: st
     store.settle(audit_id, case_id, q.id, value, first=d.first, second=d.second, who=who)
     return Disagreement(d.case_id, d.question_id, d.text, d.first, d.second, d.first_reader,
                         d.second_reader, True, value, who)
+
+
+def second_reading_hint(store: Store, audit_id: int, reviewer: str) -> str | None:
+    """Return the line that tells a reviewer of second readings waiting for them, or None."""
+    waiting = [r for r in store.second_readings(audit_id)
+               if r.status != "klar" and same_person(r.reviewer, reviewer)]
+    if not waiting:
+        return None
+    return (f"Du har {antal(len(waiting), 'ärende')} att läsa en andra gång i dubbelgranskningen: "
+            f"granskning kontroll --granskning {audit_id} --andra-lasning")

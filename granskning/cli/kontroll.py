@@ -9,6 +9,7 @@ import click
 
 from granskning.answers.prompts import Prompter
 from granskning.answers.session import Session
+from granskning.audit.double import second_reading_hint
 from granskning.cli.options import audit_option, db_option
 from granskning.store import identity
 from granskning.store.database import Store
@@ -58,10 +59,15 @@ def kontroll(audit_id: int, reviewer: str | None, checklist: Path | None, second
         if given is None and store.database_user() is None:
             click.echo(f"Granskare: {reviewer} (ditt användarnamn; ange ett annat namn med "
                        "--granskare NAMN).")
+        hint = None if second else second_reading_hint(store, audit_id, reviewer)
+        if hint:
+            click.echo(hint)
         source = SecondReadingStore(store, reviewer) if second else store
         session = Session.open(source, audit_id, reviewer, checklist=checklist)
         try:
             Prompter(session).run()
+            if hint:  # again at the end: the case list may have scrolled the first one away
+                click.echo(hint)
         except KeyboardInterrupt:
             again = ["granskning", "kontroll", "--granskning", str(audit_id)]
             if given is not None or store.database_user() is None:

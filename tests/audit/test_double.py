@@ -395,3 +395,18 @@ def test_a_case_outside_the_population_is_not_compared(store, flow):
                        who="Samordnaren")
     result = agreement(store, flow, loads(CHECKLIST))
     assert result.n_pairs == 2 and [d.case_id for d in result.disagreements] == ["D1"]
+
+
+def test_kontroll_tells_a_reviewer_of_second_readings_waiting(store, db_url):
+    from granskning.audit.double import second_reading_hint
+
+    audit_id = make_audit(store, 2)  # both Anna's
+    store.assign(audit_id, {"D2": "Bo"}, who="Samordnaren")
+    store.assign_second(audit_id, {"D1": "Bo"}, who="Samordnaren")
+    assert second_reading_hint(store, audit_id, "anna") is None
+    assert second_reading_hint(store, audit_id, "bo") == (
+        "Du har 1 ärende att läsa en andra gång i dubbelgranskningen: "
+        f"granskning kontroll --granskning {audit_id} --andra-lasning")
+    store.set_second_answers(audit_id, [("D1", "Q1", "Ja"), ("D1", "Q2", "God")], who="Bo")
+    store.mark_second_done(audit_id, "D1", "Bo")
+    assert second_reading_hint(store, audit_id, "Bo") is None
