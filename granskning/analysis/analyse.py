@@ -419,7 +419,8 @@ def analyse(
     order = list(next(iter(tables.values())).counts.columns[:-1]) if tables else sorted(
         pd.unique(np.asarray(strata_values, dtype=object)), key=sv_key)
     numbers = [q for q in questions if q.answer_type.numeric]
-    numeric = {q.id: numeric_analysis(work, q, strata, pop_col, order, alpha=alpha) for q in numbers}
+    numeric = {q.id: numeric_analysis(work, q, strata, pop_col, order, alpha=alpha,
+                                      outside_rows=options["outside_rows"]) for q in numbers}
     indicators.update({q.id: _threshold_indicator(work, q, strata, pop_col, options, gender)
                        for q in numbers if q.threshold is not None})
     return Analysis(

@@ -180,11 +180,14 @@ def numeric_analysis(
     order: Sequence[str],
     *,
     alpha: float = 0.05,
+    outside_rows: Sequence[tuple[str, float]] = (),
 ) -> NumericAnalysis:
     """Return the summaries of one numeric question, per stratum (in ``order``) and overall.
 
     ``work`` has one row per case: the stratum column, the question's numbers
     (NaN when missing) and, with ``population``, each row's stratum population size.
+    ``outside_rows`` (stratum, N_h) are examined cases outside the population: rows of
+    the design outside the domain (:mod:`granskning.analysis.domain`).
     """
     import numpy as np
     import pandas as pd
@@ -197,13 +200,20 @@ def numeric_analysis(
             {strata: groups, population: work[population].to_numpy(), q.id: y}, index=work.index
         )
         design.attrs = dict(work.attrs)
+        if outside_rows:
+            start = int(design.index.max()) + 1 if len(design) else 0
+            extra = pd.DataFrame([{strata: h, population: size, q.id: np.nan} for h, size in outside_rows],
+                                 index=range(start, start + len(outside_rows)))
+            design = pd.concat([design, extra])
+            design.attrs = dict(work.attrs)
     per: dict[str, NumberSummary] = {}
     values: dict[str, tuple[float, ...]] = {}
     for stratum in order:
         rows = groups == stratum
         summary = summarise(y[rows])
         if design is not None:
-            summary = _with_estimate(summary, design.loc[rows], strata, population, q.id, alpha)
+            summary = _with_estimate(summary, design[design[strata] == stratum], strata, population,
+                                     q.id, alpha)
         elif summary.n:
             summary = _replace(summary, no_estimate=NO_POPULATION)
         per[str(stratum)] = summary

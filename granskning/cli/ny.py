@@ -174,7 +174,9 @@ def ny(
         given = [n for n, v in (("PROTOKOLL", protocol), ("--ram", frame_path), ("--kon", sex),
                                 ("--alder", age), ("--personnummer", pnr),
                                 ("--handlaggare", case_worker), ("--referensdatum", reference),
-                                ("--urval-ut", sample_out), ("--plan", plan_path)) if v is not None]
+                                ("--urval-ut", sample_out), ("--plan", plan_path),
+                                ("--arendedata", case_data), ("--aldersdatum", age_date))
+                 if v is not None]
         if given:
             raise click.UsageError(f"{', '.join(given)} kan inte användas med --handplockat.")
     if (plan_path is None) != (control_id is None):

@@ -232,3 +232,27 @@ def test_report_and_analys_state_the_rule(tmp_path, db_url):
     r = _run(db_url, "rapport", "--granskning", "1", "--ut", str(pdf))
     assert r.exit_code == 0, r.output
     assert SENTENCE in pdf_text(pdf)
+
+
+# R, the same design with a number (F4_dagar) for the twelve cases inside:
+#   d$y <- c(3, 5, 10, 2, 7, 4, NA, 1, 8, 6, 3, 9, 2, NA)
+#   m <- svymean(~y, subset(des, inside)); coef(m); SE(m); confint(m)
+#                                   # 4.96666666667, SE 0.86523011283, 3.27084680718–6.66248652615
+DAYS = {"Bromma": [3, 5, 10, 2, 7, 4], "Farsta": [1, 8, 6, 3, 9, 2]}
+
+
+def test_numeric_estimate_is_domain_estimation_as_r_survey(tmp_path, db_url):
+    _audit(tmp_path, db_url)
+    with Store.open(db_url) as store:
+        for stratum in SIZES:
+            store.mark_outside(1, _drawn(store, stratum)[0].case_id, "Fel ålder", who="samordnare")
+        for stratum, values in DAYS.items():
+            inside = [c for c in store.cases(1) if c.stratum == stratum and not c.reserve
+                      and not c.outside]
+            for case, value in zip(inside, values, strict=True):
+                store.set_answer(1, case.case_id, "F4_dagar", value, who=case.reviewer)
+        result = analyse_audit(store, 1, gender=False)
+    e = result.numeric["F4_dagar"].overall.estimate
+    assert e.estimate == pytest.approx(4.96666666667, abs=1e-9)
+    assert e.se == pytest.approx(0.86523011283, abs=1e-9)
+    assert (e.low, e.high) == pytest.approx((3.27084680718, 6.66248652615), abs=1e-9)
