@@ -105,9 +105,12 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
     ``cases`` has the columns ``case_id``, ``stratum`` (district), ``sex``, ``age``,
     ``draw_order`` (reserves left out) and ``days`` from report to decision (the
     frame's dates, :func:`with_frame`).  Each district must hold 26 cases, and no
-    more children under four than its published "Barnet kan inte".
+    more children under four than its published "Barnet kan inte".  The questions are
+    answered in a fixed order from one random generator, so the answers depend on the
+    seed alone.
     """
     import numpy as np
+
     if "days" not in cases.columns:
         raise ValueError("the cases need the frame's days from report to decision (with_frame)")
     rng = np.random.default_rng(seed)
@@ -117,41 +120,56 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
     bad = {d: len(v) for d, v in by_district.items() if len(v) != 26}
     if bad or len(cases) != 286:
         raise ValueError(f"the demo needs 26 cases in each of the 11 districts, got {bad or len(cases)}")
-
     for j, district in enumerate(DISTRICTS):
-        idx = by_district[district]
-        # F5: the published counts, in a random order within the district.
-        routes = [r for r, counts in TABLE_F5.items() for _ in range(counts[j])]
-        for i, route in zip(rng.permutation(idx), routes, strict=True):
-            ans[i]["F5"] = route
-        # F7: "Barnet kan inte" to every child under four and, up to the published count, to
-        # older children at random (a disability); "Ja" to the oldest of the rest, girls a little first.
-        age = cases.loc[idx, "age"].astype(float).to_numpy()
-        girl = (cases.loc[idx, "sex"] == "flicka").to_numpy()
-        young = [i for i, a in zip(idx, age, strict=True) if a < UNDER]
-        n_cannot = TABLE_F7["Barnet kan inte"][j]
-        if len(young) > n_cannot:
-            raise ValueError(f"{district}: {len(young)} children under {UNDER} but Table 2 has only "
-                             f"{n_cannot} 'Barnet kan inte'")
-        cannot = young + _pick([i for i in idx if i not in set(young)], n_cannot - len(young), rng)
-        rest = [i for i in idx if i not in set(cannot)]
-        score = {i: float(cases.at[i, "age"]) + 1.0 * bool(girl[idx.index(i)]) + 3 * rng.random()
-                 for i in rest}
-        by_score = sorted(rest, key=lambda i: -score[i])
-        yes = by_score[: TABLE_F7["Ja"][j]]
-        others = [i for i in rest if i not in set(yes)]
-        order = [others[k] for k in rng.permutation(len(others))]
-        n_wont, n_vh = TABLE_F7["Barnet vill inte"][j], TABLE_F7["VH samtycker inte"][j]
-        for i in cannot:
-            ans[i]["F7"] = "Barnet kan inte"
-        for i in yes:
-            ans[i]["F7"] = "Ja"
-        for k, i in enumerate(order):
-            ans[i]["F7"] = ("Barnet vill inte" if k < n_wont else
-                            "VH samtycker inte" if k < n_wont + n_vh else "Nej")
-
+        _contact_and_voice(cases, by_district[district], j, ans, rng)
     everyone = list(range(len(cases)))
-    # F1: reporters with the city totals above.
+    _reporters(everyone, ans, rng)
+    _violence(everyone, by_district, ans, rng)
+    _reasons(everyone, ans, rng)
+    _formal_and_days(everyone, cases, ans, rng)
+    _child_heard(everyone, ans, rng)
+    _prior_knowledge(everyone, ans, rng)
+    _decision(everyone, by_district, ans, rng)
+    return {str(cases.at[i, "case_id"]): a for i, a in enumerate(ans)}
+
+
+def _contact_and_voice(cases: pd.DataFrame, idx: list[int], j: int, ans: list[dict[str, Any]],
+                       rng: np.random.Generator) -> None:
+    """F5 and F7 in district number ``j`` (rows ``idx``): the published counts of Tables 1 and 2."""
+    district = DISTRICTS[j]
+    # F5: the published counts, in a random order within the district.
+    routes = [r for r, counts in TABLE_F5.items() for _ in range(counts[j])]
+    for i, route in zip(rng.permutation(idx), routes, strict=True):
+        ans[i]["F5"] = route
+    # F7: "Barnet kan inte" to every child under four and, up to the published count, to
+    # older children at random (a disability); "Ja" to the oldest of the rest, girls a little first.
+    age = cases.loc[idx, "age"].astype(float).to_numpy()
+    girl = (cases.loc[idx, "sex"] == "flicka").to_numpy()
+    young = [i for i, a in zip(idx, age, strict=True) if a < UNDER]
+    n_cannot = TABLE_F7["Barnet kan inte"][j]
+    if len(young) > n_cannot:
+        raise ValueError(f"{district}: {len(young)} children under {UNDER} but Table 2 has only "
+                         f"{n_cannot} 'Barnet kan inte'")
+    cannot = young + _pick([i for i in idx if i not in set(young)], n_cannot - len(young), rng)
+    rest = [i for i in idx if i not in set(cannot)]
+    score = {i: float(cases.at[i, "age"]) + 1.0 * bool(girl[idx.index(i)]) + 3 * rng.random()
+             for i in rest}
+    by_score = sorted(rest, key=lambda i: -score[i])
+    yes = by_score[: TABLE_F7["Ja"][j]]
+    others = [i for i in rest if i not in set(yes)]
+    order = [others[k] for k in rng.permutation(len(others))]
+    n_wont, n_vh = TABLE_F7["Barnet vill inte"][j], TABLE_F7["VH samtycker inte"][j]
+    for i in cannot:
+        ans[i]["F7"] = "Barnet kan inte"
+    for i in yes:
+        ans[i]["F7"] = "Ja"
+    for k, i in enumerate(order):
+        ans[i]["F7"] = ("Barnet vill inte" if k < n_wont else
+                        "VH samtycker inte" if k < n_wont + n_vh else "Nej")
+
+
+def _reporters(everyone: list[int], ans: list[dict[str, Any]], rng: np.random.Generator) -> None:
+    """F1: reporters with the city totals; F6 for the school, preschool and care reports."""
     reporters = [r for r, n in REPORTERS.items() for _ in range(n)]
     for i, r in zip(rng.permutation(everyone), reporters, strict=True):
         ans[i]["F1"] = r
@@ -162,14 +180,17 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
     for i in school:
         ans[i]["F6"] = "Ja" if i in met else "Nej"
 
-    # F13/F14: violence against the child in 16 (11 vague, 5 concrete); police report considered in 1.
+
+def _violence(everyone: list[int], by_district: dict[str, list[int]], ans: list[dict[str, Any]],
+              rng: np.random.Generator) -> None:
+    """F13/F14: violence against the child in 16 (11 vague, 5 concrete), a police report
+    considered in 1; F15: intimate-partner violence in 24, 18 concrete in ten districts."""
     violent = _pick(everyone, 16, rng)
     for k, i in enumerate(violent):
         ans[i]["F13"] = "Ja – diffusa uppgifter" if k < 11 else "Ja – konkreta uppgifter"
         ans[i]["F14"] = "Ja" if k == 11 else "Nej"
     for i in everyone:
         ans[i].setdefault("F13", "Nej")
-    # F15: intimate-partner violence in 24: 18 concrete spread over ten districts, 6 very vague.
     concrete_districts = [d for d in DISTRICTS if d != "Norra innerstaden"]
     per = _spread(18, 10, rng, minimum=1)
     ipv: list[int] = []
@@ -183,7 +204,9 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
     for i in everyone:
         ans[i].setdefault("F15", "Nej")
 
-    # F2: reasons (multiple choice); deficient care in exactly 103, violence as in F13/F15.
+
+def _reasons(everyone: list[int], ans: list[dict[str, Any]], rng: np.random.Generator) -> None:
+    """F2: reasons (multiple choice); deficient care in exactly 103, violence as in F13/F15."""
     care = set(_pick(everyone, 103, rng))
     for i in everyone:
         reasons = []
@@ -201,8 +224,11 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
             reasons.append("Barnets eget beteende")
         ans[i]["F2"] = reasons
 
-    # F3: formal requirements broadly met.  F4: the frame's own dates (Hägersten-Älvsjö most
-    # often over 14 days there, as in SEED-000).
+
+def _formal_and_days(everyone: list[int], cases: pd.DataFrame, ans: list[dict[str, Any]],
+                     rng: np.random.Generator) -> None:
+    """F3: formal requirements broadly met.  F4: the frame's own dates (Hägersten-Älvsjö most
+    often over 14 days there, as in SEED-000).  F5_hembesok: no home visits in the material."""
     for k, i in enumerate(rng.permutation(everyone)):
         ans[int(i)]["F3"] = "Nej" if k == 0 else "Bristfällig" if k < 5 else "Ja"
     for i in everyone:
@@ -214,11 +240,13 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
             ans[i]["F4"] = "Över 14 dagar"
             ans[i][motivation_key("F4")] = MOTIVATION
     for i in everyone:
-        ans[i]["F5_hembesok"] = "Nej"  # no home visits in the material
+        ans[i]["F5_hembesok"] = "Nej"
         if ans[i]["F5"] == "Ingen kontakt":
             ans[i][motivation_key("F5")] = MOTIVATION
 
-    # F8–F10 follow F7.
+
+def _child_heard(everyone: list[int], ans: list[dict[str, Any]], rng: np.random.Generator) -> None:
+    """F8–F10 follow F7."""
     no = [i for i in everyone if ans[i]["F7"] == "Nej"]
     motivated = set(_pick(no, round(0.8 * len(no)), rng))
     reasons_f8 = ["Barnets berättelse behövdes inte för beslutet",
@@ -236,14 +264,20 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
         if i in poor:
             ans[i][motivation_key("F10")] = MOTIVATION
 
-    # F11/F12: prior knowledge in 106 of 286 (37,1 %), rarely weighed in.
+
+def _prior_knowledge(everyone: list[int], ans: list[dict[str, Any]], rng: np.random.Generator) -> None:
+    """F11/F12: prior knowledge in 106 of 286 (37,1 %), rarely weighed in."""
     known = _pick(everyone, 106, rng)
     for k, i in enumerate(known):
         ans[i]["F12"] = "Ja" if k < 30 else "Framgår ej" if k < 46 else "Nej"
     for i in everyone:
         ans[i]["F11"] = "Ja" if "F12" in ans[i] else "Nej"
 
-    # F16/F17: most decisions clearly motivated; remaining concern in 57, in every district.
+
+def _decision(everyone: list[int], by_district: dict[str, list[int]], ans: list[dict[str, Any]],
+              rng: np.random.Generator) -> None:
+    """F16/F17: most decisions clearly motivated; remaining concern in 57, in every district;
+    F18–F22 the decision's contacts, support and referrals."""
     remaining: list[int] = []
     for d, k in zip(DISTRICTS, _spread(57, 11, rng, minimum=3), strict=True):
         remaining += _pick(by_district[d], k, rng)
@@ -269,7 +303,6 @@ def preassessment_answers(cases: pd.DataFrame, *, seed: int = SEED) -> dict[str,
                          "Till båda" if v < 0.92 else "Till barnet")
         w = rng.random()
         ans[i]["F22"] = "Ej aktuellt" if w < 0.3 else "Ja" if w < 0.35 else "Nej"
-    return {str(cases.at[i, "case_id"]): a for i, a in enumerate(ans)}
 
 
 def changes(answers: dict[str, dict[str, Any]]) -> Iterable[tuple[str, str, Any]]:
