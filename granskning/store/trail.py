@@ -44,6 +44,11 @@ _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "
            "borttagen": "avtilldelad", "utanför": "utanför", "ersätter": "reserv in"}
 
 
+# The cases' columns as a reader knows them (a row of the trail that names columns).
+COLUMN_WORDS = {"design_weight": "vikt", "inclusion_probability": "inkl.sannolikhet",
+                "reserve": "reserv", "outside_reason": "utanför", "replaces": "ersätter"}
+
+
 def _event(subject: str, old: Any, new: Any) -> str:
     """Return the event of a change_log row."""
     if subject == "status":
@@ -114,8 +119,10 @@ def show(value: Any, what: str) -> str:
     if what == "ärenden" and isinstance(value, dict) and set(value) == {"replaces", "reserve"}:
         replaced = value["replaces"]  # a reserve brought in: the case it replaces
         return "reserv" if replaced is None else f"i st. f. {show_case_id(replaced).strip(chr(34))}"
-    if isinstance(value, dict):  # columns changed outside the tool (migration 5)
-        return "; ".join(f"{k}: {show(v, '')}" for k, v in value.items())
+    if isinstance(value, dict) and set(value) == {"sample_record"}:  # granskning utoka
+        return "urvalsprotokollet"
+    if isinstance(value, dict):  # columns changed (by utoka, or outside the tool: migration 5)
+        return "; ".join(f"{COLUMN_WORDS.get(k, k)}: {show(v, '')}" for k, v in value.items())
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, list):
