@@ -134,7 +134,7 @@ def test_coordinator_with_psql_reassigns_and_edits_cases_and_audit(roles):
     text = CliRunner().invoke(cli, ["historik", "--granskning", "1", "--db", roles.url("sam")])
     assert text.exit_code == 0, text.output
     assert "flyttad *" in text.stdout and "ändrad *" in text.stdout
-    assert "design_wei…" in text.stdout  # the changed column, cut to the column's width
+    assert "vikt: 9,5" in text.stdout  # the changed column, named in Swedish
     r = CliRunner().invoke(cli, ["historik", "--granskning", "1", "--json", "--arende", "A-2",
                                  "--db", roles.url("sam")])
     changed = [e for e in json.loads(r.stdout)["händelser"] if e["vad"] == "ärenden"]
