@@ -9,6 +9,7 @@ from typing import Any
 from granskning.errors import InputError
 from granskning.store.base import log_change, sql
 from granskning.store.cases import CasesMixin
+from granskning.store.double import refuse_second_reader
 from granskning.store.records import Progress, known_spelling, person
 from granskning.store.values import case_key, refuse_personnummer, required_text, show_case_id
 
@@ -52,6 +53,7 @@ class AssignmentsMixin(CasesMixin):
             }
             names = {r.reviewer for r in existing.values()}  # "anna" is the stored "Anna"
             wanted = {k: known_spelling(v, names) for k, v in wanted.items()}
+            refuse_second_reader(conn, audit_id, wanted)  # double reading stays independent
             for case_id, reviewer in wanted.items():
                 old = existing.get(case_id)
                 if old is not None and old.reviewer == reviewer:

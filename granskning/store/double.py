@@ -333,6 +333,19 @@ class DoubleReadingMixin(CasesMixin):
         return rows
 
 
+def refuse_second_reader(conn: sa.Connection, audit_id: int, wanted: Mapping[str, str]) -> None:
+    """Raise InputError when a case would get its own second reader as first reviewer."""
+    sa, s = sql()
+    r = s.second_readings
+    seconds = dict(conn.execute(sa.select(r.c.case_id, r.c.reviewer)
+                                .where(r.c.audit_id == audit_id)).all())
+    for case_id, reviewer in wanted.items():
+        if _same(seconds.get(case_id), reviewer):
+            raise InputError(f"{seconds[case_id]} läser ärendet {show_case_id(case_id)} en andra "
+                             "gång i dubbelgranskningen och kan inte också vara dess första "
+                             "granskare.")
+
+
 def _trail_row(when: datetime, who: str, case_id: str, what: str, item: str, event: str,
                old: Any, new: Any, version: int | None, tool: str | None,
                order: tuple[int, int]) -> dict[str, Any]:

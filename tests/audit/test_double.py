@@ -410,3 +410,15 @@ def test_kontroll_tells_a_reviewer_of_second_readings_waiting(store, db_url):
     store.set_second_answers(audit_id, [("D1", "Q1", "Ja"), ("D1", "Q2", "God")], who="Bo")
     store.mark_second_done(audit_id, "D1", "Bo")
     assert second_reading_hint(store, audit_id, "Bo") is None
+
+
+def test_the_second_reader_never_becomes_the_first(store):
+    from granskning.audit.assignment import assign_cases
+
+    audit_id = make_audit(store, 2)
+    store.assign_second(audit_id, {"D1": "Bo"}, who="Samordnaren")
+    with pytest.raises(InputError, match="Bo läser ärendet \"D1\" en andra gång"):
+        store.assign(audit_id, {"D1": "bo"}, who="Samordnaren")
+    with pytest.raises(InputError, match="kan inte också vara dess första granskare"):
+        assign_cases(store, audit_id, ["Bo"], reassign=True, who="Samordnaren")
+    assert {c.reviewer for c in store.cases(audit_id)} == {"Anna"}  # nothing written
