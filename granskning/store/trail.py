@@ -66,8 +66,9 @@ def history(store: Store, audit_id: int, case_id: Any | None = None) -> pd.DataF
 
     Columns: ``changed_at`` (UTC), ``changed_by``, ``case_id`` (None for the
     audit as a whole), ``what`` (svar, granskning, ärenden, tilldelning,
-    status), ``item`` (the question id for answers), ``event`` (nytt, ändrat,
-    borttaget, skapad, tillagda, tilldelad, flyttad, klar), ``old_value``,
+    status, and for a double reading "andra läsning" and "avgörande"), ``item`` (the
+    question id for answers), ``event`` (nytt, ändrat, borttaget, skapad, tillagda,
+    tilldelad, flyttad, klar; "2:a nytt" … and "avgjord"), ``old_value``,
     ``new_value`` (JSON values), ``version`` (answers only) and ``tool_version``.
     """
     import pandas as pd

@@ -422,3 +422,19 @@ def test_the_second_reader_never_becomes_the_first(store):
     with pytest.raises(InputError, match="kan inte också vara dess första granskare"):
         assign_cases(store, audit_id, ["Bo"], reassign=True, who="Samordnaren")
     assert {c.reviewer for c in store.cases(audit_id)} == {"Anna"}  # nothing written
+
+
+def test_the_analysis_warns_of_unsettled_disagreements(store, flow, tmp_path):
+    from granskning.audit.opened import analyse_audit
+
+    path = tmp_path / "lista.yaml"
+    path.write_text(CHECKLIST, encoding="utf-8")
+    result = analyse_audit(store, flow, checklist=path, gender=False)
+    warned = [w for w in result.warnings if "dubbelgranskningens" in w]
+    assert warned == ["2 skillnader mellan dubbelgranskningens två läsningar är inte avgjorda; "
+                      "analysen använder den första läsningens svar för dem (granskning jamfor, "
+                      "granskning avgor)."]
+    settle_answer(store, flow, loads(CHECKLIST), "D2", "Q1", "Ja", who="Samordnaren")
+    settle_answer(store, flow, loads(CHECKLIST), "D1", "Q2", "God", who="Samordnaren")
+    result = analyse_audit(store, flow, checklist=path, gender=False)
+    assert not [w for w in result.warnings if "dubbelgranskningens" in w]
