@@ -51,7 +51,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from granskning.answers.computed import computed_changes
-from granskning.answers.session import case_values, check_free_text, checklist_for, storable
+from granskning.answers.session import (
+    case_values,
+    check_free_text,
+    checklist_for,
+    split_key,
+    storable,
+)
 from granskning.answers.template import (
     CASE,
     OWNER,
@@ -60,7 +66,6 @@ from granskning.answers.template import (
     SHEET,
     VERSIONS,
     Exported,
-    _split,
     audit_identity,
     export_template,
     info_columns,
@@ -358,7 +363,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str, row: int,
     errors: list[InputError] = []
     answers: dict[str, Any] = {}
     for key, raw in cells.items():
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         q = chk.question(qid)
         if isinstance(raw, str) and len(raw) > MAX_CELL:
             errors.append(InputError(f"texten är för lång ({len(raw)} tecken eller fler; högst "
@@ -380,7 +385,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str, row: int,
         return answers, errors
     shown = {q.id for q in chk.visible_questions(answers, case)}
     for key in list(answers):
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         q = chk.question(qid)
         if qid not in shown:
             when = condition_words(q.condition) if q.condition is not None else ""
@@ -393,7 +398,7 @@ def _check_row(chk: Checklist, cells: dict[str, Any], file: str, row: int,
     if errors:
         return answers, errors
     for key in chk.missing(answers, case):
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         if is_motivation:
             text = f"motivering krävs för svaret ”{_show(answers.get(qid))}” på {qid}"
         else:

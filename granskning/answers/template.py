@@ -160,7 +160,7 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
         note = CASE_DATA_NOTE.format(kind=chk.case_fields[name])
         ws.cell(1, i).comment = Comment(note, "granskning", width=300, height=60)
     for i, key in enumerate(columns, start=len(info) + 1):
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         q = chk.question(qid)
         note = f"Motivering till {qid}: krävs vid {', '.join(q.motivation_required)}" \
             if is_motivation else f"{q.id}: {q.text}"
@@ -173,7 +173,7 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
         row: list[Any] = [case.case_id, case.stratum, case.sex, case.age]
         row += [_case_cell(chk.case_fields[n], case.case_data.get(n)) for n in data_columns]
         for key in columns:
-            qid, is_motivation = _split(key)
+            qid, is_motivation = split_key(key)
             q = None if is_motivation else chk.question(qid)
             value = _cell_value(q, answers.get(key))
             prefilled += value is not None
@@ -188,7 +188,7 @@ def _write_answers_sheet(ws: Any, chk: Checklist, columns: list[str], cases: lis
                 cell.number_format = "yyyy-mm-dd"
         ws.column_dimensions[letter].width = min(max(len(name) + 2, 12), 30)
     for i, key in enumerate(columns, start=len(info) + 1):
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         q = chk.question(qid)
         letter = get_column_letter(i)
         number_format = q.answer_type.excel_number_format
@@ -218,7 +218,7 @@ def _lock_computed(ws: Any, chk: Checklist, columns: list[str], n_rows: int) -> 
 
     info = info_columns(chk)
     locked = {i for i, key in enumerate(columns, start=len(info) + 1)
-              if key == _split(key)[0] and chk.question(key).computed}
+              if key == split_key(key)[0] and chk.question(key).computed}
     locked |= set(range(len(INFO_COLUMNS) + 1, len(info) + 1))  # the case data
     if not locked:
         return
@@ -251,7 +251,7 @@ def _write_lists(wb: Any, ws: Any, chk: Checklist, columns: list[str], n_rows: i
     last = max(n_rows + 1, 2) + 500  # room for rows the user adds
     list_col = 0
     for i, key in enumerate(columns, start=len(info_columns(chk)) + 1):
-        qid, is_motivation = _split(key)
+        qid, is_motivation = split_key(key)
         if is_motivation:
             continue
         q = chk.question(qid)
@@ -331,5 +331,3 @@ def _case_cell(kind: str, value: Any) -> Any:
     return value
 
 
-def _split(key: str) -> tuple[str, bool]:
-    return split_key(key)
