@@ -76,6 +76,8 @@ from granskning.checklist.render import condition_words
 from granskning.errors import InputError, ManyInputErrors
 from granskning.personnummer import number as pnr
 from granskning.store.values import case_key, encode, show_case_id
+from granskning.store.records import same_name
+from granskning.wording import antal
 from granskning.workbook import check_unpacked_size
 
 if TYPE_CHECKING:
@@ -108,6 +110,19 @@ class Imported:
     n_cases: int
     n_changed: int
     n_skipped_rows: int
+    who: str = ""  # the name the changes are recorded under in the history
+    # reviewer the changed cases belong to -> (cases changed, answers changed); "" = none
+    owners: tuple[tuple[str, int, int], ...] = ()
+
+    def owners_text(self) -> str:
+        """Return whose cases the import changed, for the command's message."""
+        if not self.owners:
+            return ""
+        parts = [f"{name or 'ingen granskare'} ({antal(n, 'ärende')}, {antal(k, 'svar', 'svar')})"
+                 for name, n, k in self.owners]
+        mine = all(same_name(name, self.who) for name, _n, _k in self.owners)
+        note = "" if mine else f" Ändringarna står i historiken i ditt namn ({self.who})."
+        return f"Ärendena tillhör: {', '.join(parts)}.{note}"
 
 
 def _check_owner(path: Path, audit: Any) -> None:
@@ -246,7 +261,20 @@ def import_answers(
                                       overwrite=overwrite)
     changed = (store.set_answers(audit_id, changes, who=who, expected_versions=expected)
                if changes else 0)
-    return Imported(len(desired), changed, skipped)
+    return Imported(len(desired), changed, skipped, who, _owners(cases, changes))
+
+
+def _owners(cases: dict[str, Any], changes: list[tuple[str, str, Any]]
+            ) -> tuple[tuple[str, int, int], ...]:
+    """Return (reviewer, cases changed, answers changed) for each reviewer whose cases changed."""
+    touched: dict[str, set[str]] = {}
+    answers: dict[str, int] = {}
+    for case_id, _key, _value in changes:
+        name = cases[case_id].reviewer or ""
+        touched.setdefault(name, set()).add(case_id)
+        answers[name] = answers.get(name, 0) + 1
+    return tuple((name, len(touched[name]), answers[name])
+                 for name in sorted(touched, key=str.casefold))
 
 
 def _plan_changes(

@@ -28,6 +28,10 @@ Har någon annan ändrat ett svar sedan mallen exporterades, och filen skulle
 ändra det, skrivs varje sådan cell ut med det andra svaret, vem och när, och
 ingenting sparas. Exportera då en ny mall, eller läs in med --skriv-over om
 filens svar ska ersätta de andras.
+
+Ändringarna står i historiken under den som läser in filen (--granskare, ditt
+användarnamn, eller på PostgreSQL den du loggar in som). Utskriften säger vems
+ärenden filen ändrade: "Ärendena tillhör: Anna (3 ärenden, 12 svar)".
 """
 
 
@@ -84,9 +88,14 @@ def importera(fil: Path, audit_id: int, who: str | None, overwrite: bool,
         done = import_answers(store, audit_id, fil, who=identity.current(store, who),
                               checklist=checklist, overwrite=overwrite)
     if as_json:
+        owners = {name or "": {"ärenden": n, "ändrade_svar": k} for name, n, k in done.owners}
         click.echo(json.dumps({"granskning": audit_id, "ärenden": done.n_cases,
                                "ändrade_svar": done.n_changed,
-                               "rader_utan_svar": done.n_skipped_rows}, ensure_ascii=False))
+                               "rader_utan_svar": done.n_skipped_rows,
+                               "sparat_av": done.who, "granskare": owners},
+                              ensure_ascii=False))
         return
     click.echo(f"Läste in svar för {antal(done.n_cases, 'ärende')}: {done.n_changed} svar sparade eller "
                f"borttagna ({antal(done.n_skipped_rows, 'rad')} utan svar lämnades {'orörd' if done.n_skipped_rows == 1 else 'orörda'}).")
+    if done.owners:
+        click.echo(done.owners_text())

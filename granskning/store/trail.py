@@ -12,6 +12,8 @@ security), plus the rows about the audit as a whole.
 
 from __future__ import annotations
 
+import textwrap
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from granskning.fmt import tal
@@ -140,42 +142,59 @@ def _local(when: Any) -> Any:
     return when.astimezone()
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def render(frame: pd.DataFrame, *, title: str | None = None, width: int = 80) -> str:
-    """Return the trail as a Swedish table no wider than ``width`` columns."""
-    lines = [_fit(title, width)] if title else []
+    """Return the trail as a Swedish table no wider than ``width`` columns, nothing cut.
+
+    Every cell wraps within its column; a value too long for the Före/Efter
+    columns is written whole on the lines below its row ("Före: …", "Efter: …").
+    """
+    lines = textwrap.wrap(title, width) if title else []
     if frame.empty:
         lines.append("Inga ändringar.")
         return "\n".join(lines)
     heads = ("Tid", "Vem", "Ärende", "Vad", "Före", "Efter")
-    fixed = [16, 8, 12, 13, 10]
-    last = width - sum(fixed) - 2 * len(fixed)
-    widths = [*fixed, max(last, 6)]
+    fixed = [16, 10, 12, 14, 9]
+    widths = [*fixed, max(width - sum(fixed) - 2 * len(fixed), 6)]
+    indent = " " * (widths[0] + 2)
 
-    def line(cells: list[str]) -> str:
-        out = "  ".join(f"{_fit(c, w):<{w}}" for c, w in zip(cells, widths, strict=True))
-        return out.rstrip()
+    def row(cells: list[str]) -> list[str]:
+        wrapped = [_wrap(c, w) for c, w in zip(cells, widths, strict=True)]
+        out = []
+        for parts in zip_longest(*wrapped, fillvalue=""):
+            out.append("  ".join(f"{p:<{w}}" for p, w in zip(parts, widths, strict=True)).rstrip())
+        return out
 
     outside = 0
-    lines.append(line(list(heads)))
-    lines.append(line(["─" * w for w in widths]))
+    lines += row(list(heads))
+    lines.append("  ".join("─" * w for w in widths))
     for r in frame.to_dict(orient="records"):
         when = _local(r["changed_at"]).strftime("%Y-%m-%d %H:%M")
         case = "" if r["case_id"] is None else show_case_id(r["case_id"]).strip('"')
         what = f"{r['item']} {r['event']}" if r["item"] is not None else _LABELS[r["event"]]
         if r["tool_version"] == OUTSIDE_TOOL:
-            what = _fit(what, widths[3] - 2) + " *"  # the mark must survive a long label
+            what += " *"
             outside += 1
-        lines.append(line([when, str(r["changed_by"]), case, what,
-                           show(r["old_value"], r["what"]), show(r["new_value"], r["what"])]))
+        old, new = show(r["old_value"], r["what"]), show(r["new_value"], r["what"])
+        inline = len(old) <= widths[4] and len(new) <= widths[5]
+        lines += row([when, str(r["changed_by"]), case, what, old if inline else "↓",
+                      new if inline else "↓"])
+        if not inline:
+            for label, value in (("Före", old), ("Efter", new)):
+                lines += textwrap.wrap(f"{label}: {value}", width, initial_indent=indent,
+                                       subsequent_indent=indent + "  ", break_on_hyphens=False)
     lines.append(f"{len(frame)} ändringar.")
     if outside:
-        lines.append(f"* {antal(outside, 'ändring', 'ändringar')} gjordes direkt i databasen, utanför "
-                     "granskning (tid och användare enligt databasen).")
+        lines += textwrap.wrap(
+            f"* {antal(outside, 'ändring', 'ändringar')} gjordes direkt i databasen, utanför "
+            "granskning (tid och användare enligt databasen).", width)
     return "\n".join(lines)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Return ``text`` wrapped to ``width`` (a word longer than the column is split)."""
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
 def as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:

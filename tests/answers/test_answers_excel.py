@@ -135,8 +135,13 @@ def test_round_trip_stores_all_and_is_idempotent(store, audit, tmp_path):
     assert CHK.is_complete(fb1) and CHK.is_complete(fb2)
     assert done.n_changed == len(fb1) + len(fb2)
     assert set(store.history(audit)["changed_by"]) == {"Cecilia"}
+    # whose cases the file changed: row 2 is Bo's FB-2, row 3 Anna's FB-1 (issue 12, item 9)
+    assert done.owners == (("Anna", 1, len(fb1)), ("Bo", 1, len(fb2)))
+    assert done.owners_text() == (
+        f"Ärendena tillhör: Anna (1 ärende, {len(fb1)} svar), Bo (1 ärende, {len(fb2)} svar). "
+        "Ändringarna står i historiken i ditt namn (Cecilia).")
     again = import_answers(store, audit, out, who="Cecilia")
-    assert again.n_changed == 0
+    assert again.n_changed == 0 and again.owners == () and again.owners_text() == ""
 
 
 def test_dates_from_excel_cells(store, tmp_path):
@@ -243,8 +248,19 @@ def test_cli_export_and_import_json(store, audit, tmp_path, db_url):
     r = CliRunner().invoke(cli, ["svar", "importera", str(out), "--granskning", str(audit),
                                  "--db", db_url, "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == {"granskning": 1, "ärenden": 1,
-                                    "ändrade_svar": len(COMPLETE), "rader_utan_svar": 2}
+    doc = json.loads(r.stdout)
+    assert doc.pop("sparat_av")  # the login name, or the database user on PostgreSQL
+    assert doc == {"granskning": 1, "ärenden": 1, "ändrade_svar": len(COMPLETE),
+                   "rader_utan_svar": 2,
+                   "granskare": {"Bo": {"ärenden": 1, "ändrade_svar": len(COMPLETE)}}}
+    fill(out, {2: {**COMPLETE, "F3": "Nej"}})
+    who = [] if db_url.startswith("postgresql") else ["--granskare", "bo"]
+    r = CliRunner().invoke(cli, ["svar", "importera", str(out), "--granskning", str(audit),
+                                 "--db", db_url, "--skriv-over", *who])
+    assert r.exit_code == 0, r.output
+    assert "Ärendena tillhör: Bo (1 ärende, 1 svar)." in r.stdout
+    if who:  # Bo imports his own file: nothing to warn about
+        assert "i ditt namn" not in r.stdout
     r = CliRunner().invoke(cli, ["svar", "exportera", "--granskning", str(audit), "--ut",
                                  str(tmp_path / "mall.csv"), "--db", db_url])
     assert r.exit_code == 2 and "ska sparas som .xlsx" in r.stderr

@@ -72,11 +72,29 @@ def test_render_fits_80_columns_and_masks_personnummer(store):
     text = trail.render(frame, title="Historik för granskning 1: " + "Hösten 2025 " * 10)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[1].split() == ["Tid", "Vem", "Ärende", "Vad", "Före", "Efter"]
+    assert lines[2].split() == ["Tid", "Vem", "Ärende", "Vad", "Före", "Efter"]  # title: 2 lines
     assert "9876" not in text and "811218-****" in text  # SKV 704 example number
-    assert any("F7 ändrat" in line and "Barnet v" in line for line in lines)
+    f7 = next(i for i, line in enumerate(lines) if "F7 ändrat" in line)
+    assert lines[f7 + 2].strip() == "Efter: Barnet vill inte"  # whole, below its row
     assert lines[-1] == "10 ändringar."
     assert trail.render(frame.iloc[0:0]) == "Inga ändringar."
+
+
+def test_render_wraps_whole_values_names_and_titles(store):
+    audit, case = fill(store)
+    note = ("Vårdnadshavaren uppgav vid telefonsamtalet att skolan redan hade kontaktat "
+            "elevhälsan och att familjen tackat ja till stöd.")
+    store.set_answer(audit, case, "F25", note, who="Cecilia Andersson-Lindqvist")
+    frame = trail.history(store, audit)
+    text = trail.render(frame, title="Historik för granskning 1: " + "Hösten 2025 " * 10)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert ("Hösten 2025 " * 10).strip() in " ".join(lines[:2])  # the title wraps, whole
+    flat = " ".join(" ".join(line.split()) for line in lines)
+    assert "Efter: " + note in flat
+    assert "Cecilia Andersson-Lindqvist" in "".join(line[18:28].strip() for line in lines)
+    short = next(line for line in lines if "F7 nytt" in line)
+    assert short.split()[-2:] == ["–", "Ja"]  # short values stay in their columns
 
 
 def test_cli_historik_table_json_and_case(store, db_url):
