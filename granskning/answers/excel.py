@@ -236,7 +236,11 @@ def import_answers(
                 errors.append(InputError("ärende-id saknas", file=name, row=excel_row,
                                          column=CASE))
             continue
-        case_id = case_key(raw_id)
+        try:
+            case_id = case_key(raw_id)
+        except InputError as exc:  # e.g. an id longer than any case id
+            errors.append(InputError(exc.detail, file=name, row=excel_row, column=CASE))
+            continue
         if case_id not in cases:
             errors.append(InputError(f"ärendet {show_case_id(case_id)} finns inte i "
                                      f"granskning {audit_id}", file=name, row=excel_row,

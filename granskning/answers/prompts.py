@@ -46,17 +46,20 @@ RESERVED_KEYS = {"?", "<", "0"}  # help, back and "no answer" in every answer me
 
 
 def answer_keys(choices: list[str]) -> list[str]:
-    """Return the key that chooses each answer: first letters when they differ, else 1–9.
+    """Return the key that chooses each answer: its first letter when no other has it, else 1–9.
 
-    Ja/Nej get j/n; a list with two choices starting alike (Endast telefon,
-    Endast brev) is numbered instead, so the keys of one menu never mix.
-    Choices past the ninth get no key (arrows reach them).
+    Ja/Nej are always j/n; two choices starting alike (Barnet vill inte, Barnet
+    kan inte) get their position numbers instead.  A choice past the ninth
+    without a letter of its own gets no key (the arrows reach it).
     """
     firsts = [c.strip()[:1].casefold() for c in choices]
-    if (all(f.isalpha() for f in firsts) and len(set(firsts)) == len(firsts)
-            and not RESERVED_KEYS & set(firsts)):
-        return firsts
-    return [str(i) if i <= 9 else "" for i in range(1, len(choices) + 1)]
+    keys = []
+    for i, first in enumerate(firsts, 1):
+        if first.isalpha() and firsts.count(first) == 1 and first not in RESERVED_KEYS:
+            keys.append(first)
+        else:
+            keys.append(str(i) if i <= 9 else "")
+    return keys
 
 
 def fit(text: str, width: int) -> str:

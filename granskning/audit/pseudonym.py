@@ -40,6 +40,8 @@ import hmac
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ __all__ = [
     "is_pseudonym",
     "key",
     "key_file",
+    "key_for_new_cases",
     "new_key",
     "pseudonymise",
 ]
@@ -97,6 +100,26 @@ def key(path: str | Path | None = None, *, create: bool = False) -> bytes:
     if value:
         return _decode(value.strip(), f"miljövariabeln {ENV_VAR}")
     return key_file(path if path is not None else DEFAULT_PATH, create=create)
+
+
+@contextmanager
+def key_for_new_cases(path: str | Path | None = None) -> Iterator[bytes]:
+    """Yield the key for a command that adds cases; a key file it made is removed on failure.
+
+    Like :func:`key` with ``create``, except that when the block raises, a key
+    file created here is deleted again: a failed ``granskning ny`` leaves no key
+    behind (nothing was stored under it), so the next attempt is not mistaken
+    for a unit that already has its key.
+    """
+    file = Path(path if path is not None else DEFAULT_PATH).expanduser()
+    made = not os.environ.get(ENV_VAR) and not file.exists()
+    secret = key(path, create=True)
+    try:
+        yield secret
+    except BaseException:
+        if made:
+            file.unlink(missing_ok=True)
+        raise
 
 
 def key_file(path: str | Path, *, create: bool = False) -> bytes:

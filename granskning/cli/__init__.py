@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "stickprov": ("granskning.cli.precision", "stickprov", "Stickprovsstorlek och utvärdering för internkontroll (attributurval)."),
     "urval": ("granskning.cli.urval", "urval", "Dra ett stratifierat slumpmässigt urval ur en ärendeförteckning."),
     "demo": ("granskning.cli.demo", "demo", "Kör huvudjobbet på medföljande exempeldata."),
+    "exempel": ("granskning.cli.exempel", "exempel", "Skriv exempelfilerna ram.csv och analys.md (för kedjan i README)."),
     "checklista": ("granskning.cli.checklista", "checklista", "Validera och visa checklistor."),
     "skatta": ("granskning.cli.skatta", "skatta", "Skatta medelvärde, total eller andel ur ett stratifierat urval."),
     "db": ("granskning.cli.db", "db", "Skapa, migrera och visa databasen (init, migrera, status, anvandare)."),

@@ -51,13 +51,12 @@ def ny_from_protocol(
         protocol_run.case_rows(result, reference_date=reference)  # the cases' checks, nothing stored
         audit_id = None
     else:
-        with Store.open(url) as store:
+        with Store.open(url) as store, pseudonym.key_for_new_cases(key_path) as key:
             store.init()
             identity.require_coordinator(store, "skapa granskningar")
             audit_id, result = protocol_run.create_from_protocol(
                 store, proto, frame_path, reference_date=reference,
-                created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
-                plan_run=plan_run)
+                created_by=identity.current(store), key=key, plan_run=plan_run)
     sample = result.sample
     if sample_out is not None:
         write_sample(sample, sample_out)

@@ -201,20 +201,19 @@ def ny(
     columns = CaseColumns(sex=sex, age=age, personnummer=pnr, case_worker=case_worker,
                           case_data=_case_data(case_data), age_date=age_date)
     chk = load(checklist)
-    with Store.open(url) as store:
+    with Store.open(url) as store, pseudonym.key_for_new_cases(key_path) as key:
         store.init()
         identity.require_coordinator(store, "skapa granskningar")
         if handpicked:
             audit_id = create_from_list(
                 store, sample_path, chk, title, kind, id_column=id_column,
                 strata_column=strata_column, created_by=identity.current(store),
-                key=pseudonym.key(key_path, create=True))
+                key=key)
         else:
             audit_id = create_from_sample(
                 store, sample_path, chk, title, kind,
                 columns=columns, frame_path=frame_path, reference_date=reference,
-                created_by=identity.current(store), key=pseudonym.key(key_path, create=True),
-                plan_run=plan_run,
+                created_by=identity.current(store), key=key, plan_run=plan_run,
             )
         cases = store.cases(audit_id)
     n_cases = sum(not c.reserve for c in cases)

@@ -49,13 +49,15 @@ omraden:
 """
 
 
-def test_answer_keys_are_first_letters_when_they_differ_else_numbers():
+def test_answer_keys_are_first_letters_when_unique_else_numbers():
     assert answer_keys(["Ja", "Nej"]) == ["j", "n"]
     assert answer_keys(["Ja", "Nej", "Bristfällig"]) == ["j", "n", "b"]
     assert answer_keys(["Inom 14 dagar", "Över 14 dagar"]) == ["i", "ö"]
-    # Endast telefon, Endast brev: two e's, so the whole menu is numbered
+    # F7 with its hindrances: Ja/Nej keep j/n, the two "Barnet …" get their positions
+    assert answer_keys(["Ja", "Nej", "Barnet vill inte", "Barnet kan inte",
+                        "VH samtycker inte"]) == ["j", "n", "3", "4", "v"]
     assert answer_keys(["Fysiskt möte", "Endast telefon", "Endast brev", "Ingen kontakt"]) == [
-        "1", "2", "3", "4"]
+        "f", "2", "3", "i"]
     assert answer_keys(["0–3 år", "4 år"]) == ["1", "2"]  # digits are not letters
     assert answer_keys([f"Val {i}" for i in range(11)])[-2:] == ["", ""]  # no key past nine
 

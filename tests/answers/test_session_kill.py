@@ -107,7 +107,7 @@ def test_sigkill_mid_checklist_loses_nothing_and_resumes(db):
         term.wait_for(r"\? F13:")
         term.send("2")  # Ja – diffusa uppgifter
         term.wait_for(r"\? F15:")
-        term.send("1")  # Nej
+        term.send("n")  # Nej (n: the other two start with J)
         term.wait_for(r"F3  Gjordes en korrekt omedelbar skyddsbedömning")
         term.wait_for(r"\? F3:")
         os.killpg(term.proc.pid, signal.SIGKILL)
