@@ -75,8 +75,8 @@ from granskning.checklist.model import Checklist
 from granskning.checklist.render import condition_words
 from granskning.errors import InputError, ManyInputErrors
 from granskning.personnummer import number as pnr
-from granskning.store.values import case_key, encode, show_case_id
 from granskning.store.records import same_name
+from granskning.store.values import case_key, encode, show_case_id
 from granskning.wording import antal
 from granskning.workbook import check_unpacked_size
 
