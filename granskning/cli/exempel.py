@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from granskning.demo.examples import write_examples
+
 HELP = """Skriv exempelfilerna som kedjan i README.md börjar med:
 
 \b
@@ -29,7 +31,5 @@ En fil som redan finns skrivs aldrig över.
               type=click.Path(file_okay=False, path_type=Path),
               help="Katalogen filerna skrivs i.")
 def exempel(out_dir: Path) -> None:
-    from granskning.demo.examples import write_examples
-
     for path in write_examples(out_dir):
         click.echo(f"Skrev {path}")
