@@ -36,7 +36,7 @@ def test_workbook_sheets_and_atomic_refusal(a2, tmp_path):
     assert wb.sheetnames == ["O4", "O6", "O15", "Indikatorer", "Skattningar", "Homogenitet", "Jämställdhet",
                              "Jämställdhet ålder", "Logistisk regression", "Om analysen"]
     about = {r[0]: r[1] for r in wb["Om analysen"].iter_rows(values_only=True)}
-    assert about["Checklista"] == "oppenvard-0-12 version 2024.1" and about["Antal ärenden"] == 36
+    assert about["Checklista"] == "oppenvard-0-12 version 2025.1" and about["Antal ärenden"] == 36
     bands = pd.read_excel(out, sheet_name="Jämställdhet ålder")
     assert list(bands.columns) == ["Fråga", "Åldersgrupp", "Kön", "Täljare", "Nämnare", "Andel"]
     assert bands[bands["Fråga"] == "O4"]["Nämnare"].sum() == 36

@@ -179,3 +179,27 @@ def test_homelessness_is_an_adult_checklist() -> None:
     assert not any("barn" in a.title.casefold() for a in c.areas)
     assert c.visible("H15", {"H11": "Nej", "H12": "Ja"})
     assert not c.visible("H15", {"H11": "Nej", "H12": "Framgår ej"})
+
+
+def test_open_care_time_to_start_up_meeting_from_the_case_date(ov: cl.Checklist) -> None:
+    # Version 2025.1: the frame's startdatum (the assignment) travels with the case; the
+    # reviewer gives the meeting's date and the days and the three-month limit are computed.
+    assert ov.version == "2025.1" and ov.case_fields == {"startdatum": "datum"}
+    assert [q.id for q in ov.questions if q.computed] == ["O2_dagar", "O2"]
+    case = {"startdatum": "2024-01-31"}
+    # 31 Jan + 3 months = 30 Apr 2024 (the month's last day, lag 1930:173); 30 Apr is 90 days
+    # after 31 Jan (29 + 31 + 30 in Feb, Mar, Apr of a leap year).
+    assert ov.computed({"O2_datum": "2024-04-30"}, case) == {"O2_dagar": 90, "O2": "Ja"}
+    assert ov.computed({"O2_datum": "2024-05-01"}, case) == {"O2_dagar": 91, "O2": "Nej"}
+    assert ov.computed({}, case) == {"O2_dagar": None, "O2": None}  # no meeting: unknown
+    assert ov.violations({"O2_datum": "2024-01-30"}, case)[0][1] == (
+        "O2_datum: Uppstartsmötet kan inte ha hållits före uppdraget (insatsens startdatum)")
+    assert ov.question("O2").indicator and ov.question("O2").numerator_categories == ("Ja",)
+
+
+def test_earlier_open_care_version_is_kept_for_old_audits() -> None:
+    from granskning.audit.checklists import earlier_bundled
+
+    old = cl.load(cl.bundled_dir() / "tidigare" / "oppenvard-0-12-2024.1.yaml")
+    assert old.version == "2024.1" and old.question("O2").type == "enval"
+    assert earlier_bundled("oppenvard-0-12", old.sha256) == old

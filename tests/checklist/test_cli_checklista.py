@@ -34,7 +34,7 @@ def test_validera_ok(cli) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "OK: Kollegial granskning av utredning (version 2022.1, 33 frågor i 4 områden)",
-        "OK: Öppenvård för barn 0–12 år (version 2024.1, 21 frågor i 5 områden)",
+        "OK: Öppenvård för barn 0–12 år (version 2025.1, 23 frågor i 5 områden)",
     ]
 
 
@@ -90,7 +90,7 @@ def test_visa_json(cli) -> None:
     result = cli(*["checklista", "visa", "oppenvard-0-12", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # exactly one JSON object on stdout
-    assert data["id"] == "oppenvard-0-12" and data["antal_fragor"] == 21
+    assert data["id"] == "oppenvard-0-12" and data["antal_fragor"] == 23
     o15 = next(q for a in data["omraden"] for q in a["fragor"] if q["id"] == "O15")
     assert o15["val"] == ["Ja", "Nej", "Inget avslutsmöte hålls", "Insatsen pågår fortfarande",
                           "Barnet under fyra år", "Barnet vill inte"]
