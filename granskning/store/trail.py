@@ -48,7 +48,8 @@ _LABELS = {"skapad": "ny granskning", "tillagda": "nya ärenden", "tilldelad": "
 
 # The cases' columns as a reader knows them (a row of the trail that names columns).
 COLUMN_WORDS = {"design_weight": "vikt", "inclusion_probability": "inkl.sannolikhet",
-                "reserve": "reserv", "outside_reason": "utanför", "replaces": "ersätter"}
+                "reserve": "reserv", "outside_reason": "utanför", "replaces": "ersätter",
+                "case_data": "ärendedata"}
 
 
 def _event(subject: str, old: Any, new: Any) -> str:

@@ -99,3 +99,11 @@ def test_case_data_text_is_canonical() -> None:
     text = case_data_text({"b": 1, "a": dt.date(2023, 12, 31)})
     assert text == '{"a": "2023-12-31", "b": 1}'
     assert json.loads(text) == {"a": "2023-12-31", "b": 1}
+
+
+def test_history_names_the_case_data_column_in_swedish() -> None:
+    from granskning.store.trail import show
+
+    # A change made outside the tool (migration 5's trigger) names the columns it changed.
+    text = show({"case_data": '{"inkom_datum": "2024-03-01"}'}, "ärenden")
+    assert text.startswith("ärendedata: ") and "2024-03-01" in text
