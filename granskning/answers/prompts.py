@@ -39,7 +39,7 @@ KEEP, MINE = "\x00behåll", "\x00mitt"
 SELECT_HINT = "(piltangenter och Enter)"
 CHECKBOX_HINT = "(mellanslag väljer, Enter går vidare)"
 ANSWER_HINT = "(tangenten framför svaret, eller pil och Enter)"
-CHECKBOX_KEYS_HINT = "(siffra eller mellanslag kryssar, Enter går vidare)"
+CHECKBOX_KEYS_HINT = "(siffra/mellanslag kryssar, Enter går vidare)"
 FILTER_HINT = "(skriv för att söka, pil och Enter väljer)"
 BACK_TEXT = "‹ Föregående fråga"
 RESERVED_KEYS = {"?", "<", "0"}  # help, back and "no answer" in every answer menu
@@ -374,10 +374,9 @@ class Prompter:
         while True:
             choices: list[Any] = [Choice(fit(f"{i}) {c}" if i <= 9 else f"   {c}", WIDTH - 8),
                                          value=c) for i, c in enumerate(q.choices, 1)]
-            extra = [f"{k} {'hjälp' if v == HELP else 'föregående fråga'}"
-                     for k, v in actions.items()]
+            extra = [f"{k} {'hjälp' if v == HELP else 'föregående'}" for k, v in actions.items()]
             hint = CHECKBOX_KEYS_HINT if not extra else (
-                CHECKBOX_KEYS_HINT[:-1] + "; " + ", ".join(extra) + ")")
+                CHECKBOX_KEYS_HINT[:-1] + "; " + "; ".join(extra) + ")")
             action, ticked = self._ask(menu.checkbox(
                 f"{q.id}:", choices, instruction=hint, checked=ticked, keys=keys,
                 actions=actions, validate=validate, **self.io,

@@ -95,6 +95,8 @@ def test_help_keeps_the_ticked_choices_and_the_checkbox_is_swedish(store):
     assert "Q4: " + ticked_text(2) in screen and ticked_text(2) == "klar (2 valda)"
     assert ticked_text(1) == "klar (1 vald)"
     assert "Hjälp: Alla orsaker." in printed
+    hint = "? Q4: (siffra/mellanslag kryssar, Enter går vidare; ? hjälp; < föregående)"
+    assert hint in screen and len("? F8_skal:" + hint[5:]) <= 80  # one line at 80 columns
 
 
 def test_everything_on_screen_is_swedish(session, store):
