@@ -69,6 +69,8 @@ def ny_from_protocol(
             "reserver": len(sample.reserves),
             "checklista": proto.checklist,
             "fingeravtryck": result.fingerprint,
+            "arendedata": list(result.case_data.columns),
+            "aldersdatum": result.case_data.age_date,
             "urvalsarbetsbok": str(sample_out) if sample_out is not None else None,
             "strata": [{"stratum": s["stratum"], "N": s["N"], "n": s["n"]} for s in sample.record["strata"]],
         }

@@ -229,6 +229,7 @@ def ny(
             "checklista": chk.id,
             "checklistversion": chk.version,
             "checklista_sha256": chk.sha256,
+            "arendedata": sorted({name for c in cases for name in c.case_data}),
             "databas": store.display_url,
         }, ensure_ascii=False))
         return

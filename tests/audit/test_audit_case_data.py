@@ -99,8 +99,9 @@ def test_ny_stores_typed_case_data_and_age_at_each_case_date(setup, db_url):
     frame, checklist, sample = setup
     run("db", "init", "--db", db_url)
     r = run("ny", "--urval", sample, "--checklista", checklist, "--titel", "T", "--ram", frame,
-            "--personnummer", "personnr", "--aldersdatum", "inkom_datum", "--db", db_url)
+            "--personnummer", "personnr", "--aldersdatum", "inkom_datum", "--db", db_url, "--json")
     assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["arendedata"] == ["antal_besok", "beslut_datum", "inkom_datum"]
     cases = stored(db_url)
     assert cases["B1"].case_data == {"inkom_datum": "2024-03-15", "beslut_datum": "2024-03-20",
                                      "antal_besok": 4}
@@ -252,8 +253,11 @@ def test_protocol_case_data_travel_and_errors_name_the_frame_row(setup, tmp_path
     proto = tmp_path / "p.yaml"
     proto.write_text(PROTOCOL.format(checklist=checklist), encoding="utf-8")
     run("db", "init", "--db", db_url)
-    r = run("ny", proto, "--ram", frame, "--db", db_url)
+    r = run("ny", proto, "--ram", frame, "--db", db_url, "--json")
     assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["arendedata"] == ["inkom_datum", "beslut_datum", "antal_besok"]
+    assert doc["aldersdatum"] == "inkom_datum"
     cases = stored(db_url)
     assert [cases[c].age for c in ("B1", "B2", "B3", "B4")] == [9, 8, 3, 4]
     assert cases["B2"].case_data["beslut_datum"] == "2024-03-29"
