@@ -21,6 +21,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from granskning.analysis import charts
+from granskning.analysis.disclosure import protect, table_problem
 from granskning.analysis.numeric import (
     QUANTILE_RULE,
     NumberSummary,
@@ -28,7 +29,7 @@ from granskning.analysis.numeric import (
     numeric_mask,
     show,
 )
-from granskning.fmt import heltal, tal
+from granskning.fmt import tal
 from granskning.report.document import (
     SUPPRESSED,
     SUPPRESSED_NOTE,
@@ -59,6 +60,29 @@ def _mask_of(num: NumericAnalysis, mask: ReportMask | None) -> NumericMask | Non
     return numeric_mask(num, mask.threshold) if mask is not None else None
 
 
+def count_mask(analysis: Analysis, num: NumericAnalysis, mask: ReportMask | None) -> tuple[frozenset[str], bool]:
+    """Return the strata whose counts with and without a value are withheld, and whether the total's are.
+
+    The two counts per stratum are a table whose column sums (the cases per
+    stratum) are printed elsewhere; it gets the report's frequency rule and
+    secondary suppression (:func:`granskning.analysis.disclosure.protect`).  A
+    question with a threshold also withholds what its indicator withholds (the
+    indicator's denominator is the count with a value); a stratum's two counts
+    are always withheld together (each follows from the other).
+    """
+    if mask is None or not num.per_stratum:
+        return frozenset(), False
+    strata = list(num.per_stratum)
+    counts = [[num.per_stratum[s].n for s in strata], [num.per_stratum[s].missing for s in strata]]
+    p = protect(table_problem(counts, fixed_columns=True), mask.threshold)
+    hidden = {s for j, s in enumerate(strata) if ("cell", 0, j) in p or ("cell", 1, j) in p}
+    total = ("row", 0) in p or ("row", 1) in p
+    if num.question in analysis.indicators and num.question in mask.indicators:
+        hidden |= {s for s in strata if mask.denominator(num.question, s)}
+        total = total or mask.denominator(num.question)
+    return frozenset(hidden), total
+
+
 def numeric_sections(
     analysis: Analysis,
     taken: set[str],
@@ -74,31 +98,34 @@ def numeric_sections(
     blocks: list[Block] = []
     for qid, num in analysis.numeric.items():
         nmask = _mask_of(num, mask)
+        counts = count_mask(analysis, num, mask)
         blocks.append(Heading(num.text, 2))
-        blocks.append(Paragraph(_sentence(analysis, num, nmask, estimate)))
+        blocks.append(Paragraph(_sentence(analysis, num, nmask, estimate, counts[1])))
         if num.threshold is not None and qid in analysis.indicators and qid in indicators:
             blocks.append(Paragraph(_indicator_sentence(analysis, qid, mask)))
-        blocks.append(numeric_table(analysis, num, taken, estimate, nmask))
+        blocks.append(numeric_table(analysis, num, taken, estimate, nmask, counts))
         blocks += _chart(analysis, num, nmask)
     return blocks
 
 
 def _sentence(
-    analysis: Analysis, num: NumericAnalysis, nmask: NumericMask | None, estimate: bool
+    analysis: Analysis,
+    num: NumericAnalysis,
+    nmask: NumericMask | None,
+    estimate: bool,
+    hidden_counts: bool = False,
 ) -> str:
-    """Return what the question shows overall, in one or two sentences."""
+    """Return what the question shows overall, in one or two sentences (counts left out when withheld)."""
     o = num.overall
     if o.n == 0:
         return f"Inget ärende har ett värde ({antal(o.missing, 'ärende')} saknar värde)."
     if nmask is not None and nmask.overall:
-        return (
-            f"Antal ärenden med värde: {heltal(o.n)}. Medelvärde, median och spridning redovisas inte "
-            "(sekretess: för få ärenden)."
-        )
+        return "Medelvärde, median och spridning redovisas inte (sekretess: för få ärenden med värde)."
     missing = f" ({antal(o.missing, 'ärende')} saknar värde)" if o.missing else ""
+    among = "" if hidden_counts else f" bland {antal(o.n, 'ärende')} med värde{missing}"
     text = (
         f"<b>Medelvärde {tal(o.mean, 1)}</b>, median {show(o.median)} (hälften av ärendena mellan "
-        f"{show(o.q1)} och {show(o.q3)}) bland {antal(o.n, 'ärende')} med värde{missing}."
+        f"{show(o.q1)} och {show(o.q3)}){among}."
     )
     if nmask is None or not nmask.extremes:
         text += f" Lägst {show(o.minimum)}, högst {show(o.maximum)}."
@@ -114,14 +141,15 @@ def _sentence(
     return text
 
 
-def _cells(s: NumberSummary, hidden: bool, with_se: bool) -> list[Any]:
+def _cells(s: NumberSummary, hidden: bool, with_se: bool, hidden_counts: bool = False) -> list[Any]:
     """Return a row's cells after the stratum: n, missing, mean, (SE, interval), median, quartiles, min, max."""
 
     def v(x: float) -> Any:
         return SUPPRESSED if hidden else ("–" if x is None or math.isnan(x) else float(x))
 
     e = s.estimate
-    cells: list[Any] = [s.n, s.missing, v(s.mean)]
+    counts = [SUPPRESSED, SUPPRESSED] if hidden_counts else [s.n, s.missing]
+    cells: list[Any] = [*counts, v(s.mean)]
     if with_se:
         if e is None:
             cells += [SUPPRESSED if hidden and s.n else "–"] * 3
@@ -136,8 +164,13 @@ def numeric_table(
     taken: set[str],
     estimate: bool,
     nmask: NumericMask | None = None,
+    counts: tuple[frozenset[str], bool] = (frozenset(), False),
 ) -> Table:
-    """Return a numeric question's summary per stratum, the total and the population estimate."""
+    """Return a numeric question's summary per stratum, the total and the population estimate.
+
+    ``nmask`` withholds statistics, ``counts`` the counts with and without a value
+    (strata, total) under ``--maskera-under``.
+    """
     word = _words(analysis.strata_column)[2]
     with_se = estimate and analysis.has_population
     level = level_text(analysis.alpha)
@@ -151,8 +184,8 @@ def numeric_table(
     rows = []
     for stratum, s in num.per_stratum.items():
         hidden = nmask is not None and stratum in nmask.strata
-        rows.append((stratum, *_cells(s, hidden, with_se)))
-    total = _cells(num.overall, nmask is not None and nmask.overall, with_se)
+        rows.append((stratum, *_cells(s, hidden, with_se, stratum in counts[0])))
+    total = _cells(num.overall, nmask is not None and nmask.overall, with_se, counts[1])
     if with_se:
         total[3:6] = [
             "–"
@@ -205,6 +238,8 @@ def _note(
             "Medelvärde, spridning, median, kvartiler, min och max visas inte där färre än "
             f"{antal(nmask.threshold, 'ärende')} har ett värde, och inte heller på ytterligare en rad när "
             "den första annars kunde räknas fram ur totalen; då visas inte heller totalens min och max. "
+            "Antalen med och utan värde följer rapportens regel för små antal (primär och sekundär "
+            "undertryckning). "
             f"{SUPPRESSED_NOTE}"
         )
     return " ".join(parts)
@@ -263,10 +298,8 @@ def numeric_summary_items(analysis: Analysis, mask: ReportMask | None, estimate:
         nmask = _mask_of(num, mask)
         if o.n == 0 or (nmask is not None and nmask.overall):
             continue
-        item = (
-            f"{escape(_short(num.text))}: medelvärde {tal(o.mean, 1)}, median {show(o.median)}, bland "
-            f"{antal(o.n, 'ärende')} med värde"
-        )
+        among = "" if count_mask(analysis, num, mask)[1] else f", bland {antal(o.n, 'ärende')} med värde"
+        item = f"{escape(_short(num.text))}: medelvärde {tal(o.mean, 1)}, median {show(o.median)}{among}"
         e = o.estimate
         if estimate and e is not None:
             item += (
