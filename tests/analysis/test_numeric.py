@@ -470,3 +470,23 @@ def test_summary_without_population_sizes_says_nothing_about_a_design_estimate()
                                 strata="h"))
     assert "Antal samtal med barnet [E1]: 4 ärenden med värde." in text
     assert "designbaserat medelvärde" not in text.casefold() and "KI" not in text.split("andel")[0]
+
+
+def test_cases_outside_the_population_are_design_rows_without_a_value():
+    from granskning.analysis.numeric import numeric_analysis
+
+    d = pd.read_csv(APISTRAT)
+    out = d.index[d.stype == "E"][:5]  # five examined E schools found outside the population
+    kept = d.drop(index=out)
+    work = pd.DataFrame({"stype": kept["stype"], "api00": kept["api00"].astype(float), "N": kept["fpc"]})
+    q = small_checklist(API_CHECKLIST).question("api00")
+    num = numeric_analysis(work, q, "stype", "N", ["E", "H", "M"], outside_rows=[("E", 4421.0)] * 5)
+    # R: d$y <- d$api00; d$y[which(d$stype == "E")[1:5]] <- NA
+    #    m <- svymean(~y, svydesign(id=~1, strata=~stype, fpc=~fpc, data=d), na.rm = TRUE)
+    #    c(coef(m), SE(m)) -> 663.7931424171, 9.4613118266
+    e = num.overall.estimate
+    assert e.estimate == pytest.approx(663.7931424171, rel=1e-10) and e.se == pytest.approx(9.4613118266, rel=1e-9)
+    # svyby(~y, ~stype, des, svymean, na.rm = TRUE) -> E 677.210526316, se 12.5816300812
+    e = num.per_stratum["E"].estimate
+    assert e.estimate == pytest.approx(677.210526316, rel=1e-10) and e.se == pytest.approx(12.5816300812, rel=1e-9)
+    assert (num.per_stratum["E"].n, num.per_stratum["E"].missing) == (95, 0)  # the counts are the cases in it
