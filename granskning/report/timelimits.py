@@ -78,9 +78,10 @@ def summary_items(analysis: Analysis, record: dict[str, Any] | None, mask: Repor
         if t.get("saknar_datum"):
             text += f"; {heltal(t['saknar_datum'])} saknade datum"
         p = _sample(analysis, lim, mask)
-        if p is not None:
-            text += (f". I de granskade ärendena bedömdes {procent(p.estimate)} ({heltal(p.count)} av "
-                     f"{heltal(p.nobs)}) vara inom gränsen")
+        if p is not None:  # named like every sample figure: what is counted, beside the number
+            counted = analysis.indicators[lim["fraga"]].counted
+            text += (f". De granskade ärendena (fråga {lim['fraga']}) – andel {counted}: {heltal(p.count)} av "
+                     f"{heltal(p.nobs)} ({procent(p.estimate)})")
         items.append(f"{escape(_label(lim))} – {escape(text)}.")
     return items
 

@@ -156,7 +156,7 @@ def test_report_pdf_summary_sentence(audit_db, tmp_path):
     assert r.exit_code == 0, r.output
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert ("Beslut inom 14 dagar – Registret: 78,9 % inom 14 dagar (2 583 av 3 272 ärenden, hela "
-            "populationen).") in text
+            "populationen). De granskade ärendena (fråga F4) – andel Inom 14 dagar: 222 av 286 (77,6 %).") in text
     assert "Tidsgränser i registret" in text
 
 
