@@ -247,6 +247,9 @@ class Session:
             listed = ", ".join(f"{name} ({antal(n, 'ärende')})"
                                for name, n in sorted(owners.items(), key=lambda x: x[0].casefold()))
             text += f" Ärenden har: {listed}."
+        elif self.store.database_role() == "granskare":  # PostgreSQL: others' cases are hidden
+            return (f"{text} En granskare ser bara sina egna ärenden; be samordnaren tilldela "
+                    "dig ärenden med granskning tilldela.")
         elif not self.survey:
             text += " Inga ärenden är tilldelade ännu."
         return f"{text} {hint}"

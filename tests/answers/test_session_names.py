@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import getpass
 
+import pytest
 from click.testing import CliRunner
 from test_session import CHECKLIST, ENTER, drive, make_audit
 
 from granskning.answers.session import Session
 from granskning.audit.assignment import assign_cases
+from granskning.checklist import loads
 from granskning.cli import cli
 from granskning.errors import InputError
 from granskning.store.database import Store, known_spelling, same_name
@@ -76,3 +78,24 @@ def test_cli_without_granskare_uses_the_login_name_and_says_so(tmp_path, monkeyp
         in r.stdout
     assert f"inga ärenden för granskaren {me}. Ärenden har: Anna (2 ärenden)." in r.stderr
     assert "Traceback" not in r.output
+
+
+@pytest.mark.postgres
+def test_reviewer_without_cases_on_postgresql_is_not_told_nobody_has_cases():
+    # A reviewer sees only their own cases (row-level security): the message cannot name the
+    # others, and must not claim that no cases are assigned.
+    from conftest import pg_server_url
+    from pg_roles import role_database
+
+    chk = loads(CHECKLIST)
+    with role_database(pg_server_url(), {"anna": "granskare", "cecilia": "granskare"}) as rdb:
+        with Store.open(rdb.admin_url) as admin:
+            audit = admin.create_audit("H", "granskning", chk.id, chk.version, chk.sha256, None,
+                                       {}, "admin")
+            admin.add_cases(audit, [{"case_id": "A-1", "stratum": "S", "draw_order": 1}],
+                            who="admin")
+            admin.assign(audit, {"A-1": rdb.names["anna"]}, who="admin")
+        with Store.open(rdb.url("cecilia")) as store:
+            message = Session(store, store.audit(audit), chk, rdb.names["cecilia"]).no_cases_message()
+    assert "En granskare ser bara sina egna ärenden" in message
+    assert "Inga ärenden är tilldelade" not in message
