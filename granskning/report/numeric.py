@@ -225,8 +225,8 @@ def _note(
     parts = [f"Median och kvartiler: {QUANTILE_RULE}."]
     if with_se:
         parts.append(
-            f"Standardfel och konfidensintervall per {one}: medelvärdet som skattning för {one}ns "
-            "population, med ändlighetskorrektion. Populationens medelvärde väger samman "
+            f"Standardfel och konfidensintervall per {one}: medelvärdet som skattning för alla ärenden "
+            f"i populationen i varje {one}, med ändlighetskorrektion. Populationens medelvärde väger samman "
             f"{many} med N/n (designbaserat), så det skiljer sig från medelvärdet av de granskade "
             "ärendena."
         )
