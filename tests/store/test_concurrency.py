@@ -222,7 +222,7 @@ def bo_writes_during_the_prompt(monkeypatch, store: Store, audit: int, value: st
 
 
 def test_prompts_show_the_other_answer_and_let_the_reviewer_choose(store, monkeypatch):
-    from test_session import DOWN, ENTER, drive
+    from session_driver import DOWN, ENTER, drive
 
     from granskning.answers.session import Session
 
@@ -241,7 +241,7 @@ def test_prompts_show_the_other_answer_and_let_the_reviewer_choose(store, monkey
 
 
 def test_prompts_keep_the_other_answer(store, monkeypatch):
-    from test_session import ENTER, drive
+    from session_driver import ENTER, drive
 
     from granskning.answers.session import Session
 
