@@ -19,7 +19,7 @@ from granskning.audit.double import (
 )
 from granskning.audit.opened import open_audit
 from granskning.cli.historik import _find_case
-from granskning.cli.options import audit_option, db_option, json_option
+from granskning.cli.options import audit_option, db_option, json_option, reviewers_option
 from granskning.fmt import procent, tal
 from granskning.numbers import parse_rate
 from granskning.secrecy import scrub
@@ -66,8 +66,7 @@ ska ha något svar.
 @audit_option()
 @click.option("--andel", "share", required=True, metavar="ANDEL",
               help='Andel av de tilldelade ärendena som läses två gånger: "10 %", 10 eller 0,1.')
-@click.option("--granskare", "reviewers", default=None, metavar="NAMN,NAMN,…",
-              help="Vilka som gör andra läsningar (standard: alla som har ärenden).")
+@reviewers_option("Vilka som gör andra läsningar (standard: alla som har ärenden).")
 @db_option
 @json_option()
 def dubbelgranska(audit_id: int, share: str, reviewers: str | None, url: str | None,

@@ -7,7 +7,7 @@ import json
 import click
 
 from granskning.audit import pseudonym
-from granskning.cli.options import audit_option, db_option, json_option
+from granskning.cli.options import audit_option, db_option, json_option, reviewer_option
 from granskning.errors import InputError
 from granskning.personnummer.number import scrub
 from granskning.store import identity, trail
@@ -32,8 +32,7 @@ PostgreSQL-databas ser en granskare bara historiken för sina egna ärenden.
 @click.option("--arende", "case", metavar="ÄRENDE", default=None,
               help="Bara ett ärende: pseudonymen (Ä-…), eller det verkliga id:t om du har "
                    "nyckeln.")
-@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
-              help="Vem du är (SQLite; på PostgreSQL den du loggar in som).")
+@reviewer_option("Vem du är (SQLite; på PostgreSQL den du loggar in som).")
 @db_option
 @json_option("Skriv historiken som JSON.")
 def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | None,

@@ -10,7 +10,7 @@ import click
 from granskning.answers.prompts import Prompter
 from granskning.answers.session import Session
 from granskning.audit.double import second_reading_hint
-from granskning.cli.options import audit_option, db_option
+from granskning.cli.options import audit_checklist_option, audit_option, db_option, reviewer_option
 from granskning.store import identity
 from granskning.store.database import Store
 from granskning.store.double import SecondReadingStore
@@ -41,12 +41,9 @@ För en enkät (checklista med slag enkat, t.ex. delaktighetsenkat) är dina
 
 @click.command(name="kontroll", help=HELP, options_metavar="[FLAGGOR]")
 @audit_option("Granskningens id (från granskning ny).")
-@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
-              help="Ditt namn som granskare (standard: ditt användarnamn). På PostgreSQL "
-                   "är du alltid den du loggar in som.")
-@click.option("--checklista", "checklist", metavar="FIL", default=None,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Checklistfilen, om den inte är en medföljande checklista.")
+@reviewer_option("Ditt namn som granskare (standard: ditt användarnamn). På PostgreSQL "
+                 "är du alltid den du loggar in som.")
+@audit_checklist_option()
 @click.option("--andra-lasning", "second", is_flag=True,
               help="Läs dina ärenden i dubbelgranskningen (granskning dubbelgranska): du ser "
                    "inte den första granskarens svar, och dina svar sparas för sig.")

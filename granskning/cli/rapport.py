@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from granskning.cli.options import audit_option, db_option, json_option
+from granskning.cli.options import audit_checklist_option, audit_option, db_option, json_option
 from granskning.errors import InputError
 from granskning.report import granskningsrapport as report
 from granskning.report import internkontroll as report_ik
@@ -58,9 +58,8 @@ Exempel:
               help="Intervall för skattade andelar: Korn–Graubard (beta), logit eller Wald.")
 @click.option("--enkat", "survey", type=int, metavar="ID", help="Internkontroll: enkätens granskning.")
 @click.option("--undertitel", "subtitle", metavar="TEXT", help="Undertitel på titelsidan.")
-@click.option("--checklista", "checklist", metavar="FIL", default=None,
-              help="Checklistfilen, om den inte är en medföljande checklista (samma fil som när "
-                   "granskningen skapades).")
+@audit_checklist_option("Checklistfilen, om den inte är en medföljande checklista (samma fil som "
+                        "när granskningen skapades).")
 @db_option
 @json_option("Skriv nyckeltalen och filerna som JSON.")
 def rapport(audit_id: int, outputs: tuple[Path, ...], kind: str, analysis_text: Path | None, mask: int | None,

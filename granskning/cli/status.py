@@ -7,7 +7,7 @@ import json
 import click
 
 from granskning.audit.status import UNASSIGNED, AuditStatus, Counts, Oldest, audit_status
-from granskning.cli.options import audit_option, db_option, json_option
+from granskning.cli.options import audit_option, db_option, json_option, reviewer_option
 from granskning.fmt import procent
 from granskning.secrecy import scrub
 from granskning.store.database import Store
@@ -30,8 +30,7 @@ till stora och små bokstäver. På PostgreSQL ser en granskare bara sina egna
 
 @click.command(name="status", help=HELP, options_metavar="[FLAGGOR]")
 @audit_option()
-@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
-              help="Visa bara den här granskarens ärenden (stora och små bokstäver lika).")
+@reviewer_option("Visa bara den här granskarens ärenden (stora och små bokstäver lika).")
 @db_option
 @json_option("Skriv läget som JSON (nycklarna beskrivs i docs/status.md).")
 def status(audit_id: int, reviewer: str | None, url: str | None, as_json: bool) -> None:

@@ -41,9 +41,7 @@ def svar() -> None:
 
 
 audit_option = options.audit_option("Granskningens id (från granskning ny).")
-checklist_option = click.option("--checklista", "checklist", metavar="FIL", default=None,
-                                type=click.Path(dir_okay=False, path_type=Path),
-                                help="Checklistfilen, om den inte är en medföljande checklista.")
+checklist_option = options.audit_checklist_option()
 json_option = options.json_option()
 
 
@@ -51,8 +49,7 @@ json_option = options.json_option()
 @audit_option
 @click.option("--ut", "out", required=True, metavar="FIL.xlsx",
               type=click.Path(dir_okay=False, path_type=Path), help="Mallen att skriva.")
-@click.option("--granskare", "reviewer", metavar="NAMN", default=None,
-              help="Bara den här granskarens ärenden.")
+@options.reviewer_option("Bara den här granskarens ärenden.")
 @checklist_option
 @db_option
 @json_option
@@ -74,9 +71,8 @@ def exportera(audit_id: int, out: Path, reviewer: str | None, checklist: Path | 
 @svar.command(name="importera", help=IMPORT_HELP, options_metavar="[FLAGGOR]")
 @click.argument("fil", type=click.Path(dir_okay=False, path_type=Path), metavar="FIL.xlsx")
 @audit_option
-@click.option("--granskare", "who", metavar="NAMN", default=None,
-              help="Vem som för in svaren (standard: ditt användarnamn; på PostgreSQL alltid "
-                   "den du loggar in som).")
+@options.reviewer_option("Vem som för in svaren (standard: ditt användarnamn; på PostgreSQL alltid "
+                         "den du loggar in som).", param="who")
 @click.option("--skriv-over", "overwrite", is_flag=True,
               help="Låt filens svar ersätta svar som andra har ändrat sedan exporten.")
 @checklist_option

@@ -7,7 +7,7 @@ import json
 import click
 
 from granskning.audit.assignment import assign_cases, parse_reviewers
-from granskning.cli.options import audit_option, db_option, json_option
+from granskning.cli.options import audit_option, db_option, json_option, reviewers_option
 from granskning.store import identity
 from granskning.store.database import Store
 from granskning.wording import antal
@@ -15,13 +15,7 @@ from granskning.wording import antal
 
 @click.command(name="tilldela", options_metavar="[FLAGGOR]")
 @audit_option("Granskningens id (från granskning ny).")
-@click.option(
-    "--granskare",
-    "reviewers",
-    required=True,
-    metavar="NAMN,NAMN,…",
-    help='Granskarna, kommaseparerade: "Anna,Bo,Cecilia".',
-)
+@reviewers_option('Granskarna, kommaseparerade: "Anna,Bo,Cecilia".', required=True)
 @click.option(
     "--per-stratum",
     is_flag=True,
