@@ -62,6 +62,10 @@ if TYPE_CHECKING:
 
 POPULATION_COLUMN = "__populationsstorlek__"
 FUNNEL_LEVELS = (0.95, 0.998)
+# The one stratum of an unstratified sample (every case blank in the strata column).
+UNSTRATIFIED = "Hela urvalet"
+UNSTRATIFIED_NOTE = ("urvalet är inte stratifierat: hela urvalet redovisas som en grupp, utan "
+                     "jämförelser mellan grupper (inget homogenitetstest och inget trattdiagram).")
 
 __all__ = [
     "Analysis",
@@ -160,6 +164,7 @@ class Analysis:
     numeric: dict[str, NumericAnalysis] = field(default_factory=dict)  # tal questions (granskning.analysis.numeric)
     outside: Outside | None = None  # examined cases found outside the population (granskning utanfor)
     random_sample: bool = True  # False: hand-picked cases, counts and shares only (analysis.nonrandom)
+    stratified: bool = True  # False: no strata in the data, the whole sample is one (UNSTRATIFIED)
 
     # -- tidy tables --------------------------------------------------------
 
@@ -289,6 +294,7 @@ class Analysis:
             "kalla": self.origin,
             "strata_kolumn": self.strata_column,
             "strata": list(self.strata),
+            "stratifierat": self.stratified,
             "antal_arenden": self.n_cases,
             "metod": self.method,
             "intervall_skattning": self.interval,
@@ -396,6 +402,15 @@ def analyse(
     work = _answers(df, questions, meta, id_column)
     strata_text = work[strata].astype("string").str.strip()
     blank = (strata_text.isna() | (strata_text == "")).to_numpy()
+    stratified = not blank.all()
+    if not stratified:  # an unstratified sample: the whole sample is one stratum
+        notes.append(UNSTRATIFIED_NOTE)
+        work[strata] = UNSTRATIFIED
+        strata_text = work[strata].astype("string")
+        blank = ~blank
+        if population_sizes is not None and len(population_sizes) == 1:
+            # An unstratified draw records its population under an empty stratum name.
+            population_sizes = {UNSTRATIFIED: next(iter(population_sizes.values()))}
     if blank.any():
         pos = int(np.flatnonzero(blank)[0])
         raise InputError("stratum saknas (tomt värde).", column=strata, **where(work, pos, id_column))
@@ -415,6 +430,8 @@ def analyse(
     gender = {"sex": sex, "age": age, "bands": gender_bands, "words": words} if sex else None
     indicators = {q.id: _indicator_analysis(work, q, strata, pop_col, options, gender)
                   for q in questions if q.indicator and q.has_choices}
+    if not stratified:  # a funnel compares strata; the whole sample has none to compare
+        indicators = {k: replace(v, funnel=None) for k, v in indicators.items()}
 
     order = list(next(iter(tables.values())).counts.columns[:-1]) if tables else sorted(
         pd.unique(np.asarray(strata_values, dtype=object)), key=sv_key)
@@ -430,6 +447,7 @@ def analyse(
         total_label=total_label, has_population=pop_col is not None, record=record,
         warnings=tuple(notes), origin=file_name(df), interval=interval, sex_words=words, numeric=numeric,
         outside=outside,
+        stratified=stratified,
     )
 
 

@@ -72,12 +72,14 @@ def analyse_table(
     path: str | Path,
     checklist: Checklist | str | Path,
     *,
-    strata: str,
+    strata: str | None,
     sheet: str | None = None,
     population_file: str | Path | None = None,
     **options: Any,
 ) -> Analysis:
     """Return the analysis of an answer table (one row per case) under a checklist.
+
+    Without ``strata`` the table is analysed as one group (no comparison between strata).
 
     ``options`` are passed to :func:`granskning.analysis.analyse.analyse` (``sex``,
     ``age``, ``population``, ``bands``, ``method``, ``seed``, …).
@@ -86,11 +88,20 @@ def analyse_table(
     sizes = None
     label = "populationsstorlekarna"
     if population_file is not None:
+        if strata is None:
+            raise InputError("--populationsfil anger populationen per stratum och kräver --strata; "
+                             "utan strata, ange populationen som kolumn med --population.")
         if options.get("population"):
             raise InputError("ange --population eller --populationsfil, inte båda.")
         sizes = read_population_file(population_file, strata)
         label = f"populationsfilen {Path(population_file).name}"
     table = read_table(path, sheet=sheet)
+    if strata is None:
+        strata = "stratum"
+        if strata in table.columns:
+            raise InputError('tabellen har en kolumn "stratum": ange den med --strata stratum, '
+                             "eller byt namn på kolumnen för att analysera utan strata.")
+        table[strata] = None
     return analyse(table, chk, strata=strata, population_sizes=sizes, population_label=label, **options)
 
 

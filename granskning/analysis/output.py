@@ -302,8 +302,10 @@ def summary_text(analysis: Analysis) -> str:
     """Return a readable Swedish summary: one paragraph per indicator."""
     level = tal(100 * (1 - analysis.alpha), 0 if (100 * (1 - analysis.alpha)).is_integer() else 1)
     lines = [
-        f"Analys av {antal(analysis.n_cases, 'ärende')} i {antal(len(analysis.strata), 'stratum')} "
-        f"(checklista {analysis.checklist_id} version {analysis.checklist_version}).",
+        f"Analys av {antal(analysis.n_cases, 'ärende')} "
+        + (f"i {antal(len(analysis.strata), 'stratum')} " if analysis.stratified else
+           "som en grupp, utan strata ")
+        + f"(checklista {analysis.checklist_id} version {analysis.checklist_version}).",
     ]
     lines += [f"Varning: {w}" for w in analysis.warnings]
     if not analysis.random_sample:

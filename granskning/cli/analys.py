@@ -57,7 +57,8 @@ protokoll protokollets strata, åldersgrupper och om populationen skattas.
 @click.option("--checklista", "checklist", metavar="ID|FIL",
               help="Checklistans id (medföljande) eller en YAML-fil (standard för --granskning: "
                    "granskningens egen).")
-@click.option("--strata", metavar="KOLUMN", help="Kolumnen med stratum (stadsdel, enhet).")
+@click.option("--strata", metavar="KOLUMN",
+              help="Kolumnen med stratum (stadsdel, enhet). Utan --strata analyseras tabellen som en grupp.")
 @click.option("--kon", "sex", metavar="KOLUMN", help="Kolumnen med kön (flicka/pojke eller kvinna/man).")
 @click.option("--alder", "age", metavar="KOLUMN", help="Kolumnen med ålder i hela år.")
 @click.option("--id", "id_column", metavar="KOLUMN", help="Kolumnen med ärende-id (för felmeddelanden).")
@@ -118,8 +119,8 @@ def analys(data, audit_id, url, checklist, strata, sex, age, id_column, populati
             identity.require_coordinator(store, "analysera en granskning")
             result = analyse_audit(store, audit_id, checklist=checklist, **options)
     else:
-        if not checklist or not strata:
-            raise click.UsageError("med DATA krävs --checklista och --strata.")
+        if not checklist:
+            raise click.UsageError("med DATA krävs --checklista (och --strata för en tabell med strata).")
 
         result = analyse_table(data, checklist, strata=strata, sheet=sheet, population_file=population_file,
                                sex=sex, age=age, population=population, id_column=id_column,

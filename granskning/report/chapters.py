@@ -89,9 +89,36 @@ def chapters(c: Contents) -> list[Block]:
     return blocks
 
 
+# The standard text of chapters that speak of strata, for an audit without strata.
+UNSTRATIFIED_TEXT = {
+    "Metod och urval": (
+        "Granskningen är en dokumentationsgranskning: varje ärende har lästs och bedömts med samma "
+        "checklista (se bilagan). Ärendena är inte indelade i strata (till exempel "
+        "stadsdelsförvaltningar eller grupper): de redovisas som en grupp."),
+    "Granskningsresultat": (
+        "Tabellerna redovisar antal ärenden för de granskade ärendena som helhet, eftersom de inte "
+        "är indelade i strata. Andelar anges med ett 95-procentigt konfidensintervall (Wilson). Svar "
+        "som innebär hinder för delaktighet, eller att frågan inte är tillämplig, räknas inte i "
+        "nämnaren."),
+    "Likställighet": (
+        "Ärendena är inte indelade i strata, så det finns inga grupper att jämföra: den här "
+        "granskningen kan inte visa om stadsdelsförvaltningar, enheter eller grupper skiljer sig åt. "
+        "Därför redovisas varken homogenitetstest eller trattdiagram. Resultaten gäller de granskade "
+        "ärendena som helhet."),
+}
+RANDOM_DRAW = (" Urvalet är ett obundet slumpmässigt urval ur hela populationen, draget med ett "
+               "verktyg som gör dragningen reproducerbar: den beror bara på startvärdet (seed), "
+               "ärendenas id och urvalsdesignen.")
+
+
 def _introduction(c: Contents, title: str, standard: list[Block]) -> list[Block]:
     """Return the chapter's standard text (the protocol's description first in Metod och urval)."""
     out: list[Block] = []
+    if not c.analysis.stratified and title in UNSTRATIFIED_TEXT:
+        text = UNSTRATIFIED_TEXT[title]
+        if title == "Metod och urval" and c.record and c.record.get("strata"):
+            text += RANDOM_DRAW
+        standard = [Paragraph(text)]
     if title == "Jämställdhetsanalys":
         standard = _in_sex_words(standard, c.analysis.sex_words)
     if title == "Metod och urval" and c.protocol is not None and c.protocol.description:
@@ -134,6 +161,8 @@ def _question_section(c: Contents, qid: str) -> list[Block]:
         blocks.append(Paragraph(_indicator_sentence(analysis, qid, mask)))
     if len(analysis.strata) > WIDE:
         pass  # one bar per stratum would not be readable
+    elif not analysis.stratified:
+        pass  # one bar for the whole sample shows nothing the table does not
     elif mask is not None and mask.table_any(qid):
         blocks.append(Paragraph("Diagrammet utelämnas eftersom tabellen har dolda antal.", style="small"))
     elif not t.multiple:
@@ -358,6 +387,9 @@ def _chart_gender(analysis: Analysis, ids: list[str]):
 
 def _protocol_lists(analysis: Analysis, protocol: Protocol | None) -> tuple[list[str], list[str], list[str], list[str]]:
     inds = list(analysis.indicators)
+    if not analysis.stratified:  # nothing to compare: no homogeneity test, no funnel
+        tables, inds, _, genders = _protocol_lists(replace(analysis, stratified=True), protocol)
+        return tables, inds, [], genders
     if protocol is None:
         tables = [q for q in analysis.tables if not analysis.tables[q].multiple]
         return tables, inds, inds, [q for q in inds if analysis.indicators[q].result.gender is not None][:3]
@@ -394,6 +426,9 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
             taken: set[str], estimate: bool, mask: ReportMask | None) -> list[Block]:
     one, many, _ = _words(analysis.strata_column)
     out: list[Block] = [Heading("Population och urval", 2)]
+    if record and record.get("strata") and not analysis.stratified:
+        record = {**record, "strata": [{**s, "stratum": s["stratum"] or analysis.strata[0]}
+                                       for s in record["strata"]]}
     if not analysis.random_sample and record and record.get("tillagda_for_hand"):
         out.append(Paragraph(f"Granskningen omfattade {antal(analysis.n_cases, 'ärende')} med svar. "
                              f"{no_claim(record)}"))
@@ -404,14 +439,19 @@ def _method(analysis: Analysis, protocol: Protocol | None, record: dict[str, Any
     elif record and record.get("strata"):
         n, N = record["n_totalt"], record["N_totalt"]
         strata = record["strata"]
-        if protocol is not None and len(protocol.strata) > 1:
+        if not analysis.stratified:
+            out.append(Paragraph(f"Populationen bestod av {antal(N, 'ärende')}. Urvalet drogs ur hela "
+                                 f"populationen utan stratifiering, totalt {antal(n, 'ärende')}. "
+                                 "Tabellen visar antalet ärenden i populationen och i urvalet."))
+        elif protocol is not None and len(protocol.strata) > 1:
             desc = (f"Urvalet stratifierades på {' och '.join(protocol.strata)}: "
                     f"{antal(strata[0]['n'], 'ärende')} i varje kombination")
         else:
             desc = f"Urvalet stratifierades per {one}"
-        out.append(Paragraph(f"Populationen bestod av {antal(N, 'ärende')}. {desc}, totalt "
-                             f"{antal(n, 'ärende')} i {antal(len(strata), 'stratum')}. Tabellen visar antalet ärenden i "
-                             "populationen och i urvalet per stratum."))
+        if analysis.stratified:
+            out.append(Paragraph(f"Populationen bestod av {antal(N, 'ärende')}. {desc}, totalt "
+                                 f"{antal(n, 'ärende')} i {antal(len(strata), 'stratum')}. Tabellen visar "
+                                 "antalet ärenden i populationen och i urvalet per stratum."))
         out.append(strata_table(record, analysis.strata_column, taken, estimate))
         if estimate:
             out += _margin_text(record, analysis.strata_column, protocol.per_stratum if protocol else None)
