@@ -26,6 +26,7 @@ from granskning.demo import answers as demo_answers
 from granskning.demo.exempel import export_path
 from granskning.files import make_directory
 from granskning.fmt import procentenheter, tal
+from granskning.plan.files import run_of
 from granskning.report import granskningsrapport as report
 from granskning.report import internkontroll as report_ik
 from granskning.sampling import design as sampling
@@ -38,6 +39,7 @@ from granskning.wording import antal
 DATA = resources.ROOT
 PROTOCOL = DATA / "protocols" / "forhandsbedomningar-2024.yaml"
 IK_PROTOCOL = DATA / "protocols" / "internkontroll-familjehem-2025.yaml"
+PLAN = "ikp-familjehem"  # the bundled internal-control plan the control day is a run of
 ANALYSIS_TEXT = DATA / "reports" / "exempel-analys-forhandsbedomningar.md"
 SUBTITLE = "Demonstration på syntetiska exempeldata"
 # Deviations per control question in the simulated internal control (a mix of statuses).
@@ -169,7 +171,8 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
         with _timed(say, "4. Internkontrolldag i familjehemsenheten: kontroller och enkät."):
             placements = placement_list(out_dir / "placeringar.csv")
             ik_id, ik_draw = protocol_run.create_from_protocol(store, IK_PROTOCOL, placements,
-                                                               created_by="demo", key=key)
+                                                               created_by="demo", key=key,
+                                                               plan_run=run_of(PLAN, "IKD"))
             plans = ", ".join(f"{k} {antal(v.n, 'akt')}" for k, v in ik_draw.controls.items())
             say(f"   Granskning {ik_id}: {antal(ik_draw.sample.n, 'akt')} {'dragen' if ik_draw.sample.n == 1 else 'dragna'} ur "
                 f"{ik_draw.sample.record['N_totalt']} placeringar ({plans}).")
@@ -180,6 +183,9 @@ def run(out_dir: Path, *, say: Callable[[str], None] = print) -> DemoResult:
                                ages=dict(zip(ik_cases["case_id"], ik_cases["age"], strict=True)))
             store.set_answers(ik_id, list(demo_answers.changes(ik_answers)), who="demo")
             survey_id = _survey(store)
+            say(f"   Granskning {ik_id} och enkäten (granskning {survey_id}) genomför kontrollerna IKD "
+                f"och ENK i internkontrollplanen {PLAN}; årets kalender: granskning plan {PLAN} "
+                f"--db {db}")
             ik_doc, summary = report_ik.build(store, ik_id, survey_id=survey_id, subtitle=SUBTITLE)
             ik_pdf = report.write(ik_doc, out_dir / "internkontroll.pdf")
             ik_xlsx = report.write(ik_doc, out_dir / "internkontroll.xlsx")
@@ -203,7 +209,7 @@ def _survey(store) -> int:
     survey_id = store.create_audit(
         title="Delaktighetsenkät efter avslutad utredning, våren 2025", kind="internkontroll",
         checklist_id=chk.id, checklist_version=chk.version, checklist_sha256=chk.sha256,
-        protocol_text=None, sample_record=None, created_by="demo")
+        protocol_text=None, sample_record=None, created_by="demo", plan_run=run_of(PLAN, "ENK"))
     ids = [f"ENK-{i:03d}" for i in range(1, SURVEY_N + 1)]
     store.add_cases(survey_id, [{"case_id": c, "draw_order": i} for i, c in enumerate(ids, start=1)],
                     who="demo")

@@ -20,7 +20,7 @@ report) September–December.
 A *run* of a control is an audit created from the plan (``granskning ny --plan``).  A run
 settles the due date of the window it is dated in ("genomförd").  A run whose window is
 already settled, or that is dated after the last window (a control day in November), settles
-the earliest earlier due date still open, late ("genomförd sent"); a run with nothing left
+the latest earlier due date still open, late ("genomförd sent"); a run with nothing left
 to settle is not shown.  A due date without a run is "försenad" once the day has passed and
 "planerad" until then (the due date itself is not late).
 """
@@ -124,9 +124,9 @@ def _control_schedule(control: Control, year: int, today: dt.date, runs: list[Ru
         else:
             left.append(run)
     late: set[int] = set()
-    for run in left:  # ... or, late, the earliest earlier one still open
-        k = next((k for k, (_, due) in enumerate(windows) if k not in settled and due < run.day),
-                 None)
+    for run in left:  # ... or, late, the latest earlier one still open
+        k = next((k for k in reversed(range(len(windows)))
+                  if k not in settled and windows[k][1] < run.day), None)
         if k is not None:
             settled[k] = run
             late.add(k)

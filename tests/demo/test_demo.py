@@ -59,6 +59,8 @@ def test_demo_runs_the_whole_chain(demo_run):
     with Store.open(f"sqlite:///{tmp_path / 'granskning.db'}") as store:
         stored = {c.case_id for c in store.cases(1) if not c.reserve}
         assert [a.kind for a in store.audits()] == ["granskning", "internkontroll", "internkontroll"]
+        # The control day and the survey are runs of the bundled plan's IKD and ENK.
+        assert [(c, i) for c, _, i in store.plan_runs("ikp-familjehem-2026")] == [("IKD", 2), ("ENK", 3)]
     from granskning.audit import pseudonym  # the database holds pseudonyms made with the demo's key
 
     key = pseudonym.key_file(tmp_path / "nyckel")

@@ -83,9 +83,16 @@ def test_a_second_run_in_a_window_settles_an_earlier_open_due_date_late() -> Non
         ("genomförd sent", 2), ("genomförd", 1), ("planerad", None)]
 
 
-def test_a_control_day_held_in_november_settles_the_open_spring_day_late() -> None:
+def test_a_late_control_day_settles_the_latest_open_day_late() -> None:
     runs = [Run("K", D(2026, 10, 12), 1), Run("K", D(2026, 11, 5), 2)]
     assert statuses("var_och_host", D(2026, 12, 1), runs) == ["genomförd sent", "genomförd"]
+    # With both days open, a run in December is the late autumn day, not the spring day.
+    runs = [Run("K", D(2026, 12, 2), 1)]
+    assert statuses("var_och_host", D(2026, 12, 15), runs) == ["försenad", "genomförd sent"]
+    # A monthly control: two runs in March settle March and, late, February (the latest open).
+    runs = [Run("K", D(2026, 3, 2), 1), Run("K", D(2026, 3, 20), 2)]
+    assert statuses("manadsvis", D(2026, 4, 15), runs)[:4] == [
+        "försenad", "genomförd sent", "genomförd", "planerad"]
     # With nothing open, an extra run is simply not shown.
     runs = [Run("K", D(2026, 5, 12), 1), Run("K", D(2026, 10, 2), 2), Run("K", D(2026, 11, 5), 3)]
     occ = schedule(plan_of(control("var_och_host")), 2026, D(2026, 12, 1), runs)
