@@ -17,7 +17,8 @@ HELP = """Markera ett ärende som utanför granskningen och ta in nästa reserv.
 Ett draget ärende kan visa sig ligga utanför populationen (fel ålder, fel
 beslut, en dubblett). Ärendet markeras med orsaken, och nästa oanvända
 reserv i samma stratum (i dragningsordning) tas in och tilldelas samma
-granskare. Båda ändringarna syns i historiken och i urvalsprotokollet.
+granskare. Båda ändringarna, med orsaken, syns i historiken (granskning
+historik); urvalsprotokollet från dragningen ändras inte.
 
 I analysen är ärendet varken ett svar eller ett bortfall: det räknas som
 granskat och utanför populationen, och stratumets skattade
