@@ -36,7 +36,10 @@ where="$("$tmp/venv/bin/python" -c 'import granskning; print(granskning.__file__
 [[ "$where" == "$tmp/venv/"* ]] || fail "granskning importerades från $where, inte från hjulet"
 g="$tmp/venv/bin/granskning"
 "$g" --help >/dev/null
-"$g" checklista lista | grep -q forhandsbedomning-0-12 || fail "checklista lista saknar de medföljande checklistorna"
+# Captured first: `| grep -q` would close the pipe at the first match and, under pipefail,
+# fail the check whenever the listing was still being written.
+listing="$("$g" checklista lista)" || fail "checklista lista misslyckades"
+grep -q forhandsbedomning-0-12 <<<"$listing" || fail "checklista lista saknar de medföljande checklistorna"
 "$g" checklista visa forhandsbedomning-0-12 >/dev/null
 "$g" checklista validera forhandsbedomning-0-12 >/dev/null
 "$g" demo --ut "$tmp/demo" >/dev/null
