@@ -18,35 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from granskning.audit import pseudonym
-from granskning.errors import InputError
-from granskning.store.values import case_key, show_case_id
+from granskning.audit.pseudonym import find_case
 
 if TYPE_CHECKING:
     from granskning.store.database import Store
     from granskning.store.outside import OutsideResult
 
 __all__ = ["find_case", "mark_outside"]
-
-
-def find_case(store: Store, audit_id: int, given: str) -> str:
-    """Return the stored id of a case given as stored (the pseudonym) or by its real id.
-
-    A real id is matched through the unit's key (GRANSKNING_NYCKEL or the key
-    file) when it is available; the real id is never stored.
-    """
-    text = case_key(given)
-    known = {c.case_id for c in store.cases(audit_id)}
-    if text in known:
-        return text
-    if not pseudonym.is_pseudonym(text):
-        try:
-            alias = pseudonym.case(pseudonym.key(), text)
-        except InputError:
-            alias = None
-        if alias in known:
-            return alias
-    raise InputError(f"Ärendet {show_case_id(text)} finns inte i granskning {audit_id}.")
 
 
 def mark_outside(

@@ -43,12 +43,16 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from granskning.errors import InputError
-from granskning.store.values import case_key
+from granskning.store.values import case_key, show_case_id
+
+if TYPE_CHECKING:
+    from granskning.store.database import Store
 
 __all__ = [
+    "find_case",
     "DEFAULT_PATH",
     "ENV_VAR",
     "PREFIX",
@@ -186,3 +190,23 @@ def _decode(text: str, where: str) -> bytes:
             "skrivna hexadecimalt eller i base64."
         )
     return secret
+
+
+def find_case(store: Store, audit_id: int, given: str) -> str:
+    """Return the stored id of a case given as stored (the pseudonym) or by its real id.
+
+    A real id is matched through the unit's key (GRANSKNING_NYCKEL or the key
+    file) when it is available; the real id is never stored.
+    """
+    text = case_key(given)
+    known = {c.case_id for c in store.cases(audit_id)}
+    if text in known:
+        return text
+    if not is_pseudonym(text):
+        try:
+            alias = case(key(), text)
+        except InputError:
+            alias = None
+        if alias in known:
+            return alias
+    raise InputError(f"Ärendet {show_case_id(text)} finns inte i granskning {audit_id}.")

@@ -18,7 +18,7 @@ from granskning.audit.double import (
     settle_answer,
 )
 from granskning.audit.opened import open_audit
-from granskning.cli.historik import _find_case
+from granskning.audit.pseudonym import find_case
 from granskning.cli.options import audit_option, db_option, json_option, reviewers_option
 from granskning.fmt import procent, tal
 from granskning.numbers import parse_rate
@@ -129,7 +129,7 @@ def avgor(audit_id: int, case: str, question: str, answer: str, checklist: Path 
     with Store.open(url) as store:
         identity.require_coordinator(store, "avgöra skillnader i en dubbelgranskning")
         opened = open_audit(store, audit_id, checklist)
-        case_id = _find_case(store, audit_id, case)
+        case_id = find_case(store, audit_id, case)
         done = settle_answer(store, audit_id, opened.checklist, case_id, question, answer,
                              who=identity.current(store))
     if as_json:

@@ -6,13 +6,11 @@ import json
 
 import click
 
-from granskning.audit import pseudonym
+from granskning.audit.pseudonym import find_case
 from granskning.cli.options import audit_option, db_option, json_option, reviewer_option
-from granskning.errors import InputError
 from granskning.personnummer.number import scrub
 from granskning.store import identity, trail
 from granskning.store.database import Store
-from granskning.store.values import case_key, show_case_id
 
 HELP = """Visa historiken för en granskning: varje svar som sparats, ändrats eller
 tagits bort, varje tilldelning och varje ärende som markerats som klart, med
@@ -40,7 +38,7 @@ def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | N
     with Store.open(url) as store:
         identity.current(store, reviewer)  # refuses a --granskare that is not you
         audit = store.audit(audit_id)
-        case_id = None if case is None else _find_case(store, audit_id, case)
+        case_id = None if case is None else find_case(store, audit_id, case)
         frame = trail.history(store, audit_id, case_id)
 
     if as_json:
@@ -53,20 +51,3 @@ def historik(audit_id: int, case: str | None, reviewer: str | None, url: str | N
     if case_id is not None:
         title += f", ärende {case_id}"
     click.echo(trail.render(frame, title=scrub(title)))
-
-
-def _find_case(store, audit_id: int, given: str) -> str:
-    """Return the stored id for ``--arende``: as given, or the pseudonym of a real id."""
-
-    text = case_key(given)
-    known = {c.case_id for c in store.cases(audit_id)}
-    if text in known:
-        return text
-    if not pseudonym.is_pseudonym(text):
-        try:
-            alias = pseudonym.case(pseudonym.key(), text)
-        except InputError:
-            alias = None
-        if alias in known:
-            return alias
-    raise InputError(f"Ärendet {show_case_id(text)} finns inte i granskning {audit_id}.")
