@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from granskning.analysis.agreement import Kappa, cohen_kappa
 from granskning.audit.assignment import same_person
 from granskning.errors import InputError
+from granskning.fmt import heltal
 from granskning.secrecy import find_personnummer
 from granskning.store.values import show_case_id
 from granskning.wording import antal
@@ -174,7 +175,7 @@ def plan_double(
         load[chosen] += 1
     if len(current) + len(out) < wanted:
         raise InputError(
-            f"Bara {len(current) + len(out)} av de {wanted} ärenden som ska dubbelgranskas kan få "
+            f"Bara {heltal(len(current) + len(out))} av {antal(wanted, 'ärende')} som ska dubbelgranskas kan få "
             "en andra läsare som varken är den första granskaren eller handläggaren; "
             "ange fler granskare med --granskare."
         )

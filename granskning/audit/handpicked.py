@@ -25,6 +25,7 @@ from granskning.errors import InputError, ManyInputErrors
 from granskning.sampling.frame import read_table
 from granskning.store import identity
 from granskning.store.values import refuse_personnummer, show_case_id
+from granskning.wording import antal
 
 if TYPE_CHECKING:
     from granskning.checklist.model import Checklist
@@ -70,7 +71,8 @@ def read_list(path: str | Path, *, id_column: str | None = None,
             listed = ", ".join(f'"{c}"' for c in columns)
             raise InputError(f"kolumnen finns inte. Kolumner: {listed}", file=name, row=1, column=wanted)
     if len(table) > MAX_CASES:
-        raise InputError(f"listan har {len(table)} rader; högst {MAX_CASES} ärenden.", file=name)
+        raise InputError(f"listan har {antal(len(table), 'rad', 'rader')}; högst {antal(MAX_CASES, 'ärende')}.",
+                         file=name)
     rows: list[dict[str, Any]] = []
     errors: list[InputError] = []
     first: dict[str, int] = {}

@@ -148,7 +148,7 @@ def _table(analysis: Analysis | None, lim: dict[str, Any], taken: set[str], mask
     note = (f"Ramen {lim['ram']['fil']}" + (f", filter: {lim['filter']}" if lim.get("filter") else "")
             + f". Kvartiler för hela populationen: {_quartiles(t)} dagar.")
     if t.get("negativa"):
-        note += (f" {heltal(t['negativa'])} ärenden hade {lim['till']} före {lim['fran']} (fel i registret) "
+        note += (f" {antal(t['negativa'], 'ärende')} hade {lim['till']} före {lim['fran']} (fel i registret) "
                  "och ingår inte.")
     if with_sample:
         note += f" Urvalet: andelen enligt fråga {lim['fraga']} i de granskade ärendena."
