@@ -21,9 +21,9 @@ MIN_YEAR = 1800  # nobody alive in 1947, when numbers were introduced, was born 
 
 # ---------------------------------------------------------------- finding numbers in text
 #
-# People type personnummer in many ways: "19121212-1212", "191212-1212", "19121212 1212",
-# "1912-12-12-1212", "191212–1212" (en dash), "19121212\u20111212" (non-breaking hyphen),
-# "19121212\u00a01212" (no-break space), full-width "１９１２１２１２－１２１２", with an
+# People type personnummer in many ways: ÅÅÅÅMMDD-NNNN, ÅÅMMDD-NNNN, ÅÅÅÅMMDD NNNN,
+# ÅÅÅÅ-MM-DD-NNNN, ÅÅMMDD–NNNN (en dash), ÅÅÅÅMMDD\u2011NNNN (non-breaking hyphen),
+# ÅÅÅÅMMDD\u00a0NNNN (no-break space), the same in full-width digits, with an
 # invisible soft hyphen or zero-width space pasted from a web page.  The text is first
 # mapped character by character (so positions stay those of the original): every
 # Unicode digit becomes its ASCII digit, every dash-like character "-", every plus "+",
@@ -47,7 +47,7 @@ MIN_YEAR = 1800  # nobody alive in 1947, when numbers were introduced, was born 
 #     (phone numbers such as 0701234567, amounts, case ids) and dates written with
 #     separators followed by four digits ("2024-03-12 1500 kr").
 # The trade-off: a twelve-digit timestamp such as 202403121430 or a journal number
-# written 240312-0042 is flagged (a false positive the user can rewrite), while a
+# written ÅÅMMDD-NNNN is flagged (a false positive the user can rewrite), while a
 # mistyped personnummer written as ten digits in a row with a wrong check digit is
 # not (nine in ten random ten-digit numbers fail the check digit; flagging them
 # would refuse every phone number).

@@ -71,7 +71,7 @@ class LazyGroup(click.Group):
         except GranskningError as exc:
             click.echo(f"Fel: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
-        except click.ClickException as exc:  # "'19121212-1212' är inget giltigt heltal"
+        except click.ClickException as exc:  # "'ÅÅÅÅMMDD-NNNN' är inget giltigt heltal"
 
             exc.message = hide_personnummer(exc.message)
             raise
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Avbrutet.", err=True)
         return 130
     except click.ClickException as exc:
-        exc.message = hide_personnummer(exc.message)  # "Invalid value: '19121212-1212'"
+        exc.message = hide_personnummer(exc.message)  # "Invalid value: 'ÅÅÅÅMMDD-NNNN'"
         exc.show()
         return exc.exit_code
     except KeyboardInterrupt:
