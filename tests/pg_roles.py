@@ -63,3 +63,25 @@ def role_database(server_url: str, people: dict[str, str]) -> Iterator[RoleDatab
             for name in names.values():
                 conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
         admin.dispose()
+
+
+def raw_engine(url: str):
+    """An engine on ``url`` that sends SQL as psql would: no tool in between."""
+    import sqlalchemy as sa
+
+    return sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+
+
+@contextmanager
+def two_case_audit(server_url: str, people: dict[str, str]) -> Iterator[RoleDatabase]:
+    """:func:`role_database` holding audit 1 ("Hösten") with cases A-1 and A-2 in stratum S,
+    A-1 assigned to ``anna``, all written by the tool as ``admin``."""
+    from granskning.store.database import Store
+
+    with role_database(server_url, people) as rdb:
+        with Store.open(rdb.admin_url) as admin:
+            audit = admin.create_audit("Hösten", "granskning", None, None, None, None, {}, "admin")
+            admin.add_cases(audit, [{"case_id": f"A-{i}", "stratum": "S", "draw_order": i}
+                                    for i in (1, 2)], who="admin")
+            admin.assign(audit, {"A-1": rdb.names["anna"]}, who="admin")
+        yield rdb

@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from conftest import pg_server_url
-from pg_roles import role_database
+from pg_roles import raw_engine as raw
+from pg_roles import two_case_audit
 
 from granskning import __version__
 from granskning.cli import cli
@@ -27,10 +28,6 @@ from granskning.store.migrations import KEY_MESSAGE_TRAIL, OUTSIDE_TOOL
 
 PEOPLE = {"anna": "granskare", "sam": "samordnare"}
 BACKDATED = "2020-01-01 00:00:00+00"
-
-
-def raw(url: str) -> sa.Engine:
-    return sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
 
 
 def log_rows(url: str) -> list[dict]:
@@ -44,13 +41,7 @@ def log_rows(url: str) -> list[dict]:
 
 @pytest.fixture
 def roles():
-    with role_database(pg_server_url(), PEOPLE) as rdb:
-        with Store.open(rdb.admin_url) as admin:
-            audit = admin.create_audit("Hösten", "granskning", None, None, None, None, {},
-                                       "admin")
-            admin.add_cases(audit, [{"case_id": f"A-{i}", "stratum": "S", "draw_order": i}
-                                    for i in (1, 2)], who="admin")
-            admin.assign(audit, {"A-1": rdb.names["anna"]}, who="admin")
+    with two_case_audit(pg_server_url(), PEOPLE) as rdb:
         yield rdb
 
 
