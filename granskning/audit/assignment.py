@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from granskning.errors import InputError
 from granskning.store.database import Case, case_sort_key, known_spelling, same_name, show_case_id
+from granskning.store.values import refuse_personnummer
 
 if TYPE_CHECKING:
     from granskning.store.database import Store
@@ -53,6 +54,7 @@ def parse_reviewers(text: str) -> list[str]:
     names = [n for n in names if n]
     if not names:
         raise InputError('Ange minst en granskare, t.ex. --granskare "Anna,Bo".')
+    refuse_personnummer(names, "--granskare")  # a name is stored and printed beside every case
     seen: set[str] = set()
     for name in names:
         if name.casefold() in seen:

@@ -262,3 +262,13 @@ def test_cli_tilldela_sql_looking_name(store, audit, db_url):
     assert r.exit_code == 0, r.output
     assert len(store.cases(audit, reviewer=NASTY)) == 4
     assert len(store.cases(audit, reviewer="Bo")) == 5
+
+
+@pytest.mark.parametrize("typed", ["121212–1212", "19121212 1212", "1912 12 12-1212"])
+def test_a_personnummer_among_the_reviewer_names_is_refused_and_never_printed(typed):
+    # tilldela once printed such a "reviewer" with 0 cases (exit 0) when every case was kept.
+    from granskning.audit.assignment import parse_reviewers
+
+    with pytest.raises(InputError) as info:
+        parse_reviewers(f"Anna,{typed}")
+    assert "personnummer" in str(info.value) and "1212" not in str(info.value)
